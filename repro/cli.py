@@ -1,0 +1,287 @@
+"""Command line: ``repro search``, ``repro cache info|query|export``, ``repro list``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from repro import __version__
+from repro.errors import ReproError
+
+DEFAULT_CACHE = os.environ.get("REPRO_CACHE", "cache")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seeds are >= 0, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    from repro.cache.store import METRICS
+
+    parser = argparse.ArgumentParser(
+        prog="repro",
+        description="Neural-architecture-search reproduction harness. Every evaluation is cached by a canonical "
+        "architecture hash plus a recipe hash, so searches replay instantly and train only what is new.",
+    )
+    parser.add_argument("--version", action="version", version=f"repro {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    search = commands.add_parser(
+        "search",
+        help="run an architecture search (replaying from the cache, training what is missing)",
+        description="Run a search: the strategy proposes architectures, each is looked up in the cache by its "
+        "canonical hash and the recipe hash, and trained (GPU if present) only on a miss. Rerunning the same "
+        "command replays the same trajectory; an interrupted run resumes where it stopped.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    search.add_argument("--space", default="remnet", help="search space (see `repro list`)")
+    search.add_argument("--strategy", default="re", help="search strategy (see `repro list`)")
+    search.add_argument("--budget", type=_positive, default=60, help="number of evaluations, invalid ones included")
+    search.add_argument("--seed", type=_seed, default=0, help="search seed: fixes the whole trajectory")
+    search.add_argument("--profile", default="smoke", help="training recipe profile (see `repro list`)")
+    search.add_argument("--metric", default="val_acc", choices=METRICS, help="objective to maximise")
+    search.add_argument("--population", type=_positive, dest="population_size", help="population size (re, rs-mutation; default 20)")
+    search.add_argument("--sample-size", type=_positive, dest="sample_size", help="tournament size (re; default 5)")
+    search.add_argument("--epochs", type=_positive, help="override the profile's epochs (changes the recipe key)")
+    search.add_argument("--channels", type=_positive, help="override the profile's channels (changes the recipe key)")
+    search.add_argument(
+        "--on-miss", choices=("train", "error"), default="train",
+        help="what to do when the cache lacks an evaluation: train it, or stop and name it",
+    )  # fmt: skip
+    search.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (env REPRO_CACHE)")
+    search.add_argument("--device", default="auto", help="torch device for training: auto, cpu, cuda, cuda:1, ...")
+    search.add_argument("--data-root", help="dataset folder (default: $REPRO_DATA/<dataset>, then the system location)")
+    search.add_argument("--output", type=Path, help="also write the trajectory as JSON to this file")
+    search.add_argument("--no-progress", action="store_true", help="no progress bar")
+    search.set_defaults(handler=_search)
+
+    cache = commands.add_parser("cache", help="inspect or export the evaluation cache")
+    cache_commands = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
+    info = cache_commands.add_parser("info", help="rows per space, recipe and status; runs stored")
+    info.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder")
+    info.set_defaults(handler=_cache_info)
+    query = cache_commands.add_parser(
+        "query", help="run read-only SQL on the cache",
+        description="Tables: evaluations, genomes, recipes, runs, trials, meta. Example: repro cache query "
+        "\"SELECT genome_key, avg(val_acc) FROM evaluations GROUP BY 1 ORDER BY 2 DESC LIMIT 5\"",
+    )  # fmt: skip
+    query.add_argument("sql", help="the SQL statement")
+    query.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder")
+    query.add_argument("--csv", action="store_true", help="print CSV instead of an aligned table")
+    query.set_defaults(handler=_cache_query)
+    export = cache_commands.add_parser("export", help="export a table to Parquet or CSV (by file suffix)")
+    export.add_argument("path", type=Path, help="output file, ending in .parquet or .csv")
+    export.add_argument("--table", default="evaluations", help="table to export (evaluations include the genome text)")
+    export.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder")
+    export.set_defaults(handler=_cache_export)
+
+    listing = commands.add_parser("list", help="list search spaces, strategies and profiles")
+    listing.set_defaults(handler=_list)
+    return parser
+
+
+def _search(args: argparse.Namespace) -> int:
+    import numpy as np
+    from tqdm import tqdm
+
+    from repro.cache.store import Store
+    from repro.evaluator import Evaluator
+    from repro.recipe import get_profile
+    from repro.search import SearchResult, Trial, run_search
+    from repro.spaces import get_space
+    from repro.strategies import make_strategy
+
+    space = get_space(args.space)
+    recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
+    strategy = make_strategy(
+        args.strategy, space, np.random.default_rng(args.seed),
+        population_size=args.population_size, sample_size=args.sample_size,
+    )  # fmt: skip
+    started = time.perf_counter()
+    with Store(args.cache) as store:
+        bar = tqdm(total=args.budget, desc=f"{args.strategy} seed {args.seed}", unit="eval", disable=args.no_progress)
+
+        status = {"best": "no valid architecture yet"}
+
+        def on_epoch(epoch: int) -> None:
+            bar.set_postfix_str(f"{status['best']} | training epoch {epoch}/{recipe.epochs}")
+
+        def on_step(trial: Trial, result: SearchResult) -> None:
+            best, served = result.best, result.served()
+            if best is not None:
+                status["best"] = f"best {args.metric} {best.value:.4f}"
+            bar.set_postfix_str(
+                f"{status['best']} | cache {served['cache']} train {served['train']} invalid {served['invalid']}"
+            )
+            bar.update(1)
+
+        evaluator = Evaluator(space, recipe, store, on_miss=args.on_miss, device=args.device,
+                              data_root=args.data_root, on_epoch=on_epoch)  # fmt: skip
+        try:
+            result = run_search(strategy, args.strategy, evaluator, args.budget, args.seed, args.metric, on_step)
+        finally:
+            bar.close()
+    elapsed = time.perf_counter() - started
+    _print_summary(args, recipe, space, result, elapsed)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(_result_json(args, recipe, result), indent=1))
+    return 0
+
+
+def _print_summary(args: argparse.Namespace, recipe, space, result, elapsed: float) -> None:  # type: ignore[no-untyped-def]
+    served = result.served()
+    invalid = sum(1 for t in result.trials if t.evaluation.status == "invalid")
+    print(
+        f"{args.strategy} on {args.space}, seed {args.seed}, {len(result.trials)} evaluations in {elapsed:.1f}s "
+        f"(cache {served['cache']}, trained {served['train']}, newly invalid {served['invalid']}; "
+        f"{invalid} invalid in all)"
+    )
+    print(f"profile {recipe.profile} (recipe {recipe.key}): {recipe.dataset}, {recipe.epochs} epochs, "
+          f"channels {recipe.model_options.get('channels')}, train size {recipe.train_size or 'all'}; run {result.run_id}")  # fmt: skip
+    best = result.best
+    if best is None:
+        print("no valid architecture found")
+        return
+    e = best.evaluation
+    print(f"best {args.metric} {best.value:.4f} at step {best.step} (training seed {e.train_seed}): "
+          f"val_acc {e.val_acc:.4f}, test_acc {e.test_acc:.4f}, {e.params:,} params, {e.macs:,} MACs")  # fmt: skip
+    print(f"  architecture {e.genome_key}: {space.describe(space.from_json(best.genome))}")
+
+
+def _result_json(args: argparse.Namespace, recipe, result) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "run_id": result.run_id,
+        "space": args.space,
+        "strategy": args.strategy,
+        "seed": args.seed,
+        "metric": args.metric,
+        "recipe": recipe.to_dict(),
+        "recipe_key": recipe.key,
+        "trials": [
+            {
+                "step": t.step,
+                "genome_key": t.evaluation.genome_key,
+                "train_seed": t.evaluation.train_seed,
+                "status": t.evaluation.status,
+                "reason": t.evaluation.reason,
+                "value": None if math.isnan(t.value) else t.value,
+                "served_by": t.served_by,
+                "genome": json.loads(t.genome),
+            }
+            for t in result.trials
+        ],
+    }
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    def fmt(v: object) -> str:
+        return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+    cells = [[fmt(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines)
+
+
+def _cache_info(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+
+    with Store(args.cache, read_only=True) as store:
+        columns, rows = store.query(
+            "SELECT e.space, r.profile, e.recipe_key, count(*) AS rows, count(DISTINCT e.genome_key) AS architectures, "
+            "count(*) FILTER (WHERE e.status = 'invalid') AS invalid, max(e.train_seed) + 1 AS max_seeds, "
+            "round(sum(e.train_seconds), 1) AS train_seconds, string_agg(DISTINCT e.device, '; ') AS devices "
+            "FROM evaluations e JOIN recipes r USING (recipe_key) GROUP BY ALL ORDER BY 1, 2"
+        )
+        print(f"cache {Path(args.cache).resolve()}")
+        print(_table(columns, rows) if rows else "(no evaluations)")
+        columns, rows = store.query(
+            "SELECT strategy, count(*) AS runs, max(budget) AS max_budget FROM runs GROUP BY 1 ORDER BY 1"
+        )
+        if rows:
+            print()
+            print(_table(columns, rows))
+    return 0
+
+
+def _cache_query(args: argparse.Namespace) -> int:
+    import csv
+
+    from repro.cache.store import Store
+
+    with Store(args.cache, read_only=True) as store:
+        columns, rows = store.query(args.sql)
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        print(_table(columns, rows))
+    return 0
+
+
+def _cache_export(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+
+    with Store(args.cache, read_only=True) as store:
+        path = store.export(args.path, args.table)
+    print(f"wrote {path}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from repro.recipe import PROFILES
+    from repro.spaces import SPACES
+    from repro.strategies import STRATEGIES, describe
+
+    print("search spaces:")
+    for name in SPACES:
+        doc = (SPACES.get(name).__doc__ or "").strip().splitlines()[0]
+        print(f"  {name:14} {doc}")
+    print("strategies:")
+    for name in STRATEGIES:
+        print(f"  {name:14} {describe(name)}")
+    print("profiles:")
+    for name in PROFILES:
+        r = PROFILES.get(name)
+        print(f"  {name:14} {r.dataset}, {r.epochs} epochs, channels {r.model_options.get('channels')}, "
+              f"train size {r.train_size or 'all'}, val {r.val_size}, test {r.test_size or 'all'}")  # fmt: skip
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``repro`` console script and ``python -m repro``."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ReproError as exc:
+        print(f"repro: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("repro: interrupted; finished evaluations are in the cache: rerun the same command to resume",
+              file=sys.stderr)  # fmt: skip
+        return 130

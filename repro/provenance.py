@@ -1,0 +1,47 @@
+"""Where a number came from: code version, device, library versions, time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import platform
+import subprocess
+from pathlib import Path
+
+import repro
+
+
+@functools.cache
+def code_version() -> str:
+    """``git describe --always --dirty`` of the checkout this package runs from, else the package version."""
+    root = Path(repro.__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=12"],
+            capture_output=True, text=True, timeout=10, check=True,
+        )  # fmt: skip
+        return f"{repro.__version__}+g{out.stdout.strip()}"
+    except (OSError, subprocess.SubprocessError):
+        return repro.__version__
+
+
+def device_name(device: str) -> str:
+    """A readable device name, e.g. ``cuda:NVIDIA H100 80GB HBM3`` or ``cpu:x86_64 (2 threads)``."""
+    import torch
+
+    if device.startswith("cuda"):
+        return f"cuda:{torch.cuda.get_device_name(torch.device(device))}"
+    return f"cpu:{platform.machine()} ({torch.get_num_threads()} threads)"
+
+
+def library_versions() -> str:
+    """Versions of the libraries that decide a trained network's numbers."""
+    import numpy
+    import torch
+
+    return f"python {platform.python_version()}; torch {torch.__version__}; numpy {numpy.__version__}"
+
+
+def now() -> dt.datetime:
+    """The current UTC time (naive, as DuckDB TIMESTAMP stores it)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,113 @@
+"""Training recipes and the named profiles that fix them.
+
+A recipe is everything besides the architecture and the seed that decides a trained network's
+numbers: data and split, epochs, batch size, optimiser, augmentation, width, precision. Its hash
+is half of every cache key, so the same genome trained under two recipes is two rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from repro.errors import ReproError
+from repro.registry import Registry
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a candidate is trained and measured. ``model`` holds the space's width options."""
+
+    profile: str
+    epochs: int
+    dataset: str = "fashion-mnist"
+    val_size: int = 10000
+    split_seed: int = 0
+    train_size: int | None = None
+    test_size: int | None = None
+    batch_size: int = 128
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    augmentation: str = "none"
+    normalize: tuple[float, float] = (0.1307, 0.3081)
+    precision: str = "fp32"
+    model: tuple[tuple[str, Any], ...] = field(default=(("channels", 64),))
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ReproError(f"recipe {self.profile!r}: epochs and batch_size must be >= 1")
+        if self.optimizer != "adam":
+            raise ReproError(f"recipe {self.profile!r}: the trainer implements optimizer 'adam' only, got {self.optimizer!r}")
+        if self.augmentation != "none":
+            raise ReproError(f"recipe {self.profile!r}: the trainer implements augmentation 'none' only, got {self.augmentation!r}")
+        if self.precision not in ("fp32", "bf16"):
+            raise ReproError(f"recipe {self.profile!r}: precision must be 'fp32' or 'bf16'")
+
+    @property
+    def model_options(self) -> dict[str, Any]:
+        """The space's build options (e.g. ``{"channels": 64}``)."""
+        return dict(self.model)
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as JSON-ready data (``model`` as a mapping)."""
+        data = dataclasses.asdict(self)
+        data["model"] = self.model_options
+        data["normalize"] = list(self.normalize)
+        return data
+
+    def to_json(self) -> str:
+        """Canonical JSON: sorted keys, no spaces; hashed into :attr:`key`."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @property
+    def key(self) -> str:
+        """The recipe hash (every field, the profile name included)."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_json(cls, text: str) -> Recipe:
+        """Rebuild a recipe stored in the cache."""
+        data = json.loads(text)
+        data["model"] = tuple(sorted(data["model"].items()))
+        data["normalize"] = tuple(data["normalize"])
+        return cls(**data)
+
+    def with_changes(self, **changes: Any) -> Recipe:
+        """A copy with some fields changed; ``channels=`` sets the width option."""
+        if "channels" in changes:
+            model = dict(self.model)
+            model["channels"] = int(changes.pop("channels"))
+            changes["model"] = tuple(sorted(model.items()))
+        return dataclasses.replace(self, **changes)
+
+
+PROFILES: Registry[Recipe] = Registry("profile")
+
+PROFILES.register(
+    "smoke",
+    Recipe(
+        profile="smoke",
+        epochs=2,
+        val_size=2000,
+        train_size=3000,
+        test_size=2000,
+        model=(("channels", 16),),
+    ),
+)
+"""CPU minutes: a 3,000-image training subset, 2 epochs, 16 channels; test on the first 2,000 test images."""
+
+PROFILES.register(
+    "remnet-paper",
+    Recipe(profile="remnet-paper", epochs=10, val_size=10000, model=(("channels", 64),)),
+)
+"""The paper's search setting: full 50k/10k split, 10 epochs (Table 2), 64 channels, Adam 1e-3, batch 128."""
+
+
+def get_profile(name: str, **overrides: Any) -> Recipe:
+    """The registered recipe ``name``, with optional field overrides (which change its key)."""
+    recipe = PROFILES.get(name)
+    return recipe.with_changes(**{k: v for k, v in overrides.items() if v is not None}) if overrides else recipe

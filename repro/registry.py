@@ -1,0 +1,48 @@
+"""Named registries (search spaces, strategies, profiles), in the style of timm's ``register_model``."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from repro.errors import ReproError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """A name -> object mapping that refuses silent overwrites and explains unknown names."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, T] = {}
+
+    def register(self, name: str, item: T) -> T:
+        """Add ``item`` under ``name``; a second registration of the same name is an error."""
+        if name in self._items:
+            raise ValueError(f"{self.kind} {name!r} is already registered")
+        self._items[name] = item
+        return item
+
+    def decorator(self, name: str) -> Callable[[T], T]:
+        """``@registry.decorator("name")`` registers the decorated object."""
+        return lambda item: self.register(name, item)
+
+    def get(self, name: str) -> T:
+        """Return the item registered as ``name``, or a ReproError listing the known names."""
+        try:
+            return self._items[name]
+        except KeyError:
+            known = ", ".join(sorted(self._items)) or "none"
+            raise ReproError(f"unknown {self.kind} {name!r}; choose one of: {known}") from None
+
+    def names(self, pattern: str = "*") -> list[str]:
+        """Registered names matching a shell-style ``pattern``, sorted."""
+        return sorted(n for n in self._items if fnmatch.fnmatch(n, pattern))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())

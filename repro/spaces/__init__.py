@@ -1,0 +1,18 @@
+"""Search spaces, looked up by name: ``get_space("remnet")``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from repro.spaces.base import SPACES, CanonicalForm, InvalidArchitecture, SearchSpace
+from repro.spaces.remnet import RemnetSpace
+
+SPACES.register(RemnetSpace.name, RemnetSpace)
+
+
+def get_space(name: str, **options: Any) -> SearchSpace[Any]:
+    """An instance of the registered space ``name`` (unknown names give a ReproError listing the known ones)."""
+    return SPACES.get(name)(**options)
+
+
+__all__ = ["SPACES", "CanonicalForm", "InvalidArchitecture", "SearchSpace", "get_space"]

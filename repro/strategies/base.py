@@ -1,0 +1,40 @@
+"""The strategy contract: ask for a genome, tell its value. Strategies never train anything.
+
+A strategy's whole state follows from its seed and the values it was told, so replaying a stored
+trial log rebuilds it exactly (and a search on the cache, on a GPU or on a cluster runs the same
+strategy code).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+
+from repro.registry import Registry
+from repro.spaces.base import SearchSpace
+
+
+class Strategy(ABC):
+    """Base class. ``value`` is the objective to maximise; NaN marks an invalid architecture."""
+
+    def __init__(self, space: SearchSpace[Any], rng: np.random.Generator) -> None:
+        self.space = space
+        self.rng = rng
+
+    @abstractmethod
+    def ask(self) -> Any:
+        """The next genome to evaluate."""
+
+    @abstractmethod
+    def tell(self, genome: Any, value: float) -> None:
+        """Report the value of a genome this strategy asked for."""
+
+    def config(self) -> dict[str, Any]:
+        """The strategy's parameters, stored with the run so a run id names one configuration."""
+        return {}
+
+
+STRATEGIES: Registry[Any] = Registry("strategy")
+"""Name -> factory ``(space, rng, **params) -> Strategy``."""

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Set up a fresh machine: Fashion-MNIST from Debian's package, a virtual environment in .venv with
+# torch and this project. Idempotent: rerunning it only checks what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ -z "${REPRO_DATA:-}" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing Fashion-MNIST (Debian package dataset-fashion-mnist)"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq dataset-fashion-mnist >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+# torch and torchvision first, pinned: these releases are on this machine's disk (others download gigabytes).
+.venv/bin/pip install -q torch==2.14.1 torchvision==0.29.1 2>&1 | grep -v "is ignored" || true
+.venv/bin/pip install -q -e '.[test]' 2>&1 | grep -v "is ignored" || true
+.venv/bin/python -c "import repro, torch, duckdb, h5py; print('setup: ok, torch', torch.__version__)"

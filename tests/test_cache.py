@@ -1,0 +1,103 @@
+"""The cache's storage contract: round trip, immutability, curves, errors that name the fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from repro.cache.store import METRICS_FILE, Evaluation, Store
+from repro.errors import ReproError
+from repro.recipe import get_profile
+
+
+def _evaluation(seed: int = 0, **changes: object) -> Evaluation:
+    fields = dict(
+        space="remnet", genome_key="k1", recipe_key="r1", train_seed=seed, genome='{"nodes":[]}', status="ok",
+        train_loss=0.5, train_acc=0.8, val_loss=0.6, val_acc=0.75, test_loss=0.65, test_acc=0.74,
+        params=100, macs=1000, epochs=2, train_seconds=1.5, device="cpu:test", code_version="0.1.0",
+        libraries="torch x", created_at=None,
+    )  # fmt: skip
+    fields.update(changes)
+    return Evaluation(**fields)  # type: ignore[arg-type]
+
+
+def test_round_trip_with_curve_and_seeds(tmp_path):
+    curve = np.array([[1, 0.9, 0.6, 0.8, 0.7], [2, 0.5, 0.8, 0.6, 0.75]])
+    with Store(tmp_path) as store:
+        assert store.put(_evaluation(0), get_profile("smoke").to_json(), "smoke", curve)
+        assert store.put(_evaluation(1, val_acc=0.5), "{}", "smoke", curve * 2)
+    with Store(tmp_path, read_only=True) as store:
+        got = store.get("remnet", "k1", "r1", 0)
+        assert got == _evaluation(0)
+        assert store.seeds("remnet", "k1", "r1") == [0, 1]
+        assert store.get("remnet", "k1", "r1", 1).val_acc == 0.5
+        assert store.get("remnet", "k1", "r1", 2) is None
+        np.testing.assert_array_equal(store.curve(got), curve)
+        np.testing.assert_array_equal(store.curve(store.get("remnet", "k1", "r1", 1)), curve * 2)
+        assert [e.train_seed for e in store.evaluations("remnet")] == [0, 1]
+
+
+def test_rows_are_immutable(tmp_path):
+    with Store(tmp_path) as store:
+        assert store.put(_evaluation(0), "{}", "p")
+        assert not store.put(_evaluation(0, val_acc=0.1), "{}", "p")
+        assert store.get("remnet", "k1", "r1", 0).val_acc == 0.75
+
+
+def test_invalid_rows_keep_reason_and_have_no_accuracy(tmp_path):
+    invalid = _evaluation(0, status="invalid", reason="POOL_5.A needs 5x5", **{m: None for m in
+                          ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc")})  # fmt: skip
+    with Store(tmp_path) as store:
+        store.put(invalid, "{}", "p")
+        got = store.get("remnet", "k1", "r1", 0)
+    assert got.reason == "POOL_5.A needs 5x5"
+    assert np.isnan(got.value("val_acc"))
+    with pytest.raises(ReproError, match="unknown metric"):
+        got.value("accuracy")
+
+
+def test_query_and_export(tmp_path):
+    with Store(tmp_path / "c") as store:
+        store.put(_evaluation(0), "{}", "p")
+        columns, rows = store.query("SELECT genome_key, val_acc FROM evaluations")
+        assert columns == ["genome_key", "val_acc"] and rows == [("k1", 0.75)]
+        parquet = store.export(tmp_path / "out.parquet")
+        csv = store.export(tmp_path / "out.csv", "recipes")
+        with pytest.raises(ReproError, match=r"\.parquet or \.csv"):
+            store.export(tmp_path / "out.xlsx")
+        with pytest.raises(ReproError, match="no table"):
+            store.export(tmp_path / "x.csv", "nope")
+        with pytest.raises(ReproError, match="query failed"):
+            store.query("SELECT * FROM nowhere")
+        columns, rows = store.query(f"SELECT genome, test_acc FROM '{parquet}'")
+        assert rows == [('{"nodes":[]}', 0.74)]
+    assert csv.read_text().splitlines()[0] == "recipe_key,profile,recipe"
+
+
+def test_corrupt_database_is_refused_with_the_fix(tmp_path):
+    (tmp_path / METRICS_FILE).write_bytes(b"this is not a duckdb file" * 100)
+    with pytest.raises(ReproError, match="not a readable DuckDB database.*git checkout"):
+        Store(tmp_path)
+
+
+def test_schema_version_mismatch_is_refused(tmp_path):
+    with Store(tmp_path) as store:
+        store.db.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    with pytest.raises(ReproError, match="schema version 999"):
+        Store(tmp_path)
+
+
+def test_read_only_and_missing_cache(tmp_path):
+    with pytest.raises(ReproError, match="no cache at"):
+        Store(tmp_path / "absent", read_only=True)
+    Store(tmp_path).close()
+    with Store(tmp_path, read_only=True) as store, pytest.raises(ReproError, match="read-only"):
+        store.put(_evaluation(0), "{}", "p")
+
+
+def test_corrupt_curve_file_is_reported(tmp_path):
+    with Store(tmp_path) as store:
+        store.put(_evaluation(0), "{}", "p")
+        (tmp_path / "curves.h5").write_bytes(b"garbage")
+        with pytest.raises(ReproError, match="not a readable HDF5 file"):
+            store.curve(store.get("remnet", "k1", "r1", 0))
