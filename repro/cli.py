@@ -8,33 +8,40 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from repro import __version__
 from repro.errors import ReproError
 
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from repro.recipe import Recipe
+    from repro.search import SearchResult
+    from repro.spaces.base import SearchSpace
+
 DEFAULT_CACHE = os.environ.get("REPRO_CACHE", "cache")
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seeds are >= 0, got {value}")
-    return value
+_positive = _at_least(1)
+_seed = _at_least(0)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,6 +104,25 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder")
     export.set_defaults(handler=_cache_export)
 
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="reproduce a paper's tables and figures (from the cache; training only with --on-miss train)",
+        description="Run or replay every search and final training of a paper's experiment and write its figures, "
+        "tables and summary under reports/<paper>/<profile>/. By default nothing is trained: a missing cached row "
+        "is an error naming it.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    reproduce.add_argument("paper", help="paper short name (see `repro list`)")
+    reproduce.add_argument("--profile", default="smoke", help="experiment scale: smoke, gpu or paper")
+    reproduce.add_argument("--on-miss", choices=("train", "error"), default="error",
+                           help="train what the cache lacks, or stop and name it")  # fmt: skip
+    reproduce.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (env REPRO_CACHE)")
+    reproduce.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
+    reproduce.add_argument("--device", default="auto", help="torch device for training")
+    reproduce.add_argument("--data-root", help="dataset folder")
+    reproduce.add_argument("--no-progress", action="store_true", help="no progress bar")
+    reproduce.set_defaults(handler=_reproduce)
+
     listing = commands.add_parser("list", help="list search spaces, strategies and profiles")
     listing.set_defaults(handler=_list)
     return parser
@@ -120,7 +146,7 @@ def _search(args: argparse.Namespace) -> int:
         population_size=args.population_size, sample_size=args.sample_size,
     )  # fmt: skip
     started = time.perf_counter()
-    with Store(args.cache) as store:
+    with Store(args.cache, read_only=args.on_miss == "error") as store:
         bar = tqdm(total=args.budget, desc=f"{args.strategy} seed {args.seed}", unit="eval", disable=args.no_progress)
 
         status = {"best": "no valid architecture yet"}
@@ -151,7 +177,9 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_summary(args: argparse.Namespace, recipe, space, result, elapsed: float) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(
+    args: argparse.Namespace, recipe: Recipe, space: SearchSpace[Any], result: SearchResult, elapsed: float
+) -> None:
     served = result.served()
     invalid = sum(1 for t in result.trials if t.evaluation.status == "invalid")
     print(
@@ -171,7 +199,7 @@ def _print_summary(args: argparse.Namespace, recipe, space, result, elapsed: flo
     print(f"  architecture {e.genome_key}: {space.describe(space.from_json(best.genome))}")
 
 
-def _result_json(args: argparse.Namespace, recipe, result) -> dict:  # type: ignore[no-untyped-def]
+def _result_json(args: argparse.Namespace, recipe: Recipe, result: SearchResult) -> dict[str, Any]:
     return {
         "run_id": result.run_id,
         "space": args.space,
@@ -253,6 +281,34 @@ def _cache_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _paper_module(name: str) -> ModuleType:
+    import importlib
+
+    from papers import PAPERS
+
+    if name not in PAPERS:
+        raise ReproError(f"unknown paper {name!r}; choose one of: {', '.join(sorted(PAPERS))}")
+    return importlib.import_module(PAPERS[name])
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from repro.cache.store import Store
+
+    module = _paper_module(args.paper)
+    experiment = module.get_experiment(args.profile)
+    with Store(args.cache, read_only=args.on_miss == "error") as store:
+        total = module.total_evaluations(experiment)
+        with tqdm(total=total, desc=f"{args.paper} {args.profile}", unit="eval", disable=args.no_progress) as bar:
+            outcome = module.run(experiment, store, on_miss=args.on_miss, device=args.device,
+                                 data_root=args.data_root, on_step=lambda: bar.update(1))  # fmt: skip
+    paths = module.write_report(outcome, args.out / args.paper / args.profile)
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     from repro.recipe import PROFILES
     from repro.spaces import SPACES
@@ -261,14 +317,19 @@ def _list(args: argparse.Namespace) -> int:
     print("search spaces:")
     for name in SPACES:
         doc = (SPACES.get(name).__doc__ or "").strip().splitlines()[0]
-        print(f"  {name:14} {doc}")
+        print(f"  {name:20} {doc}")
     print("strategies:")
     for name in STRATEGIES:
-        print(f"  {name:14} {describe(name)}")
+        print(f"  {name:20} {describe(name)}")
+    from papers import PAPERS
+
+    print("papers (repro reproduce NAME):")
+    for name in sorted(PAPERS):
+        print(f"  {name:20} {(_paper_module(name).__doc__ or '').strip().splitlines()[0]}")
     print("profiles:")
     for name in PROFILES:
         r = PROFILES.get(name)
-        print(f"  {name:14} {r.dataset}, {r.epochs} epochs, channels {r.model_options.get('channels')}, "
+        print(f"  {name:20} {r.dataset}, {r.epochs} epochs, channels {r.model_options.get('channels')}, "
               f"train size {r.train_size or 'all'}, val {r.val_size}, test {r.test_size or 'all'}")  # fmt: skip
     return 0
 

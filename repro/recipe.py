@@ -17,6 +17,10 @@ from repro.errors import ReproError
 from repro.registry import Registry
 
 
+AUGMENTATIONS = ("none", "flip+erase")
+"""``flip+erase``: random horizontal flip and random erasing (p 0.5 each), as REMNet's final training."""
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How a candidate is trained and measured. ``model`` holds the space's width options."""
@@ -42,8 +46,10 @@ class Recipe:
             raise ReproError(f"recipe {self.profile!r}: epochs and batch_size must be >= 1")
         if self.optimizer != "adam":
             raise ReproError(f"recipe {self.profile!r}: the trainer implements optimizer 'adam' only, got {self.optimizer!r}")
-        if self.augmentation != "none":
-            raise ReproError(f"recipe {self.profile!r}: the trainer implements augmentation 'none' only, got {self.augmentation!r}")
+        if self.augmentation not in AUGMENTATIONS:
+            raise ReproError(
+                f"recipe {self.profile!r}: augmentation must be one of {', '.join(AUGMENTATIONS)}, got {self.augmentation!r}"
+            )
         if self.precision not in ("fp32", "bf16"):
             raise ReproError(f"recipe {self.profile!r}: precision must be 'fp32' or 'bf16'")
 
@@ -105,6 +111,25 @@ PROFILES.register(
     Recipe(profile="remnet-paper", epochs=10, val_size=10000, model=(("channels", 64),)),
 )
 """The paper's search setting: full 50k/10k split, 10 epochs (Table 2), 64 channels, Adam 1e-3, batch 128."""
+
+PROFILES.register(
+    "remnet-gpu",
+    Recipe(profile="remnet-gpu", epochs=3, val_size=10000, model=(("channels", 64),)),
+)
+"""One GPU lease: full 50k/10k split and 64 channels as in the paper, but 3 epochs."""
+
+PROFILES.register(
+    "remnet-final",
+    Recipe(profile="remnet-final", epochs=20, val_size=10000, augmentation="flip+erase", model=(("channels", 128),)),
+)
+"""REMNet's final training (Table 2): 20 epochs, horizontal flip + random erasing; width set per row."""
+
+PROFILES.register(
+    "remnet-final-smoke",
+    Recipe(profile="remnet-final-smoke", epochs=4, val_size=2000, train_size=5000, augmentation="flip+erase",
+           model=(("channels", 16),)),
+)  # fmt: skip
+"""CPU minutes: the final-training recipe on 5,000 images for 4 epochs; width set per row."""
 
 
 def get_profile(name: str, **overrides: Any) -> Recipe:

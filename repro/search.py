@@ -80,12 +80,15 @@ def run_search(
     space, store = evaluator.space, evaluator.store
     space_config = space.config()
     rid = run_id(space.name, space_config, strategy_name, strategy.config(), evaluator.recipe.key, seed, metric)
-    store.record_run(
-        rid, space=space.name, strategy=strategy_name,
-        config=json.dumps({"space": space_config, "strategy": strategy.config()}, sort_keys=True),
-        recipe_key=evaluator.recipe.key, seed=seed, budget=budget, metric=metric,
-        code_version=provenance.code_version(), created_at=provenance.now(),
-    )  # fmt: skip
+    # A read-only cache can only replay; the log of a replay would repeat what is stored.
+    log = not store.read_only
+    if log:
+        store.record_run(
+            rid, space=space.name, strategy=strategy_name,
+            config=json.dumps({"space": space_config, "strategy": strategy.config()}, sort_keys=True),
+            recipe_key=evaluator.recipe.key, seed=seed, budget=budget, metric=metric,
+            code_version=provenance.code_version(), created_at=provenance.now(),
+        )  # fmt: skip
     result = SearchResult(run_id=rid, metric=metric)
     occurrences: Counter[str] = Counter()
     for step in range(budget):
@@ -97,7 +100,8 @@ def run_search(
         value = evaluation.value(metric)
         strategy.tell(genome, value)
         genome_json = space.to_json(genome)
-        store.record_trial(rid, step, key, train_seed, genome_json, served_by)
+        if log:
+            store.record_trial(rid, step, key, train_seed, genome_json, served_by)
         trial = Trial(step=step, genome=genome_json, evaluation=evaluation, served_by=served_by, value=value)
         result.trials.append(trial)
         if on_step is not None:

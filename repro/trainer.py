@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from repro.augment import flip_and_erase
 from repro.cost import count_macs, count_params
 from repro.data import DataBundle, Split
 from repro.recipe import Recipe
@@ -98,8 +99,11 @@ def fit(
         for start in range(0, len(order), recipe.batch_size):
             batch = order[start : start + recipe.batch_size]
             target = y_train[batch]
+            inputs = x_train[batch]
+            if recipe.augmentation == "flip+erase":
+                inputs = flip_and_erase(inputs, order_rng)
             with _autocast(x_train.device.type, recipe):
-                logits = model(x_train[batch]).float()
+                logits = model(inputs).float()
             loss = nn.functional.cross_entropy(logits, target)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -6,11 +6,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from repro.data.idx import write_idx
 from repro.recipe import Recipe
 
 FASHION_ROOT = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """The test networks are tiny: thread start-up would dominate on a busy 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

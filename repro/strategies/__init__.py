@@ -18,13 +18,21 @@ STRATEGIES.register("rs", RandomSearch)
 STRATEGIES.register("rs-mutation", RandomMutationSearch)
 
 
-def make_strategy(name: str, space: SearchSpace[Any], rng: np.random.Generator, **params: Any) -> Strategy:
-    """Build the registered strategy ``name``; ``None`` parameters mean "the strategy's default"."""
+def make_strategy(
+    name: str, space: SearchSpace[Any], rng: np.random.Generator, strict: bool = True, **params: Any
+) -> Strategy:
+    """Build the registered strategy ``name``; ``None`` parameters mean "the strategy's default".
+
+    A parameter the strategy does not take is an error, or with ``strict=False`` is left out (for
+    callers that run several strategies under one protocol).
+    """
     factory = STRATEGIES.get(name)
     given = {k: v for k, v in params.items() if v is not None}
     accepted = set(inspect.signature(factory).parameters) - {"space", "rng"}
     unknown = sorted(set(given) - accepted)
-    if unknown:
+    if not strict:
+        given = {k: v for k, v in given.items() if k in accepted}
+    elif unknown:
         takes = ", ".join(sorted(accepted)) or "no parameters"
         raise ReproError(f"strategy {name!r} does not take {', '.join(unknown)} (it takes {takes})")
     return factory(space, rng, **given)

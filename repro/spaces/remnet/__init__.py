@@ -17,7 +17,7 @@ NO_PATH = "no enabled path from input to output"
 
 
 class RemnetSpace(SearchSpace[Genome]):
-    """Layer and connection genes; mutation as in Section 3.2 of the paper.
+    """REMNet macro space (AIAI 2020): DeepNEAT-style layer and connection genes, Section 3.2 mutations.
 
     ``p_add`` adds a node, ``p_identity`` leaves the genome as it is, and otherwise (the paper's
     p_mutate = 1 - p_add - p_identity) a layer gene or a connection gene is mutated, each half of

@@ -79,6 +79,8 @@ class RemnetNet(nn.Module):
         if channels < 2:
             raise ValueError(f"channels must be >= 2 (half of it is a layer's width), got {channels}")
         self.order = topological_order(len(labels), edges)
+        if len(self.order) < len(labels):
+            raise InvalidArchitecture("the active connections form a cycle")
         self.preds = {v: sorted(a for a, b in edges if b == v) for v in range(len(labels))}
         self.source = labels.index(IN_LABEL)
         self.sink = labels.index(OUT_LABEL)

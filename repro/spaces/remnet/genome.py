@@ -136,7 +136,7 @@ def from_json(text: str) -> Genome:
     try:
         data = json.loads(text)
         layers = tuple((int(n), str(layer)) for n, layer in data["layers"])
-        connections = tuple(Connection(int(i), int(a), int(b), bool(e)) for i, a, b, e in data["connections"])
+        connections = tuple(Connection(int(i), int(a), int(b), _flag(e)) for i, a, b, e in data["connections"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ReproError(
             f"not a REMNet genome ({exc}); expected JSON like "
@@ -145,6 +145,12 @@ def from_json(text: str) -> Genome:
     genome = Genome(layers=layers, connections=connections)
     check(genome)
     return genome
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"a connection's enabled flag must be true or false, got {value!r}")
+    return value
 
 
 def check(genome: Genome) -> None:
@@ -156,6 +162,8 @@ def check(genome: Genome) -> None:
         if layer not in LAYERS:
             raise ReproError(f"REMNet genome: node {n} has unknown layer {layer!r}; choose one of {', '.join(LAYERS)}")
     known = set(nodes) | {INPUT, OUTPUT}
+    if not genome.connections:
+        raise ReproError("REMNet genome: no connection genes; the minimal genome is [[0, -2, -1, true]]")
     innovations = [c.innovation for c in genome.connections]
     if len(set(innovations)) != len(innovations):
         raise ReproError("REMNet genome: connection innovation numbers must be distinct")

@@ -1,0 +1,6 @@
+"""Per-paper reproduction modules and their reported numbers (as data, beside each module)."""
+
+PAPERS = {
+    "remnet": "papers.remnet.reproduce",
+}
+"""Paper short name (as in shared/papers/INDEX.md) -> module with ``EXPERIMENTS``, ``run`` and ``write_report``."""

@@ -1,0 +1,37 @@
+"""Batch data augmentation on the training device, drawn per image from a seeded generator."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def flip_and_erase(x: torch.Tensor, generator: torch.Generator, p_flip: float = 0.5, p_erase: float = 0.5,
+                   scale: tuple[float, float] = (0.02, 0.33), ratio: tuple[float, float] = (0.3, 3.3),
+                   value: float = 0.0) -> torch.Tensor:  # fmt: skip
+    """Random horizontal flip, then random erasing (Zhong et al. 2020), independently per image.
+
+    Erasing picks a rectangle of ``scale`` times the image area with aspect ratio drawn
+    log-uniformly from ``ratio`` (torchvision's defaults) and fills it with ``value``; boxes that
+    would not fit are clipped to the image. All draws come from ``generator`` (on the CPU, so a
+    seed gives the same augmentations on every device) and are applied as one masked operation,
+    with no per-image Python loop.
+    """
+    n, _, h, w = x.shape
+    draws = torch.rand(n, 6, generator=generator).to(x.device)
+    flip = draws[:, 0] < p_flip
+    x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+    area = h * w * (scale[0] + (scale[1] - scale[0]) * draws[:, 2])
+    log_ratio = math.log(ratio[0]) + (math.log(ratio[1]) - math.log(ratio[0])) * draws[:, 3]
+    aspect = torch.exp(log_ratio)
+    box_h = torch.sqrt(area * aspect).round().clamp(1, h)
+    box_w = torch.sqrt(area / aspect).round().clamp(1, w)
+    top = (draws[:, 4] * (h - box_h + 1)).floor()
+    left = (draws[:, 5] * (w - box_w + 1)).floor()
+    rows = torch.arange(h, device=x.device)[None, :]
+    cols = torch.arange(w, device=x.device)[None, :]
+    in_rows = (rows >= top[:, None]) & (rows < (top + box_h)[:, None])
+    in_cols = (cols >= left[:, None]) & (cols < (left + box_w)[:, None])
+    erase = (draws[:, 1] < p_erase)[:, None, None] & in_rows[:, :, None] & in_cols[:, None, :]
+    return torch.where(erase[:, None], torch.full_like(x, value), x)

@@ -1,0 +1,80 @@
+"""Figures shared by the paper reports: anytime curves with bands, and ECDFs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from repro import stats  # noqa: E402
+
+sns.set_theme(context="notebook", style="whitegrid")
+
+
+def _finish(fig: plt.Figure, ax: plt.Axes, path: Path, caption: str, legend: str) -> Path:
+    if caption:
+        fig.text(0.01, 0.01, caption, fontsize=7, color="0.35", ha="left", va="bottom", wrap=True)
+    ax.legend(frameon=False, loc=legend)
+    fig.tight_layout(rect=(0, 0.06 if caption else 0, 1, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path
+
+
+def best_so_far_bands(
+    runs: Mapping[str, Sequence[Sequence[float]]],
+    path: Path,
+    *,
+    title: str,
+    ylabel: str,
+    xlabel: str = "evaluation",
+    caption: str = "",
+    reported: Mapping[str, float] | None = None,
+    marker: tuple[float, str] | None = None,
+) -> Path:
+    """Mean best-so-far value per step with a 95% t-band over seeds, one line per strategy.
+
+    ``runs`` maps a strategy name to its per-seed value trajectories (NaN = invalid).
+    ``reported`` draws a paper's final numbers as dotted horizontal lines, labelled as reported;
+    ``marker`` = (x, label) draws a vertical line, e.g. where the initial population ends.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    palette = sns.color_palette("colorblind")
+    observed = []
+    for i, (name, trajectories) in enumerate(runs.items()):
+        curves = np.array([stats.best_so_far(t) for t in trajectories])
+        observed.append(curves[np.isfinite(curves)])
+        band = stats.curve_band(curves)
+        x = np.arange(1, curves.shape[1] + 1)
+        ax.plot(x, band.mean, color=palette[i], label=f"{name} (n={len(trajectories)} seeds)")
+        ax.fill_between(x, band.lower, band.upper, color=palette[i], alpha=0.2, linewidth=0)
+    values = np.concatenate(observed)
+    if values.size:
+        # With few seeds a t-band can be far wider than any observed value: keep the axis on the data.
+        pad = 0.05 * max(values.max() - values.min(), 1e-9)
+        ax.set_ylim(values.min() - pad, values.max() + pad)
+    for i, (name, value) in enumerate((reported or {}).items()):
+        ax.axhline(value, color=palette[len(runs) + i], linestyle=":", label=f"{name} (reported)")
+    if marker is not None:
+        ax.axvline(marker[0], color="0.5", linestyle="--", linewidth=1, label=marker[1])
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return _finish(fig, ax, path, caption, legend="lower right")
+
+
+def ecdfs(samples: Mapping[str, Sequence[float]], path: Path, *, title: str, xlabel: str, caption: str = "") -> Path:
+    """Empirical CDFs of several samples (NaNs dropped) on one axis."""
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    palette = sns.color_palette("colorblind")
+    for i, (name, values) in enumerate(samples.items()):
+        x, p = stats.ecdf(values)
+        n = int(np.isfinite(np.asarray(values, dtype=float)).sum())
+        ax.step(np.r_[x[0], x], np.r_[0.0, p], where="post", color=palette[i], label=f"{name} (n={n})")
+    ax.set(title=title, xlabel=xlabel, ylabel="fraction of evaluated architectures ≤ x")
+    return _finish(fig, ax, path, caption, legend="upper left")

@@ -1,0 +1,435 @@
+"""Tests for repro.canonical: canonical labelling of small vertex-labelled digraphs.
+
+The canonical form must be invariant under vertex renumbering (soundness of the cache key) and
+complete (equal forms only for isomorphic graphs). Isomorphism is decided independently here by
+brute force over vertex permutations, and the number of isomorphism classes of all small
+digraphs is checked against the known counts (OEIS A000273 / A000595 / A003087).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from repro.canonical import CanonicalGraph, canonical_graph, topological_order
+
+Edge = tuple[int, int]
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def form(labels: Sequence[str], edges: Sequence[Edge]) -> tuple[tuple[str, ...], tuple[Edge, ...]]:
+    """The comparable part of the canonical graph (``order`` legitimately differs between copies)."""
+    cg = canonical_graph(labels, edges)
+    return cg.labels, cg.edges
+
+
+def permuted(
+    labels: Sequence[str], edges: Sequence[Edge], rng: np.random.Generator, duplicates: bool = True
+) -> tuple[list[str], list[Edge]]:
+    """The same graph with vertices renumbered, edge list shuffled and (optionally) edges repeated."""
+    n = len(labels)
+    perm = [int(x) for x in rng.permutation(n)]  # old vertex v becomes perm[v]
+    new_labels = [""] * n
+    for v in range(n):
+        new_labels[perm[v]] = labels[v]
+    new_edges = [(perm[a], perm[b]) for a, b in edges]
+    if duplicates and new_edges:
+        extra = rng.integers(0, len(new_edges), size=int(rng.integers(0, 4)))
+        new_edges += [new_edges[int(i)] for i in extra]
+    order = rng.permutation(len(new_edges))
+    return new_labels, [new_edges[int(i)] for i in order]
+
+
+def random_graph(
+    rng: np.random.Generator, n: int, n_labels: int, p: float, dag: bool, loops: bool = False
+) -> tuple[list[str], list[Edge]]:
+    labels = [f"L{int(rng.integers(n_labels))}" for _ in range(n)]
+    edges = []
+    for a in range(n):
+        for b in range(n):
+            if dag and a >= b:
+                continue
+            if a == b and not loops:
+                continue
+            if rng.random() < p:
+                edges.append((a, b))
+    if dag:  # a DAG in a random vertex numbering, not only in the upper-triangular one
+        return permuted(labels, edges, rng, duplicates=False)
+    return labels, edges
+
+
+def regular_digraph(rng: np.random.Generator, n: int, k: int) -> tuple[list[str], list[Edge]]:
+    """Union of k random fixed-point-free permutations: usually every vertex has in- and out-degree k,
+    so colour refinement alone leaves one colour class and only individualisation can order it."""
+    edges: set[Edge] = set()
+    for _ in range(k):
+        while True:
+            perm = rng.permutation(n)
+            if all(int(perm[v]) != v for v in range(n)):
+                break
+        edges |= {(v, int(perm[v])) for v in range(n)}
+    return ["A"] * n, sorted(edges)
+
+
+def isomorphic(la: Sequence[str], ea: Sequence[Edge], lb: Sequence[str], eb: Sequence[Edge]) -> bool:
+    """Brute force: is there a label-preserving bijection f with f(ea) == eb (as sets)?"""
+    if len(la) != len(lb) or sorted(la) != sorted(lb):
+        return False
+    sa, sb = set(ea), set(eb)
+    if len(sa) != len(sb):
+        return False
+    n = len(la)
+    for f in itertools.permutations(range(n)):
+        if any(la[v] != lb[f[v]] for v in range(n)):
+            continue
+        if {(f[a], f[b]) for a, b in sa} == sb:
+            return True
+    return False
+
+
+def check_order(labels: Sequence[str], edges: Sequence[Edge], cg: CanonicalGraph) -> None:
+    n = len(labels)
+    assert sorted(cg.order) == list(range(n)), "order must be a permutation of the vertices"
+    assert len(cg.labels) == n
+    for i in range(n):
+        assert cg.labels[i] == labels[cg.order[i]]
+    position = {v: i for i, v in enumerate(cg.order)}
+    assert list(cg.edges) == sorted(set(cg.edges)), "edges must be sorted and free of duplicates"
+    assert set(cg.edges) == {(position[a], position[b]) for a, b in edges}
+    # and back: every canonical edge is an original edge
+    assert {(cg.order[i], cg.order[j]) for i, j in cg.edges} == set(edges)
+
+
+def undirected(pairs: Sequence[Edge]) -> list[Edge]:
+    return [(a, b) for a, b in pairs] + [(b, a) for a, b in pairs]
+
+
+# --- invariance --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dag", [True, False])
+def test_invariant_under_vertex_permutation(dag: bool) -> None:
+    rng = np.random.default_rng(20240 + dag)
+    for _ in range(300):
+        n = int(rng.integers(1, 8))
+        labels, edges = random_graph(rng, n, int(rng.integers(2, 4)), float(rng.uniform(0.1, 0.7)), dag, loops=not dag)
+        reference = form(labels, edges)
+        for _ in range(4):
+            pl, pe = permuted(labels, edges, rng)
+            assert form(pl, pe) == reference, (labels, edges, pl, pe)
+
+
+def test_invariant_on_symmetric_graphs_with_one_label() -> None:
+    """Highly symmetric inputs are where the branching (and its pruning) matters most."""
+    rng = np.random.default_rng(7)
+    cases = [
+        (["A"] * 6, [(i, (i + 1) % 6) for i in range(6)]),  # directed 6-cycle
+        (["A"] * 6, [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)]),  # two directed 3-cycles
+        (["A"] * 6, [(a, b) for a in range(6) for b in range(6) if a != b]),  # complete digraph
+        (["A"] * 7, []),  # no edges
+        (["A"] * 6, [(i, i) for i in range(6)]),  # only self-loops
+        (["A"] * 6, undirected([(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3), (0, 3), (1, 4), (2, 5)])),  # prism
+        (["A"] * 6, undirected([(0, 3), (0, 4), (0, 5), (1, 3), (1, 4), (1, 5), (2, 3), (2, 4), (2, 5)])),  # K3,3
+    ]
+    for labels, edges in cases:
+        reference = form(labels, edges)
+        for _ in range(10):
+            assert form(*permuted(labels, edges, rng)) == reference
+
+
+def test_invariant_on_graphs_colour_refinement_cannot_split() -> None:
+    rng = np.random.default_rng(31)
+    for _ in range(150):
+        labels, edges = regular_digraph(rng, int(rng.integers(4, 9)), int(rng.integers(1, 4)))
+        reference = form(labels, edges)
+        for _ in range(4):
+            assert form(*permuted(labels, edges, rng)) == reference, (labels, edges)
+
+
+# --- completeness ------------------------------------------------------------------------------
+
+
+def test_equal_forms_iff_isomorphic_random_pairs() -> None:
+    rng = np.random.default_rng(99)
+    n_iso = n_non_iso = 0
+    for trial in range(500):
+        n = int(rng.integers(1, 7))
+        n_labels = int(rng.integers(1, 4))
+        dag = bool(rng.random() < 0.5)
+        p = float(rng.uniform(0.15, 0.6))
+        la, ea = random_graph(rng, n, n_labels, p, dag, loops=not dag)
+        kind = trial % 3
+        if kind == 0:  # an isomorphic copy
+            lb, eb = permuted(la, ea, rng)
+        elif kind == 1:  # a permuted copy with one edge moved: same label multiset and edge count
+            lb, eb = permuted(la, ea, rng, duplicates=False)
+            eb = list(set(eb))
+            candidates = [(a, b) for a in range(n) for b in range(n) if (a, b) not in eb and (a != b or not dag)]
+            if eb and candidates:
+                eb.pop(int(rng.integers(len(eb))))
+                eb.append(candidates[int(rng.integers(len(candidates)))])
+        else:  # an independent graph with the same labels and edge count
+            lb, eb = permuted(la, ea, rng, duplicates=False)
+            m = len(set(eb))
+            all_pairs = [(a, b) for a in range(n) for b in range(n)]
+            pick = rng.choice(len(all_pairs), size=m, replace=False)
+            eb = [all_pairs[int(i)] for i in pick]
+        iso = isomorphic(la, ea, lb, eb)
+        n_iso += iso
+        n_non_iso += not iso
+        assert (form(la, ea) == form(lb, eb)) == iso, (la, ea, lb, eb, iso)
+    # the test only means something if both answers occurred often
+    assert n_iso > 150 and n_non_iso > 150, (n_iso, n_non_iso)
+
+
+def test_equal_forms_iff_isomorphic_regular_pairs() -> None:
+    """Pairs of WL-1-indistinguishable graphs (same size and degrees), half of them isomorphic copies."""
+    rng = np.random.default_rng(47)
+    n_iso = n_non_iso = 0
+    for trial in range(200):
+        n, k = int(rng.integers(5, 7)), int(rng.integers(1, 3))
+        la, ea = regular_digraph(rng, n, k)
+        lb, eb = permuted(la, ea, rng) if trial % 2 else regular_digraph(rng, n, k)
+        iso = isomorphic(la, ea, lb, eb)
+        n_iso += iso
+        n_non_iso += not iso
+        assert (form(la, ea) == form(lb, eb)) == iso, (ea, eb, iso)
+    assert n_iso > 60 and n_non_iso > 30, (n_iso, n_non_iso)
+
+
+@pytest.mark.parametrize(
+    ("n", "loops", "dag", "expected"),
+    [
+        (3, False, False, 16),  # OEIS A000273: digraphs without loops
+        (4, False, False, 218),
+        (3, True, False, 104),  # OEIS A000595: binary relations (digraphs with loops)
+        (4, False, True, 31),  # OEIS A003087: acyclic digraphs
+    ],
+)
+def test_number_of_classes_of_all_small_digraphs(n: int, loops: bool, dag: bool, expected: int) -> None:
+    """Canonicalise *every* digraph on n unlabelled vertices: exactly one form per isomorphism class."""
+    pairs = [(a, b) for a in range(n) for b in range(n) if loops or a != b]
+    labels = ["A"] * n
+    forms = set()
+    for mask in range(1 << len(pairs)):
+        edges = [pairs[i] for i in range(len(pairs)) if mask >> i & 1]
+        if dag and len(topological_order(n, edges)) < n:  # skip cyclic graphs
+            continue
+        cg = canonical_graph(labels, edges)
+        forms.add(cg.edges)
+    assert len(forms) == expected
+
+
+def test_all_two_coloured_graphs_on_three_vertices_classes_match_brute_force() -> None:
+    """Every labelled digraph on 3 vertices with labels from {A, B}: forms partition exactly like isomorphism."""
+    pairs = [(a, b) for a in range(3) for b in range(3) if a != b]
+    graphs = []
+    for labels in itertools.product("AB", repeat=3):
+        for mask in range(1 << len(pairs)):
+            graphs.append((list(labels), [pairs[i] for i in range(len(pairs)) if mask >> i & 1]))
+    # brute-force classes
+    reps: list[tuple[list[str], list[Edge]]] = []
+    rep_of: list[int] = []
+    for la, ea in graphs:
+        for k, (lb, eb) in enumerate(reps):
+            if isomorphic(la, ea, lb, eb):
+                rep_of.append(k)
+                break
+        else:
+            rep_of.append(len(reps))
+            reps.append((la, ea))
+    forms = [form(*g) for g in graphs]
+    by_form: dict[object, set[int]] = {}
+    for f, k in zip(forms, rep_of):
+        by_form.setdefault(f, set()).add(k)
+    assert all(len(ks) == 1 for ks in by_form.values()), "equal forms for non-isomorphic graphs"
+    assert len(by_form) == len(reps), "isomorphic graphs with different forms"
+
+
+def test_six_cycle_vs_two_triangles_need_individualisation() -> None:
+    """Colour refinement gives every vertex the same colour in both graphs; the forms must still differ."""
+    cycle6 = (["A"] * 6, [(i, (i + 1) % 6) for i in range(6)])
+    triangles = (["A"] * 6, [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)])
+    assert not isomorphic(*cycle6, *triangles)
+    assert form(*cycle6) != form(*triangles)
+    # the same pair undirected (2-regular): still WL-1 indistinguishable
+    u6 = (["A"] * 6, undirected([(i, (i + 1) % 6) for i in range(6)]))
+    u33 = (["A"] * 6, undirected([(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)]))
+    assert form(*u6) != form(*u33)
+    # prism vs K3,3: both 3-regular on 6 vertices
+    prism = (["A"] * 6, undirected([(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3), (0, 3), (1, 4), (2, 5)]))
+    k33 = (["A"] * 6, undirected([(0, 3), (0, 4), (0, 5), (1, 3), (1, 4), (1, 5), (2, 3), (2, 4), (2, 5)]))
+    assert not isomorphic(*prism, *k33)
+    assert form(*prism) != form(*k33)
+    # embedded between IN and OUT: IN feeds every cycle vertex, every cycle vertex feeds OUT
+    def wrap(g: tuple[list[str], list[Edge]]) -> tuple[list[str], list[Edge]]:
+        body = [(a + 2, b + 2) for a, b in g[1]]
+        return ["IN", "OUT"] + g[0], body + [(0, v + 2) for v in range(6)] + [(v + 2, 1) for v in range(6)]
+
+    assert form(*wrap(cycle6)) != form(*wrap(triangles))
+
+
+def test_strongly_regular_pair_rook_vs_shrikhande() -> None:
+    """4x4 rook's graph and the Shrikhande graph: both SRG(16, 6, 2, 2), not isomorphic (even 2-WL fails)."""
+    cells = [(a, b) for a in range(4) for b in range(4)]
+    index = {c: i for i, c in enumerate(cells)}
+    rook = [(index[p], index[q]) for p in cells for q in cells if p != q and (p[0] == q[0] or p[1] == q[1])]
+    steps = {(0, 1), (0, 3), (1, 0), (3, 0), (1, 1), (3, 3)}
+    shrikhande = [
+        (index[p], index[q]) for p in cells for q in cells if ((q[0] - p[0]) % 4, (q[1] - p[1]) % 4) in steps
+    ]
+    assert len(rook) == len(shrikhande) == 16 * 6
+    labels = ["A"] * 16
+    f_rook, f_shri = form(labels, rook), form(labels, shrikhande)
+    assert f_rook != f_shri
+    rng = np.random.default_rng(16)
+    assert form(*permuted(labels, rook, rng)) == f_rook
+    assert form(*permuted(labels, shrikhande, rng)) == f_shri
+
+
+def parallel_branches(k: int, chain: int) -> tuple[list[str], list[Edge]]:
+    """IN -> (k identical chains of ``chain`` X vertices) -> OUT."""
+    labels = ["IN", "OUT"]
+    edges: list[Edge] = []
+    for _ in range(k):
+        prev = 0
+        for _ in range(chain):
+            labels.append("X")
+            v = len(labels) - 1
+            edges.append((prev, v))
+            prev = v
+        edges.append((prev, 1))
+    return labels, edges
+
+
+def test_parallel_branch_counts_and_chain_lengths_are_distinguished() -> None:
+    rng = np.random.default_rng(3)
+    # k twins IN->X->OUT
+    forms = {k: form(*parallel_branches(k, 1)) for k in range(1, 6)}
+    assert len(set(forms.values())) == 5
+    for k in range(1, 6):
+        g = parallel_branches(k, 1)
+        check_order(*g, canonical_graph(*g))
+        for _ in range(3):
+            assert form(*permuted(*g, rng)) == forms[k]
+    # identical chains of length 2 (X vertices of different chains are not twins)
+    for k in range(1, 5):
+        g = parallel_branches(k, 2)
+        f = form(*g)
+        for _ in range(3):
+            assert form(*permuted(*g, rng)) == f
+    # the same two chains of length 2, numbered differently (vertex 3 now ends the second chain)
+    two_chains = (["IN", "OUT", "X", "X", "X", "X"], [(0, 2), (2, 3), (3, 1), (0, 4), (4, 5), (5, 1)])
+    crossed = (["IN", "OUT", "X", "X", "X", "X"], [(0, 2), (2, 5), (3, 1), (0, 4), (4, 3), (5, 1)])
+    assert isomorphic(*two_chains, *crossed)
+    assert form(*two_chains) == form(*crossed)
+    # a chain of 4 plus a skip IN->OUT: same labels and edge count, different shape
+    one_long = (["IN", "OUT", "X", "X", "X", "X"], [(0, 2), (2, 3), (3, 4), (4, 5), (5, 1), (0, 1)])
+    assert not isomorphic(*two_chains, *one_long)
+    assert form(*two_chains) != form(*one_long)
+
+
+def test_twins_with_different_neighbourhoods_are_not_merged() -> None:
+    """Same label and same colour after refinement is not enough to be pruned as twins."""
+    # a and b look alike to refinement (both IN->X->OUT shaped) but feed different successors
+    g1 = (["IN", "X", "X", "Y", "Y", "OUT"], [(0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 5)])
+    g2 = (["IN", "X", "X", "Y", "Y", "OUT"], [(0, 1), (0, 2), (1, 3), (1, 4), (3, 5), (4, 5)])
+    assert not isomorphic(*g1, *g2)
+    assert form(*g1) != form(*g2)
+
+
+# --- order ------------------------------------------------------------------------------------
+
+
+def test_order_maps_back_to_the_original_graph() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n = int(rng.integers(1, 8))
+        dag = bool(rng.random() < 0.5)
+        labels, edges = random_graph(rng, n, int(rng.integers(2, 4)), float(rng.uniform(0.1, 0.7)), dag, loops=not dag)
+        labels, edges = permuted(labels, edges, rng)  # with duplicate edges
+        check_order(labels, edges, canonical_graph(labels, edges))
+
+
+def test_labels_come_out_sorted_and_edges_canonical_for_a_known_graph() -> None:
+    cg = canonical_graph(["OUT", "B", "IN", "A"], [(2, 3), (3, 1), (1, 0), (2, 3)])
+    assert cg.labels == ("A", "B", "IN", "OUT")
+    assert cg.edges == ((0, 1), (1, 3), (2, 0))
+    assert cg.order == (3, 1, 2, 0)
+
+
+def test_empty_and_single_vertex_graphs() -> None:
+    assert canonical_graph([], []) == CanonicalGraph(labels=(), edges=(), order=())
+    assert canonical_graph(["A"], []) == CanonicalGraph(labels=("A",), edges=(), order=(0,))
+    assert canonical_graph(["A"], [(0, 0), (0, 0)]) == CanonicalGraph(labels=("A",), edges=((0, 0),), order=(0,))
+
+
+def test_edges_outside_the_vertex_range_are_rejected() -> None:
+    with pytest.raises(ValueError, match="outside"):
+        canonical_graph(["A", "B"], [(0, 2)])
+    with pytest.raises(ValueError, match="outside"):
+        canonical_graph(["A", "B"], [(-1, 0)])
+
+
+# --- topological_order ------------------------------------------------------------------------
+
+
+def test_topological_order_known_answers() -> None:
+    assert topological_order(0, []) == []
+    assert topological_order(3, []) == [0, 1, 2]
+    assert topological_order(4, [(3, 2), (2, 1), (1, 0)]) == [3, 2, 1, 0]
+    # 1 becomes ready after 2 is taken and must be preferred over the waiting 3
+    assert topological_order(4, [(2, 1), (3, 0)]) == [2, 1, 3, 0]
+    assert topological_order(3, [(0, 2), (0, 2), (1, 2)]) == [0, 1, 2]  # duplicate edges
+    assert topological_order(5, [(4, 0), (0, 3), (4, 3), (1, 2)]) == [1, 2, 4, 0, 3]
+
+
+def test_topological_order_is_the_smallest_valid_order() -> None:
+    """Smallest-ready-first Kahn gives the lexicographically smallest topological order."""
+    rng = np.random.default_rng(11)
+    for _ in range(150):
+        n = int(rng.integers(1, 7))
+        _, edges = random_graph(rng, n, 1, float(rng.uniform(0.1, 0.6)), dag=True)
+        got = topological_order(n, edges)
+        assert sorted(got) == list(range(n))
+        position = {v: i for i, v in enumerate(got)}
+        assert all(position[a] < position[b] for a, b in edges)
+        valid = [
+            list(p) for p in itertools.permutations(range(n)) if all(p.index(a) < p.index(b) for a, b in edges)
+        ]
+        assert got == min(valid)
+
+
+def test_topological_order_of_a_cyclic_graph_omits_the_cycle() -> None:
+    order = topological_order(4, [(0, 1), (1, 2), (2, 1), (2, 3)])
+    assert order == [0]
+
+
+# --- performance sanity -----------------------------------------------------------------------
+
+
+def test_eight_identical_parallel_branches_are_fast_and_invariant() -> None:
+    """8 twins would mean 8! leaves without twin pruning."""
+    rng = np.random.default_rng(8)
+    g = parallel_branches(8, 1)
+    start = time.perf_counter()
+    cg = canonical_graph(*g)
+    elapsed = time.perf_counter() - start
+    check_order(*g, cg)
+    assert elapsed < 2.0, elapsed
+    for _ in range(5):
+        assert form(*permuted(*g, rng)) == (cg.labels, cg.edges)
+    # the same with an extra branch type mixed in: 8 twins of X and 3 twins of Y
+    labels, edges = g
+    labels = list(labels) + ["Y"] * 3
+    ys = range(len(g[0]), len(labels))
+    edges = list(edges) + [(0, v) for v in ys] + [(v, 1) for v in ys]
+    f = form(labels, edges)
+    for _ in range(5):
+        assert form(*permuted(labels, edges, rng)) == f
