@@ -76,5 +76,5 @@ def ecdfs(samples: Mapping[str, Sequence[float]], path: Path, *, title: str, xla
         x, p = stats.ecdf(values)
         n = int(np.isfinite(np.asarray(values, dtype=float)).sum())
         ax.step(np.r_[x[0], x], np.r_[0.0, p], where="post", color=palette[i], label=f"{name} (n={n})")
-    ax.set(title=title, xlabel=xlabel, ylabel="fraction of evaluated architectures ≤ x")
+    ax.set(title=title, xlabel=xlabel, ylabel="fraction of architectures ≤ x")
     return _finish(fig, ax, path, caption, legend="upper left")

@@ -284,8 +284,8 @@ class Comparison:
             "",
             f"- Mean difference ({na} - {nb}) = {self.diff:.4g}, "
             f"95% bootstrap CI [{self.diff_lo:.4g}, {self.diff_hi:.4g}]",
-            f"- A12 = {self.a12:.2f} ({a12_magnitude(self.a12)}): probability that a run of "
-            f"{na} beats a run of {nb}",
+            f"- A12 = {self.a12:.2f} ({a12_magnitude(self.a12)}): probability that a value drawn from "
+            f"{na} exceeds one drawn from {nb} (ties count half)",
             f"- Mann-Whitney U = {self.mw_u:.4g}, p = {self.mw_p:.3g} (two-sided)",
             f"- KS dominance of {na} over {nb}: D = {self.ks_stat:.3g}, p = {self.ks_p:.3g}",
         ]

@@ -243,7 +243,7 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
         plots.ecdfs(
             {label: 100 * np.concatenate([r.values() for r in runs]) for label, runs in outcome.runs.items()},
             out_dir / "fig3_right_ecdf.png",
-            title=f"REMNet Fig. 3 (right), reproduced [{e.name}]: accuracies of all evaluated architectures",
+            title=f"REMNet Fig. 3 (right), reproduced [{e.name}]: ECDF of evaluated accuracies",
             xlabel="test accuracy (%)",
             caption=f"ES vs RS: one-sided KS (ES dominates) p = {all_cmp.ks_p:.3g}; Mann-Whitney p = {all_cmp.mw_p:.3g}; "
             f"A12 = {all_cmp.a12:.2f}. " + caption,
