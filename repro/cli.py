@@ -123,6 +123,31 @@ def _parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--no-progress", action="store_true", help="no progress bar")
     reproduce.set_defaults(handler=_reproduce)
 
+    regress = commands.add_parser(
+        "regress",
+        help="check every reported claim against our reproduced value; fail on drift or a structural mismatch",
+        description="For every claim in papers/<paper>/reported.toml: the reported value, ours (replayed from the "
+        "cache), and a status (matches, within tolerance, deviates, not reproducible here). Exits 1 when a "
+        "structural number stops matching or when one of our values drifts from the accepted one "
+        "(papers/<paper>/golden.json; review, then --accept to update it).",
+    )
+    regress.add_argument("paper", nargs="?", help="one paper (default: all)")
+    regress.add_argument("--accept", action="store_true", help="record our current values as the accepted ones")
+    regress.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (env REPRO_CACHE)")
+    regress.set_defaults(handler=_regress)
+
+    report = commands.add_parser(
+        "report",
+        help="build reports/index.md and reports/index.html, and the README's status table",
+        description="Replay every paper's experiments that the cache holds, regenerate their figures and summaries, "
+        "and write one index (Markdown and static HTML) with each paper's claims table, figures and provenance.",
+    )
+    report.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (env REPRO_CACHE)")
+    report.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
+    report.add_argument("--readme", type=Path, default=Path("README.md"),
+                        help="README whose generated status block is refreshed (skipped if the file is absent)")  # fmt: skip
+    report.set_defaults(handler=_report)
+
     listing = commands.add_parser("list", help="list search spaces, strategies and profiles")
     listing.set_defaults(handler=_list)
     return parser
@@ -306,6 +331,70 @@ def _reproduce(args: argparse.Namespace) -> int:
     paths = module.write_report(outcome, args.out / args.paper / args.profile)
     for path in paths:
         print(f"wrote {path}")
+    return 0
+
+
+def _judged(name: str, store: Any) -> tuple[ModuleType, dict[str, Any], dict[str, str], list[Any], list[Any]]:
+    """Replay a paper's cached experiments and judge its claims: (module, outcomes, unavailable, measured, verdicts)."""
+    from repro.claims import judge, load_claims
+
+    module = _paper_module(name)
+    outcomes, unavailable = module.replay_all(store)
+    measured = module.all_measurements(outcomes)
+    verdicts = [judge(c, measured, unavailable) for c in load_claims(module.HERE / "reported.toml")]
+    return module, outcomes, unavailable, measured, verdicts
+
+
+def _regress(args: argparse.Namespace) -> int:
+    from papers import PAPERS
+    from repro.cache.store import Store
+    from repro.claims import accept, drift, format_value, ours_text
+
+    names = [args.paper] if args.paper else sorted(PAPERS)
+    problems: list[str] = []
+    with Store(args.cache, read_only=True) as store:
+        for name in names:
+            module, _, _, measured, verdicts = _judged(name, store)
+            rows = [(v.claim.id, format_value(v.claim.value), ours_text(v), v.status, v.reason) for v in verdicts]
+            print(f"{name}:")
+            print(_table(("claim", "reported", "ours", "status", "why"), rows))
+            problems += [f"{name}/{v.claim.id}: structural number deviates: {v.reason}"
+                         for v in verdicts if v.claim.kind == "structural" and v.status == "deviates"]  # fmt: skip
+            golden = module.HERE / "golden.json"
+            if args.accept:
+                print(f"accepted {len(measured)} values into {accept(measured, golden)}")
+            else:
+                problems += [f"{name}/{p}" for p in drift(measured, golden)]
+    for problem in problems:
+        print(f"REGRESSION {problem}", file=sys.stderr)
+    print(f"{len(problems)} regression(s)" if problems else "no regressions")
+    return 1 if problems else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from papers import PAPERS
+    from repro.cache.store import Store
+    from repro.claims import verdicts_json
+    from repro.report import PaperSection, status_table, update_readme, write_html, write_markdown
+
+    sections = []
+    with Store(args.cache, read_only=True) as store:
+        for name in sorted(PAPERS):
+            module, outcomes, unavailable, _, verdicts = _judged(name, store)
+            section = PaperSection(name, module.reported()["title"], verdicts, unavailable=unavailable)
+            for profile, outcome in outcomes.items():
+                paths = module.write_report(outcome, args.out / name / profile)
+                section.profiles[profile] = module.describe_profile(outcome)
+                section.figures[profile] = [p for p in paths if p.suffix == ".png"]
+                section.summaries[profile] = next(p for p in paths if p.name == "summary.md")
+            sections.append(section)
+            claims_path = args.out / name / "claims.json"
+            claims_path.write_text(json.dumps(verdicts_json(verdicts), indent=1) + "\n")
+            print(f"wrote {claims_path}")
+    for path in (write_markdown(sections, args.out), write_html(sections, args.out)):
+        print(f"wrote {path}")
+    if args.readme.exists() and update_readme(args.readme, status_table(sections, f"{args.out.as_posix()}/index.md")):
+        print(f"updated the status table in {args.readme}")
     return 0
 
 

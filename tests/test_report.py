@@ -1,0 +1,58 @@
+"""`repro report`: index.md, index.html (rendered in headless Chromium), claims.json, the README block."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from repro.cli import main
+from repro.report import README_BEGIN, README_END
+
+CHROMIUM = shutil.which("chromium")
+
+
+def _missing_images(html_path) -> str:
+    """Load the page in headless Chromium and read the count its script records of images that failed."""
+    with tempfile.TemporaryDirectory() as profile:
+        dom = subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", html_path.as_uri()],
+            capture_output=True, text=True, timeout=120, check=True,
+        ).stdout  # fmt: skip
+    marker = 'data-missing-images="'
+    assert marker in dom, "the page's script did not run"
+    return dom.split(marker, 1)[1].split('"', 1)[0]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    readme = out / "README.md"
+    readme.write_text(f"intro\n{README_BEGIN}\nold\n{README_END}\nrest\n")
+    assert main(["report", "--out", str(out), "--readme", str(readme)]) == 0
+    return out
+
+
+def test_index_and_claims_are_written(report):
+    index = (report / "index.md").read_text()
+    assert "## remnet" in index and "| remnet128_params |" in index and "791,338 (any)" in index
+    assert "![fig3_left_best_so_far](remnet/smoke/fig3_left_best_so_far.png)" in index
+    claims = json.loads((report / "remnet" / "claims.json").read_text())
+    by_id = {c["id"]: c for c in claims}
+    assert by_id["remnet128_params"]["status"] == "matches"
+    assert by_id["es_best_test_acc"]["status"] == "not reproducible here"
+    assert by_id["es_best_test_acc"]["context"][0]["profile"] == "smoke"
+    readme = (report / "README.md").read_text()
+    assert "old" not in readme and "| [remnet](" in readme and readme.endswith("rest\n")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_html_renders_in_chromium_with_every_image(report):
+    assert _missing_images(report / "index.html") == "0"
+    (report / "remnet" / "smoke" / "fig4_overlay.png").unlink()
+    assert _missing_images(report / "index.html") == "1"
