@@ -103,6 +103,21 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--table", default="evaluations", help="table to export (evaluations include the genome text)")
     export.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder")
     export.set_defaults(handler=_cache_export)
+    check = cache_commands.add_parser(
+        "check", help="verify the cache: schema version, rows vs. curves, run logs; says how to repair"
+    )
+    check.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder")
+    check.set_defaults(handler=_cache_check)
+    merge = cache_commands.add_parser(
+        "merge",
+        help="fold cache shards (another machine's cache folders) into this cache",
+        description="Adds every row of each shard that this cache lacks (all seeds are kept), with its curve, runs "
+        "and trial logs. Rows present in both with different numbers are conflicts: reported, and this cache's "
+        "value is kept. Merging the same shard again changes nothing.",
+    )
+    merge.add_argument("shards", nargs="+", type=Path, help="shard cache folders")
+    merge.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder to merge into")
+    merge.set_defaults(handler=_cache_merge)
 
     reproduce = commands.add_parser(
         "reproduce",
@@ -209,7 +224,9 @@ def _print_summary(
     invalid = sum(1 for t in result.trials if t.evaluation.status == "invalid")
     print(
         f"{args.strategy} on {args.space}, seed {args.seed}, {len(result.trials)} evaluations in {elapsed:.1f}s "
-        f"(cache {served['cache']}, trained {served['train']}, newly invalid {served['invalid']}; "
+        f"(cache {served['cache']}, trained {served['train']}, newly invalid {served['invalid']}"
+        + (f", failed {served['failed'] + served['oom']}" if served["failed"] + served["oom"] else "")
+        + "; "
         f"{invalid} invalid in all)"
     )
     print(f"profile {recipe.profile} (recipe {recipe.key}): {recipe.dataset}, {recipe.epochs} epochs, "
@@ -304,6 +321,38 @@ def _cache_export(args: argparse.Namespace) -> int:
         path = store.export(args.path, args.table)
     print(f"wrote {path}")
     return 0
+
+
+def _cache_check(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+
+    with Store(args.cache, read_only=True) as store:
+        problems = store.check()
+        rows = store.query("SELECT count(*) FROM evaluations")[1][0][0]
+    for problem in problems:
+        print(f"problem: {problem}")
+    if problems:
+        print(f"{len(problems)} problem(s) in {rows} rows. Repair: restore the cache from git (git checkout -- "
+              f"{args.cache}) or from the machine that wrote it; rows whose curves are missing can be retrained after "
+              "deleting them with `repro cache query` on a copy.")  # fmt: skip
+        return 1
+    print(f"cache {args.cache} is consistent: {rows} rows, every curve present, every logged trial stored")
+    return 0
+
+
+def _cache_merge(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+
+    conflicts = 0
+    with Store(args.cache) as store:
+        for shard_path in args.shards:
+            with Store(shard_path, read_only=True) as shard:
+                added, identical, clashes = store.merge(shard)
+            print(f"{shard_path}: {added} row(s) added, {identical} already here, {len(clashes)} conflict(s)")
+            for clash in clashes:
+                print(f"  conflict (kept this cache's value): {clash}")
+            conflicts += len(clashes)
+    return 1 if conflicts else 0
 
 
 def _paper_module(name: str) -> ModuleType:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import torch
+
 from repro import provenance
 from repro.cache.store import Evaluation, Store
 from repro.data import DataBundle, load_dataset
@@ -99,7 +101,12 @@ class Evaluator:
         return [r for r in wanted if self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed) is None]
 
     def evaluate(self, genome: Any, train_seed: int) -> tuple[Evaluation, str]:
-        """The evaluation and how it was served: ``"cache"``, ``"train"`` or ``"invalid"`` (newly found)."""
+        """The evaluation and how it was served.
+
+        ``"cache"``: a stored row; ``"train"``: trained now; ``"invalid"``: found unbuildable now;
+        ``"failed"``: training broke down now (stored, status ``failed``); ``"oom"``: the device ran
+        out of memory (status ``failed``, not stored, so a bigger device can train it later).
+        """
         r = self.request(genome, train_seed)
         hit = self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed)
         if hit is not None:
@@ -127,7 +134,17 @@ class Evaluator:
             self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile)
             return evaluation, "invalid"
         device = trainer.pick_device(self.device)
-        outcome = trainer.fit(make_model, self.data, self.recipe, r.train_seed, device, on_epoch=self.on_epoch)
+        try:
+            outcome = trainer.fit(make_model, self.data, self.recipe, r.train_seed, device, on_epoch=self.on_epoch)
+        except trainer.TrainingFailed as exc:
+            # Deterministic given (architecture, recipe, seed): a result like any other.
+            evaluation = Evaluation(status="failed", reason=exc.reason, device=provenance.device_name(device), **common)
+            self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile)
+            return evaluation, "failed"
+        except torch.cuda.OutOfMemoryError as exc:
+            # A property of the machine, not of the architecture: reported to the search, never cached.
+            reason = f"CUDA out of memory on {provenance.device_name(device)}: {str(exc).splitlines()[0]}"
+            return Evaluation(status="failed", reason=reason, device=provenance.device_name(device), **common), "oom"
         evaluation = Evaluation(
             status="ok",
             params=outcome.params,

@@ -7,6 +7,7 @@ per epoch, one test pass at the end.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,14 @@ CURVE_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
 """Columns of a per-epoch curve. ``train_*`` are running means over the epoch's batches (dropout on)."""
 
 EVAL_BATCH = 1000
+
+
+class TrainingFailed(Exception):
+    """Training of this (architecture, recipe, seed) broke down, e.g. the loss became NaN; ``reason`` says how."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -111,9 +120,12 @@ def fit(
             # Accumulate on the device: no host sync per step.
             loss_sum += loss.detach() * len(batch)
             correct += (logits.argmax(1) == target).sum()
-        val_loss, val_acc = _evaluate(model, x_val, y_val, recipe)
         n = len(order)
-        curve.append((epoch, loss_sum.item() / n, correct.item() / n, val_loss, val_acc))
+        train_loss = loss_sum.item() / n  # one host sync per epoch
+        if not math.isfinite(train_loss):
+            raise TrainingFailed(f"the training loss became {train_loss} in epoch {epoch}")
+        val_loss, val_acc = _evaluate(model, x_val, y_val, recipe)
+        curve.append((epoch, train_loss, correct.item() / n, val_loss, val_acc))
         if on_epoch is not None:
             on_epoch(epoch)
     x_test, y_test = _normalised(data.test, recipe, device)

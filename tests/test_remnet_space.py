@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import torch
 
 from repro.cost import count_params
@@ -625,3 +627,18 @@ def test_math_of_remnet_128_parameters_by_hand() -> None:
     features = 64 * 2 * 2
     total += (features * 64 + 64) + (64 * 32 + 32) + (32 * 10 + 10)
     assert total == 791_338
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), steps=st.integers(0, 30), offset=st.integers(0, 1000))
+def test_property_key_is_stable_under_relabelling_and_dead_parts(seed, steps, offset):
+    space = RemnetSpace()
+    rng = np.random.default_rng(seed)
+    genome = space.sample(rng)
+    for _ in range(steps):
+        genome = space.mutate(genome, rng)
+    key = space.canonical(genome).key
+    relabelled = relabel(genome, rng, offset=offset)
+    assert space.canonical(relabelled).key == key
+    if genome.active()[0]:  # dead parts are defined relative to a live input -> output path
+        assert space.canonical(add_dead_parts(relabelled, rng)).key == key

@@ -21,12 +21,17 @@ def test_every_row_has_provenance_and_metrics():
             "OR created_at IS NULL), "
             "count(*) FILTER (WHERE status = 'ok' AND (val_acc IS NULL OR test_acc IS NULL OR params IS NULL "
             "OR train_seconds IS NULL)), "
-            "count(*) FILTER (WHERE status = 'invalid' AND (reason IS NULL OR val_acc IS NOT NULL)), "
-            "count(*) FILTER (WHERE status NOT IN ('ok', 'invalid')), count(*) FROM evaluations"
+            "count(*) FILTER (WHERE status IN ('invalid', 'failed') AND (reason IS NULL OR val_acc IS NOT NULL)), "
+            "count(*) FILTER (WHERE status NOT IN ('ok', 'invalid', 'failed')), count(*) FROM evaluations"
         )
     no_provenance, ok_without_metrics, bad_invalid, unknown_status, total = rows[0]
     assert total > 0
     assert (no_provenance, ok_without_metrics, bad_invalid, unknown_status) == (0, 0, 0, 0)
+
+
+def test_shipped_cache_is_consistent():
+    with Store(CACHE, read_only=True) as store:
+        assert store.check() == []
 
 
 def test_readme_search_replays_without_training(capsys):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from repro.data.datasets import DATASETS
 from repro.spaces import SPACES, InvalidArchitecture, get_space
@@ -53,3 +55,22 @@ def test_build_gives_a_network_or_a_reason(space):
         built += 1
         assert model(torch.zeros(2, *spec.input_shape)).shape == (2, spec.num_classes)
     assert built > 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(SPACES.names()), seed=st.integers(0, 2**32 - 1), steps=st.integers(0, 40))
+def test_property_mutation_chains_give_buildable_genomes_or_a_named_invalidity(name, seed, steps):
+    space = get_space(name)
+    rng = np.random.default_rng(seed)
+    genome = space.sample(rng)
+    for _ in range(steps):
+        genome = space.mutate(genome, rng)
+    again = space.from_json(space.to_json(genome))  # parsing re-checks the genome
+    assert space.canonical(again) == space.canonical(genome)
+    spec = DATASETS["fashion-mnist"]
+    try:
+        model = space.build(genome, spec.input_shape, spec.num_classes, channels=2)
+    except InvalidArchitecture as exc:
+        assert exc.reason
+        return
+    assert model(torch.zeros(1, *spec.input_shape)).shape == (1, spec.num_classes)

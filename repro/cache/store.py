@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS trials (
 class Evaluation:
     """One measured (or invalid) architecture: the same record whether it came from the cache or training.
 
-    ``status`` is ``ok`` or ``invalid`` (then ``reason`` says why and the metrics are None).
+    ``status`` is ``ok``, ``invalid`` (cannot be built) or ``failed`` (training broke down, e.g. a NaN
+    loss); for the last two ``reason`` says why and the metrics are None.
     """
 
     space: str
@@ -90,6 +91,12 @@ class Evaluation:
 
 
 _EVAL_COLUMNS = [f.name for f in dataclasses.fields(Evaluation) if f.name != "genome"]
+_MEASURED = ("status", "reason", *METRICS, "params", "macs", "epochs")
+
+
+def _measured(e: Evaluation) -> tuple[Any, ...]:
+    """The fields that must agree for two rows of one key to be the same measurement."""
+    return tuple(getattr(e, f) for f in _MEASURED)
 
 
 class Store:
@@ -118,6 +125,24 @@ class Store:
         except duckdb.Error as exc:
             raise ReproError(f"cannot open the cache {metrics_path}: {exc}") from None
         self._check_schema()
+        self._check_curves_file()
+
+    def _check_curves_file(self) -> None:
+        """Refuse a truncated or corrupt curves file now, not halfway through a search."""
+        import h5py
+
+        path = self.root / CURVES_FILE
+        if not path.exists():
+            return
+        try:
+            with h5py.File(path, "r"):
+                pass
+        except OSError as exc:
+            self.db.close()
+            raise ReproError(
+                f"{path} is not a readable HDF5 file ({str(exc).splitlines()[0]}); restore it (git checkout -- {path}) "
+                "or move it away (the metrics rows stay; `repro cache check` lists rows without curves)"
+            ) from None
 
     def _check_schema(self) -> None:
         if not self.read_only:
@@ -202,10 +227,10 @@ class Store:
             )
         return True
 
-    def recipe_json(self, recipe_key: str) -> str | None:
-        """The stored recipe for a key."""
-        row = self.db.execute("SELECT recipe FROM recipes WHERE recipe_key = ?", [recipe_key]).fetchone()
-        return row[0] if row else None
+    def recipe(self, recipe_key: str) -> tuple[str, str] | None:
+        """The stored (profile, recipe JSON) for a recipe key."""
+        row = self.db.execute("SELECT profile, recipe FROM recipes WHERE recipe_key = ?", [recipe_key]).fetchone()
+        return (row[0], row[1]) if row else None
 
     # -- curves --------------------------------------------------------------------------------
 
@@ -264,6 +289,66 @@ class Store:
             "INSERT OR REPLACE INTO trials VALUES (?, ?, ?, ?, ?, ?)",
             [run_id, step, genome_key, train_seed, genome, served_by],
         )
+
+    # -- integrity and merging -------------------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """Every inconsistency between the metrics rows, their curves and the run logs (empty when sound)."""
+        problems = []
+        for e in self._select("TRUE", []):
+            where = f"{e.space}/{e.genome_key} recipe {e.recipe_key} seed {e.train_seed}"
+            if e.status == "ok":
+                if any(getattr(e, m) is None for m in METRICS):
+                    problems.append(f"{where}: status ok but metrics missing")
+                curve = self.curve(e)
+                if curve is None:
+                    problems.append(f"{where}: no curve in {CURVES_FILE}")
+                elif len(curve) != e.epochs or not math.isclose(curve[-1, -1], e.val_acc or 0.0, abs_tol=1e-12):
+                    problems.append(f"{where}: curve has {len(curve)} epochs / last val_acc {curve[-1, -1]}, "
+                                    f"row says {e.epochs} / {e.val_acc}")  # fmt: skip
+            elif e.status in ("invalid", "failed"):
+                if not e.reason or any(getattr(e, m) is not None for m in METRICS):
+                    problems.append(f"{where}: status {e.status} needs a reason and no metrics")
+            else:
+                problems.append(f"{where}: unknown status {e.status!r}")
+        orphans = self.db.execute(
+            "SELECT count(*) FROM trials t JOIN runs r USING (run_id) LEFT JOIN evaluations e "
+            "ON e.space = r.space AND e.genome_key = t.genome_key AND e.recipe_key = r.recipe_key "
+            "AND e.train_seed = t.train_seed WHERE e.genome_key IS NULL AND t.served_by != 'oom'"
+        ).fetchone()[0]
+        if orphans:  # out-of-memory trials are logged but, by design, never stored
+            problems.append(f"{orphans} logged trial(s) point at evaluations that are not stored")
+        return problems
+
+    def merge(self, shard: Store) -> tuple[int, int, list[str]]:
+        """Fold another cache into this one: (rows added, rows already identical, conflicts).
+
+        Every seed is kept; a row that exists here with different numbers is a conflict, reported
+        and left as it is here. Runs and trial logs are added when new. Merging twice adds nothing.
+        """
+        self._require_writable()
+        added, identical, conflicts = 0, 0, []
+        for e in shard._select("TRUE", []):
+            mine = self.get(e.space, e.genome_key, e.recipe_key, e.train_seed)
+            if mine is None:
+                recipe = shard.recipe(e.recipe_key)
+                assert recipe is not None
+                profile, recipe_json = recipe
+                self.put(e, recipe_json, profile, shard.curve(e))
+                added += 1
+            elif _measured(mine) == _measured(e):
+                identical += 1
+            else:
+                conflicts.append(f"{e.space}/{e.genome_key} recipe {e.recipe_key} seed {e.train_seed}: "
+                                 f"here {_measured(mine)}, shard {_measured(e)}")  # fmt: skip
+        for table in ("runs", "trials"):
+            columns, rows = shard.query(f"SELECT * FROM {table}")
+            if rows:
+                self.db.executemany(
+                    f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                    [list(r) for r in rows],
+                )
+        return added, identical, conflicts
 
     # -- inspection ------------------------------------------------------------------------------
 
