@@ -80,6 +80,15 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (env REPRO_CACHE)")
     search.add_argument("--device", default="auto", help="torch device for training: auto, cpu, cuda, cuda:1, ...")
     search.add_argument("--data-root", help="dataset folder (default: $REPRO_DATA/<dataset>, then the system location)")
+    search.add_argument(
+        "--executor", default="inprocess", choices=("inprocess", "pool", "ray", "simulated"),
+        help="where training runs: this process; a local process pool; a Ray cluster; or a simulated clock that "
+        "replays the cache as if --workers machines had trained it (using each row's recorded seconds)",
+    )  # fmt: skip
+    search.add_argument("--workers", type=_positive, default=1,
+                        help="evaluations in flight at once (asynchronous search when > 1)")  # fmt: skip
+    search.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
+    search.add_argument("--gpus-per-eval", type=float, default=1.0, help="fraction of a GPU per Ray task")
     search.add_argument("--output", type=Path, help="also write the trajectory as JSON to this file")
     search.add_argument("--no-progress", action="store_true", help="no progress bar")
     search.set_defaults(handler=_search)
@@ -174,6 +183,7 @@ def _search(args: argparse.Namespace) -> int:
 
     from repro.cache.store import Store
     from repro.evaluator import Evaluator
+    from repro.executors import make_executor
     from repro.recipe import get_profile
     from repro.search import SearchResult, Trial, run_search
     from repro.spaces import get_space
@@ -185,6 +195,8 @@ def _search(args: argparse.Namespace) -> int:
         args.strategy, space, np.random.default_rng(args.seed),
         population_size=args.population_size, sample_size=args.sample_size,
     )  # fmt: skip
+    if args.executor == "simulated" and args.on_miss != "error":
+        raise ReproError("--executor simulated replays the cache only: add --on-miss error")
     started = time.perf_counter()
     with Store(args.cache, read_only=args.on_miss == "error") as store:
         bar = tqdm(total=args.budget, desc=f"{args.strategy} seed {args.seed}", unit="eval", disable=args.no_progress)
@@ -205,10 +217,14 @@ def _search(args: argparse.Namespace) -> int:
 
         evaluator = Evaluator(space, recipe, store, on_miss=args.on_miss, device=args.device,
                               data_root=args.data_root, on_epoch=on_epoch)  # fmt: skip
+        executor = make_executor(args.executor, args.workers, on_epoch=on_epoch, address=args.address,
+                                 gpus_per_job=args.gpus_per_eval)  # fmt: skip
         try:
-            result = run_search(strategy, args.strategy, evaluator, args.budget, args.seed, args.metric, on_step)
+            result = run_search(strategy, args.strategy, evaluator, args.budget, args.seed, args.metric, on_step,
+                                executor)  # fmt: skip
         finally:
             bar.close()
+            executor.close()
     elapsed = time.perf_counter() - started
     _print_summary(args, recipe, space, result, elapsed)
     if args.output:
@@ -231,6 +247,10 @@ def _print_summary(
     )
     print(f"profile {recipe.profile} (recipe {recipe.key}): {recipe.dataset}, {recipe.epochs} epochs, "
           f"channels {recipe.model_options.get('channels')}, train size {recipe.train_size or 'all'}; run {result.run_id}")  # fmt: skip
+    seconds = result.seconds
+    clock = f"simulated wall-clock {seconds['wall']:.1f}s" if args.executor == "simulated" else f"wall {seconds['wall']:.1f}s"
+    print(f"time: {clock} with {args.workers} worker(s) ({args.executor}); strategy CPU {seconds['strategy']:.2f}s; "
+          f"lookups {seconds['lookup']:.2f}s")  # fmt: skip
     best = result.best
     if best is None:
         print("no valid architecture found")
@@ -259,6 +279,7 @@ def _result_json(args: argparse.Namespace, recipe: Recipe, result: SearchResult)
                 "reason": t.evaluation.reason,
                 "value": None if math.isnan(t.value) else t.value,
                 "served_by": t.served_by,
+                "time": t.time,
                 "genome": json.loads(t.genome),
             }
             for t in result.trials

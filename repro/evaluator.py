@@ -6,6 +6,7 @@ architectures are recognised at build time, stored with their reason and never t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -69,21 +70,9 @@ class Evaluator:
         self.device = device
         self.data_root = data_root
         self.on_epoch = on_epoch
-        self._data: DataBundle | None = None
         spec = get_spec(recipe.dataset)
         self.input_shape = spec.input_shape
         self.num_classes = spec.num_classes
-
-    @property
-    def data(self) -> DataBundle:
-        """The recipe's data, loaded on the first miss only: a pure replay never reads the dataset."""
-        if self._data is None:
-            r = self.recipe
-            self._data = load_dataset(
-                r.dataset, self.data_root, val_size=r.val_size, split_seed=r.split_seed,
-                train_size=r.train_size, test_size=r.test_size,
-            )  # fmt: skip
-        return self._data
 
     def request(self, genome: Any, train_seed: int) -> Request:
         """The cache coordinates of evaluating ``genome`` with ``train_seed``."""
@@ -100,60 +89,117 @@ class Evaluator:
         wanted = [self.request(g, s) for g, s in requests]
         return [r for r in wanted if self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed) is None]
 
+    def prepare(self, genome: Any, train_seed: int) -> Ready | TrainJob:
+        """A cache hit (or a newly found invalid architecture) ready now, or the training job a miss needs."""
+        r = self.request(genome, train_seed)
+        hit = self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed)
+        if hit is not None:
+            return Ready(hit, "cache")
+        if self.on_miss == "error":
+            raise MissingEvaluations([r])
+        try:
+            self.space.build(genome, self.input_shape, self.num_classes, **self.recipe.model_options)
+        except InvalidArchitecture as exc:
+            evaluation = Evaluation(status="invalid", reason=exc.reason, device="none (not trained)", **_common(r))
+            self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile)
+            return Ready(evaluation, "invalid")
+        return TrainJob(r, self.space.name, self.space.config(), self.space.to_json(genome), self.recipe.to_json(),
+                        self.device, self.data_root)  # fmt: skip
+
+    def record(self, result: JobResult) -> Ready:
+        """Store a finished job's result (never an out-of-memory one) and return it as an evaluation."""
+        r = result.request
+        if result.outcome is None:
+            evaluation = Evaluation(status="failed", reason=result.reason, device=result.device, **_common(r))
+            if result.kind == "failed":  # deterministic given (architecture, recipe, seed): a result like any other
+                self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile)
+            return Ready(evaluation, result.kind)
+        o = result.outcome
+        evaluation = Evaluation(status="ok", params=o.params, macs=o.macs, epochs=self.recipe.epochs,
+                                train_seconds=o.train_seconds, device=result.device, **o.metrics, **_common(r))  # fmt: skip
+        self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile, o.curve)
+        return Ready(evaluation, "train")
+
     def evaluate(self, genome: Any, train_seed: int) -> tuple[Evaluation, str]:
-        """The evaluation and how it was served.
+        """The evaluation and how it was served, training in this process on a miss.
 
         ``"cache"``: a stored row; ``"train"``: trained now; ``"invalid"``: found unbuildable now;
         ``"failed"``: training broke down now (stored, status ``failed``); ``"oom"``: the device ran
         out of memory (status ``failed``, not stored, so a bigger device can train it later).
         """
-        r = self.request(genome, train_seed)
-        hit = self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed)
-        if hit is not None:
-            return hit, "cache"
-        if self.on_miss == "error":
-            raise MissingEvaluations([r])
-        return self._produce(genome, r)
+        item = self.prepare(genome, train_seed)
+        ready = item if isinstance(item, Ready) else self.record(run_job(item, self.on_epoch))
+        return ready.evaluation, ready.served_by
 
-    def _produce(self, genome: Any, r: Request) -> tuple[Evaluation, str]:
-        from repro import trainer
 
-        options = self.recipe.model_options
-        common = dict(
-            space=r.space, genome_key=r.genome_key, recipe_key=r.recipe_key, train_seed=r.train_seed, genome=r.genome,
-            code_version=provenance.code_version(), libraries=provenance.library_versions(), created_at=provenance.now(),
-        )  # fmt: skip
+def _common(r: Request) -> dict[str, Any]:
+    return dict(
+        space=r.space, genome_key=r.genome_key, recipe_key=r.recipe_key, train_seed=r.train_seed, genome=r.genome,
+        code_version=provenance.code_version(), libraries=provenance.library_versions(), created_at=provenance.now(),
+    )  # fmt: skip
 
-        def make_model() -> Any:
-            return self.space.build(genome, self.input_shape, self.num_classes, **options)
 
-        try:
-            make_model()
-        except InvalidArchitecture as exc:
-            evaluation = Evaluation(status="invalid", reason=exc.reason, device="none (not trained)", **common)
-            self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile)
-            return evaluation, "invalid"
-        device = trainer.pick_device(self.device)
-        try:
-            outcome = trainer.fit(make_model, self.data, self.recipe, r.train_seed, device, on_epoch=self.on_epoch)
-        except trainer.TrainingFailed as exc:
-            # Deterministic given (architecture, recipe, seed): a result like any other.
-            evaluation = Evaluation(status="failed", reason=exc.reason, device=provenance.device_name(device), **common)
-            self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile)
-            return evaluation, "failed"
-        except torch.cuda.OutOfMemoryError as exc:
-            # A property of the machine, not of the architecture: reported to the search, never cached.
-            reason = f"CUDA out of memory on {provenance.device_name(device)}: {str(exc).splitlines()[0]}"
-            return Evaluation(status="failed", reason=reason, device=provenance.device_name(device), **common), "oom"
-        evaluation = Evaluation(
-            status="ok",
-            params=outcome.params,
-            macs=outcome.macs,
-            epochs=self.recipe.epochs,
-            train_seconds=outcome.train_seconds,
-            device=provenance.device_name(device),
-            **outcome.metrics,
-            **common,
-        )
-        self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile, outcome.curve)
-        return evaluation, "train"
+@dataclass(frozen=True)
+class Ready:
+    """An evaluation available now, and how it was served."""
+
+    evaluation: Evaluation
+    served_by: str
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """Everything a worker needs to train one candidate, as plain data (it may run in another process)."""
+
+    request: Request
+    space: str
+    space_config: dict[str, Any]
+    genome_json: str
+    recipe_json: str
+    device: str
+    data_root: str | None
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a worker sends back: ``kind`` is ``train``, ``failed`` (training broke down) or ``oom``."""
+
+    request: Request
+    kind: str
+    device: str
+    outcome: Any = None
+    reason: str | None = None
+
+
+@functools.lru_cache(maxsize=4)
+def _data(dataset: str, root: str | None, val_size: int, split_seed: int, train_size: int | None,
+          test_size: int | None) -> DataBundle:  # fmt: skip
+    """The recipe's data, loaded once per worker process (a pure replay never reads it)."""
+    return load_dataset(dataset, root, val_size=val_size, split_seed=split_seed, train_size=train_size,
+                        test_size=test_size)  # fmt: skip
+
+
+def run_job(job: TrainJob, on_epoch: Callable[[int], None] | None = None) -> JobResult:
+    """Train one candidate; runs in any process, since everything it needs comes with the job."""
+    from repro import trainer
+    from repro.spaces import get_space
+
+    space = get_space(job.space, **job.space_config)
+    recipe = Recipe.from_json(job.recipe_json)
+    genome = space.from_json(job.genome_json)
+    spec = get_spec(recipe.dataset)
+    data = _data(recipe.dataset, job.data_root, recipe.val_size, recipe.split_seed, recipe.train_size,
+                 recipe.test_size)  # fmt: skip
+    device = trainer.pick_device(job.device)
+    name = provenance.device_name(device)
+
+    def make_model() -> Any:
+        return space.build(genome, spec.input_shape, spec.num_classes, **recipe.model_options)
+
+    try:
+        outcome = trainer.fit(make_model, data, recipe, job.request.train_seed, device, on_epoch=on_epoch)
+    except trainer.TrainingFailed as exc:
+        return JobResult(job.request, "failed", name, reason=exc.reason)
+    except torch.cuda.OutOfMemoryError as exc:
+        return JobResult(job.request, "oom", name, reason=f"CUDA out of memory on {name}: {str(exc).splitlines()[0]}")
+    return JobResult(job.request, "train", name, outcome=outcome)

@@ -14,7 +14,9 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +24,8 @@ import numpy as np
 
 from repro import provenance
 from repro.cache.store import Evaluation
-from repro.evaluator import Evaluator
+from repro.evaluator import Evaluator, Ready
+from repro.executors import Executor, InProcess
 from repro.strategies import Strategy
 
 
@@ -35,6 +38,8 @@ class Trial:
     evaluation: Evaluation
     served_by: str
     value: float
+    time: float = 0.0
+    """When it finished: seconds since the search started (simulated seconds under the simulated executor)."""
 
 
 @dataclass
@@ -44,6 +49,18 @@ class SearchResult:
     run_id: str
     metric: str
     trials: list[Trial] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: {"strategy": 0.0, "lookup": 0.0, "wall": 0.0})
+    """Time in the strategy's ask/tell, in cache lookups and job preparation, and wall-clock (simulated
+    under the simulated executor)."""
+
+    @contextmanager
+    def timer(self, part: str) -> Iterator[None]:
+        """Add the CPU time of the block to ``seconds[part]``."""
+        started = time.process_time()
+        try:
+            yield
+        finally:
+            self.seconds[part] += time.process_time() - started
 
     @property
     def best(self) -> Trial | None:
@@ -75,35 +92,59 @@ def run_search(
     seed: int,
     metric: str = "val_acc",
     on_step: Callable[[Trial, SearchResult], None] | None = None,
+    executor: Executor | None = None,
 ) -> SearchResult:
-    """Run ``budget`` evaluations of ``strategy`` (already seeded with ``seed``) through ``evaluator``."""
+    """Run ``budget`` evaluations of ``strategy`` (already seeded with ``seed``) through ``evaluator``.
+
+    With an executor of capacity k > 1 the search is asynchronous (steady state): up to k
+    evaluations are in flight, a new genome is asked for whenever one finishes, and results are
+    told in the order they finish, so step numbers follow finish order. The default executor
+    trains in this process, one at a time, which makes the trajectory a function of the seed alone.
+    """
     space, store = evaluator.space, evaluator.store
+    executor = executor or InProcess(evaluator.on_epoch)
     space_config = space.config()
-    rid = run_id(space.name, space_config, strategy_name, strategy.config(), evaluator.recipe.key, seed, metric)
+    strategy_config = strategy.config()
+    if executor.capacity > 1:  # finish order, hence the trajectory, depends on the executor
+        strategy_config = {**strategy_config, "executor": executor.describe()}
+    rid = run_id(space.name, space_config, strategy_name, strategy_config, evaluator.recipe.key, seed, metric)
     # A read-only cache can only replay; the log of a replay would repeat what is stored.
     log = not store.read_only
     if log:
         store.record_run(
             rid, space=space.name, strategy=strategy_name,
-            config=json.dumps({"space": space_config, "strategy": strategy.config()}, sort_keys=True),
+            config=json.dumps({"space": space_config, "strategy": strategy_config}, sort_keys=True),
             recipe_key=evaluator.recipe.key, seed=seed, budget=budget, metric=metric,
             code_version=provenance.code_version(), created_at=provenance.now(),
         )  # fmt: skip
     result = SearchResult(run_id=rid, metric=metric)
     occurrences: Counter[str] = Counter()
-    for step in range(budget):
-        genome = strategy.ask()
-        key = space.canonical(genome).key
-        train_seed = occurrences[key]
-        occurrences[key] += 1
-        evaluation, served_by = evaluator.evaluate(genome, train_seed)
-        value = evaluation.value(metric)
-        strategy.tell(genome, value)
+    asked = in_flight = 0
+    while len(result.trials) < budget:
+        while asked < budget and in_flight < executor.capacity:
+            with result.timer("strategy"):
+                genome = strategy.ask()
+            with result.timer("lookup"):
+                key = space.canonical(genome).key
+                train_seed = occurrences[key]
+                occurrences[key] += 1
+                executor.submit(genome, evaluator.prepare(genome, train_seed))
+            asked += 1
+            in_flight += 1
+        genome, done = executor.wait()
+        in_flight -= 1
+        ready = done if isinstance(done, Ready) else evaluator.record(done)
+        value = ready.evaluation.value(metric)
+        with result.timer("strategy"):
+            strategy.tell(genome, value)
         genome_json = space.to_json(genome)
+        step = len(result.trials)
         if log:
-            store.record_trial(rid, step, key, train_seed, genome_json, served_by)
-        trial = Trial(step=step, genome=genome_json, evaluation=evaluation, served_by=served_by, value=value)
+            store.record_trial(rid, step, ready.evaluation.genome_key, ready.evaluation.train_seed, genome_json,
+                               ready.served_by)  # fmt: skip
+        trial = Trial(step, genome_json, ready.evaluation, ready.served_by, value, executor.now)
         result.trials.append(trial)
         if on_step is not None:
             on_step(trial, result)
+    result.seconds["wall"] = executor.now
     return result

@@ -29,6 +29,7 @@ def test_help_explains_every_command(capsys):
         (["search", "--profile", "nope"], "unknown profile 'nope'"),
         (["search", "--strategy", "rs", "--population", "5"], "does not take population_size"),
         (["cache", "info", "--cache", "/nonexistent/cache"], "no cache at /nonexistent/cache"),
+        (["search", "--executor", "simulated", "--workers", "4"], "replays the cache only: add --on-miss error"),
     ],
 )
 def test_bad_input_gives_one_line_error(argv, message, capsys):
