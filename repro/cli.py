@@ -93,6 +93,26 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--no-progress", action="store_true", help="no progress bar")
     search.set_defaults(handler=_search)
 
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="evaluate one architecture through the cache (training it if missing)",
+        description="Look up (or train) one architecture under a profile, for one or more training seeds. The "
+        "genome is JSON, as `repro search --output` writes it or as the cache stores it (canonical form), given "
+        "inline or as @FILE.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    evaluate.add_argument("genome", help="genome JSON, or @path/to/genome.json")
+    evaluate.add_argument("--space", default="remnet", help="search space (see `repro list`)")
+    evaluate.add_argument("--profile", default="smoke", help="training recipe profile")
+    evaluate.add_argument("--seeds", default="0", help="training seeds: 0-4 or 0,2,5")
+    evaluate.add_argument("--epochs", type=_positive, help="override the profile's epochs")
+    evaluate.add_argument("--channels", type=_positive, help="override the profile's channels")
+    evaluate.add_argument("--on-miss", choices=("train", "error"), default="train", help="train what is missing, or stop")
+    evaluate.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (env REPRO_CACHE)")
+    evaluate.add_argument("--device", default="auto", help="torch device for training")
+    evaluate.add_argument("--data-root", help="dataset folder")
+    evaluate.set_defaults(handler=_evaluate)
+
     cache = commands.add_parser("cache", help="inspect or export the evaluation cache")
     cache_commands = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
     info = cache_commands.add_parser("info", help="rows per space, recipe and status; runs stored")
@@ -117,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder")
     check.set_defaults(handler=_cache_check)
+    upgrade = cache_commands.add_parser("upgrade", help="migrate a cache written by an older repro to this schema")
+    upgrade.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder")
+    upgrade.set_defaults(handler=_cache_upgrade)
     merge = cache_commands.add_parser(
         "merge",
         help="fold cache shards (another machine's cache folders) into this cache",
@@ -287,6 +310,46 @@ def _result_json(args: argparse.Namespace, recipe: Recipe, result: SearchResult)
     }
 
 
+def parse_seeds(text: str) -> list[int]:
+    """``0-4`` or ``0,2,5`` (or a mix, ``0-2,7``) -> sorted distinct seeds."""
+    seeds: set[int] = set()
+    try:
+        for part in text.split(","):
+            low, _, high = part.strip().partition("-")
+            seeds.update(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise ReproError(f"seeds must look like 0-4 or 0,2,5, got {text!r}") from None
+    if not seeds or min(seeds) < 0:
+        raise ReproError(f"seeds must be whole numbers >= 0, got {text!r}")
+    return sorted(seeds)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+    from repro.evaluator import Evaluator
+    from repro.recipe import get_profile
+    from repro.spaces import get_space
+
+    space = get_space(args.space)
+    text = args.genome
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text()
+        except OSError as exc:
+            raise ReproError(f"cannot read the genome file {text[1:]}: {exc.strerror}") from None
+    genome = space.from_json(text)
+    recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
+    seeds = parse_seeds(args.seeds)
+    with Store(args.cache, read_only=args.on_miss == "error") as store:
+        evaluator = Evaluator(space, recipe, store, on_miss=args.on_miss, device=args.device, data_root=args.data_root)
+        results = [evaluator.evaluate(genome, seed) for seed in seeds]
+    print(f"{space.describe(genome)}  [key {results[0][0].genome_key}, profile {recipe.profile}, recipe {recipe.key}]")
+    rows = [(e.train_seed, served, e.status, e.val_acc, e.test_acc, e.params, e.train_seconds, e.reason or "")
+            for e, served in results]  # fmt: skip
+    print(_table(("seed", "served", "status", "val_acc", "test_acc", "params", "train_seconds", "reason"), rows))
+    return 0
+
+
 def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     def fmt(v: object) -> str:
         return f"{v:.4f}" if isinstance(v, float) else str(v)
@@ -358,6 +421,15 @@ def _cache_check(args: argparse.Namespace) -> int:
               "deleting them with `repro cache query` on a copy.")  # fmt: skip
         return 1
     print(f"cache {args.cache} is consistent: {rows} rows, every curve present, every logged trial stored")
+    return 0
+
+
+def _cache_upgrade(args: argparse.Namespace) -> int:
+    from repro.cache.store import SCHEMA_VERSION, Store
+
+    with Store(args.cache):  # a writable open migrates
+        pass
+    print(f"cache {args.cache} is at schema version {SCHEMA_VERSION}")
     return 0
 
 

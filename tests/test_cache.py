@@ -101,3 +101,33 @@ def test_corrupt_curve_file_is_reported(tmp_path):
         (tmp_path / "curves.h5").write_bytes(b"garbage")
         with pytest.raises(ReproError, match="not a readable HDF5 file"):
             store.curve(store.get("remnet", "k1", "r1", 0))
+
+
+def test_an_older_schema_is_migrated_on_a_writable_open(tmp_path, monkeypatch):
+    from repro.cache import store as store_module
+    from repro.cli import main
+
+    with Store(tmp_path) as store:
+        store.put(_evaluation(0), "{}", "p")
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {1: ("ALTER TABLE evaluations ADD COLUMN note VARCHAR",)})
+    with pytest.raises(ReproError, match="schema version 1, this repro reads version 2; upgrade it with `repro cache upgrade`"):
+        Store(tmp_path, read_only=True)
+    assert main(["cache", "upgrade", "--cache", str(tmp_path)]) == 0
+    with Store(tmp_path, read_only=True) as store:
+        columns, rows = store.query("SELECT val_acc, note FROM evaluations")
+        assert rows == [(0.75, None)]
+        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("2",)]
+
+
+def test_a_missing_migration_step_is_refused(tmp_path, monkeypatch):
+    from repro.cache import store as store_module
+
+    Store(tmp_path).close()
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {1: ()})
+    with pytest.raises(ReproError, match="no migration from cache schema version 2"):
+        Store(tmp_path)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    with Store(tmp_path, read_only=True) as store:  # the failed upgrade changed nothing
+        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("1",)]

@@ -30,6 +30,11 @@ def test_help_explains_every_command(capsys):
         (["search", "--strategy", "rs", "--population", "5"], "does not take population_size"),
         (["cache", "info", "--cache", "/nonexistent/cache"], "no cache at /nonexistent/cache"),
         (["search", "--executor", "simulated", "--workers", "4"], "replays the cache only: add --on-miss error"),
+        (["evaluate", '{"layers": [[0, "CONV_9.N"]]}'], "not a REMNet genome"),
+        (["evaluate", '{"layers": [[0, "CONV_9.N"]], "connections": [[0, -2, 0, true], [1, 0, -1, true]]}'],
+         "node 0 has unknown layer 'CONV_9.N'"),
+        (["evaluate", "@/nonexistent/genome.json"], "cannot read the genome file /nonexistent/genome.json"),
+        (["evaluate", '{"nodes": ["IN", "OUT"], "edges": [[0, 1]]}', "--seeds", "3-x"], "seeds must look like"),
     ],
 )
 def test_bad_input_gives_one_line_error(argv, message, capsys):
@@ -75,3 +80,18 @@ def test_search_end_to_end_on_fashion_mnist(tmp_path, capsys):
     assert "smoke" in capsys.readouterr().out
     assert main(["cache", "query", "SELECT count(*) AS n FROM evaluations", "--cache", str(cache), "--csv"]) == 0
     assert capsys.readouterr().out.split() == ["n", "5"]
+
+
+def test_parse_seeds():
+    from repro.cli import parse_seeds
+
+    assert parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert parse_seeds("5,0,2-3,2") == [0, 2, 3, 5]
+
+
+def test_evaluate_reads_every_seed_from_the_cache(capsys):
+    genome = '{"nodes":["IN","CONV_3.N","POOL_2.M","OUT"],"edges":[[0,1],[1,2],[2,3]]}'
+    assert main(["evaluate", genome, "--seeds", "0-2", "--on-miss", "error"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("1:CONV_3.N<-in 2:POOL_2.M<-1 out<-2")
+    assert [line.split()[:3] for line in lines[2:]] == [[str(s), "cache", "ok"] for s in range(3)]

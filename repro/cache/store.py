@@ -27,6 +27,9 @@ import numpy as np
 from repro.errors import ReproError
 
 SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, tuple[str, ...]] = {}
+"""Version v -> the SQL statements that turn a version-v cache into version v + 1. When the schema
+changes, bump SCHEMA_VERSION and add the step here; older caches upgrade on their first writable open."""
 METRICS_FILE = "metrics.duckdb"
 CURVES_FILE = "curves.h5"
 METRICS = ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc")
@@ -124,8 +127,12 @@ class Store:
             ) from None
         except duckdb.Error as exc:
             raise ReproError(f"cannot open the cache {metrics_path}: {exc}") from None
-        self._check_schema()
-        self._check_curves_file()
+        try:
+            self._check_schema()
+            self._check_curves_file()
+        except BaseException:
+            self.db.close()
+            raise
 
     def _check_curves_file(self) -> None:
         """Refuse a truncated or corrupt curves file now, not halfway through a search."""
@@ -138,23 +145,45 @@ class Store:
             with h5py.File(path, "r"):
                 pass
         except OSError as exc:
-            self.db.close()
             raise ReproError(
                 f"{path} is not a readable HDF5 file ({str(exc).splitlines()[0]}); restore it (git checkout -- {path}) "
                 "or move it away (the metrics rows stay; `repro cache check` lists rows without curves)"
             ) from None
 
+    def _version(self) -> int | None:
+        tables = {r[0] for r in self.db.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "meta" not in tables:
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else None
+
     def _check_schema(self) -> None:
+        version = self._version()
         if not self.read_only:
+            if version is not None and version < SCHEMA_VERSION:
+                self._migrate(version)
             self.db.execute(_SCHEMA)
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        version = int(row[0]) if row else None
+            version = self._version()
         if version != SCHEMA_VERSION:
-            raise ReproError(
-                f"the cache {self.root} has schema version {version}, this repro reads version {SCHEMA_VERSION}; "
-                "use the repro version that wrote it, or start a new cache with --cache"
+            fix = (
+                "upgrade it with `repro cache upgrade`"
+                if version is not None and version < SCHEMA_VERSION
+                else "use the repro version that wrote it, or start a new cache with --cache"
             )
+            raise ReproError(
+                f"the cache {self.root} has schema version {version}, this repro reads version {SCHEMA_VERSION}; {fix}"
+            )
+
+    def _migrate(self, version: int) -> None:
+        """Bring a cache of an older schema up to date, in one transaction (all steps or none)."""
+        with self._transaction():
+            for step in range(version, SCHEMA_VERSION):
+                if step not in MIGRATIONS:
+                    raise ReproError(f"no migration from cache schema version {step}; start a new cache with --cache")
+                for statement in MIGRATIONS[step]:
+                    self.db.execute(statement)
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
     def close(self) -> None:
         """Checkpoint and close the database."""
