@@ -38,21 +38,29 @@ def best_so_far_bands(
     caption: str = "",
     reported: Mapping[str, float] | None = None,
     marker: tuple[float, str] | None = None,
+    times: Mapping[str, Sequence[Sequence[float]]] | None = None,
 ) -> Path:
-    """Mean best-so-far value per step with a 95% t-band over seeds, one line per strategy.
+    """Mean best-so-far value with a 95% t-band over seeds, one line per strategy.
 
-    ``runs`` maps a strategy name to its per-seed value trajectories (NaN = invalid).
+    ``runs`` maps a strategy name to its per-seed value trajectories (NaN = invalid). The x-axis
+    is the evaluation count, or, with ``times`` (the same shape: when each evaluation finished,
+    e.g. simulated seconds), time: each seed's best-so-far is then read on a common time grid.
     ``reported`` draws a paper's final numbers as dotted horizontal lines, labelled as reported;
     ``marker`` = (x, label) draws a vertical line, e.g. where the initial population ends.
     """
     fig, ax = plt.subplots(figsize=(7, 4.2))
     palette = sns.color_palette("colorblind")
     observed = []
+    end = max((max(t) for per_seed in (times or {}).values() for t in per_seed if len(t)), default=0.0)
+    grid = np.linspace(0.0, end, 400)
     for i, (name, trajectories) in enumerate(runs.items()):
         curves = np.array([stats.best_so_far(t) for t in trajectories])
         observed.append(curves[np.isfinite(curves)])
-        band = stats.curve_band(curves)
         x = np.arange(1, curves.shape[1] + 1)
+        if times is not None:
+            curves = np.array([_on_grid(c, t, grid) for c, t in zip(curves, times[name])])
+            x = grid
+        band = stats.curve_band(curves)
         ax.plot(x, band.mean, color=palette[i], label=f"{name} (n={len(trajectories)} seeds)")
         ax.fill_between(x, band.lower, band.upper, color=palette[i], alpha=0.2, linewidth=0)
     values = np.concatenate(observed)
@@ -66,6 +74,12 @@ def best_so_far_bands(
         ax.axvline(marker[0], color="0.5", linestyle="--", linewidth=1, label=marker[1])
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     return _finish(fig, ax, path, caption, legend="lower right")
+
+
+def _on_grid(best: np.ndarray, finished: Sequence[float], grid: np.ndarray) -> np.ndarray:
+    """The best-so-far value known at each grid time (NaN before the first result)."""
+    index = np.searchsorted(np.asarray(finished, dtype=float), grid, side="right") - 1
+    return np.where(index >= 0, best[np.clip(index, 0, None)], np.nan)
 
 
 def ecdfs(samples: Mapping[str, Sequence[float]], path: Path, *, title: str, xlabel: str, caption: str = "") -> Path:

@@ -91,3 +91,4 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_experiment):
     summary = (tmp_path / "reports" / "summary.md").read_text()
     assert "profile `tiny`" in summary and "| 93.62% |" in summary and "reproduced: seed 0" in summary
     assert "791,338" in summary and "DENSER" in summary
+
