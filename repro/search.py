@@ -52,7 +52,7 @@ class SearchResult:
         return max(valid, key=lambda t: t.value) if valid else None
 
     def served(self) -> Counter[str]:
-        """How many steps each path served: cache, train, invalid."""
+        """How many steps each path served: cache, train, invalid, surrogate."""
         return Counter(t.served_by for t in self.trials)
 
     def values(self) -> np.ndarray:
@@ -93,7 +93,7 @@ def run_search(
     occurrences: Counter[str] = Counter()
     for step in range(budget):
         genome = strategy.ask()
-        key = space.canonical(genome).key
+        key = evaluator.canonical(genome).key
         train_seed = occurrences[key]
         occurrences[key] += 1
         evaluation, served_by = evaluator.evaluate(genome, train_seed)
