@@ -80,7 +80,7 @@ class Surrogate:
             mae=float(np.mean(np.abs(held_out - y[test]))), train_keys=len(train), test_keys=len(test),
         )  # fmt: skip
         # The split only measures quality; the served model learns from every cached architecture.
-        self.model = self._model(seed).fit(x, y)
+        self.model = _Ensemble(self._model(seed).fit(x, y), x)
         self._verdicts: dict[str, float | str] = {}
 
     @staticmethod
@@ -130,4 +130,49 @@ class Surrogate:
             self.space.check(genome, input_shape, num_classes, **options)
         except InvalidArchitecture as exc:
             return exc.reason
-        return float(self.model.predict(self.space.features(genome)[None, :])[0])
+        return self.model.predict_one(self.space.features(genome))
+
+
+class _Ensemble:
+    """A fitted gradient-boosting regressor's trees as padded arrays, to predict one row in microseconds.
+
+    scikit-learn validates its input on every ``predict`` call (hundreds of microseconds), which
+    would dominate a comparison that predicts one architecture at a time. Here all trees step
+    down one level per numpy operation. The constructor checks that it reproduces scikit-learn's
+    predictions on ``reference`` rows, so a change in scikit-learn's tree layout fails loudly.
+    """
+
+    def __init__(self, model: Any, reference: np.ndarray) -> None:
+        trees = [estimator[0].tree_ for estimator in model.estimators_]
+        width = max(t.node_count for t in trees)
+        self.rows = np.arange(len(trees))
+        self.depth = max(t.max_depth for t in trees)
+        self.feature = np.zeros((len(trees), width), dtype=np.intp)
+        self.threshold = np.zeros((len(trees), width))
+        self.left = np.tile(np.arange(width), (len(trees), 1))  # padding and leaves point at themselves
+        self.right = self.left.copy()
+        self.value = np.zeros((len(trees), width))
+        for i, t in enumerate(trees):
+            n, inner = t.node_count, t.children_left >= 0
+            self.feature[i, :n][inner] = t.feature[inner]
+            self.threshold[i, :n] = t.threshold
+            self.left[i, :n][inner] = t.children_left[inner]
+            self.right[i, :n][inner] = t.children_right[inner]
+            self.value[i, :n] = t.value[:, 0, 0]
+        self.scale = model.learning_rate
+        self.bias = 0.0
+        self.bias = float(model.predict(reference[:1])[0]) - self.predict_one(reference[0])
+        expected = model.predict(reference)
+        got = np.array([self.predict_one(row) for row in reference])
+        if not np.allclose(got, expected, rtol=0, atol=1e-9):
+            raise ReproError("the surrogate's fast predictor disagrees with scikit-learn; this scikit-learn is unsupported")
+
+    def predict_one(self, x: np.ndarray) -> float:
+        """The prediction for one feature vector."""
+        # scikit-learn compares features as float32 with float64 thresholds; do the same.
+        x = x.astype(np.float32)
+        node = np.zeros(len(self.rows), dtype=np.intp)
+        for _ in range(self.depth):
+            node = np.where(x[self.feature[self.rows, node]] <= self.threshold[self.rows, node],
+                            self.left[self.rows, node], self.right[self.rows, node])  # fmt: skip
+        return self.bias + self.scale * float(self.value[self.rows, node].sum())

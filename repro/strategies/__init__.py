@@ -9,7 +9,7 @@ import numpy as np
 
 from repro.errors import ReproError
 from repro.spaces.base import SearchSpace
-from repro.strategies.base import STRATEGIES, Strategy
+from repro.strategies.base import STRATEGIES, Strategy, rank_key
 from repro.strategies.evolution import RandomMutationSearch, RegularizedEvolution
 from repro.strategies.local_search import LocalSearch
 from repro.strategies.one_plus_one import OnePlusOne
@@ -48,4 +48,4 @@ def describe(name: str) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-__all__ = ["STRATEGIES", "Strategy", "describe", "make_strategy"]
+__all__ = ["STRATEGIES", "Strategy", "describe", "make_strategy", "rank_key"]

@@ -62,7 +62,7 @@ class RemnetSpace(SearchSpace[Genome]):
         if not nodes:
             return None
         layer_of = genome.layer_of
-        labels = ["IN" if n == INPUT else "OUT" if n == OUTPUT else layer_of[n] for n in nodes]
+        labels = [_label(n, layer_of) for n in nodes]
         index = {n: i for i, n in enumerate(nodes)}
         return canonical_graph(labels, [(index[a], index[b]) for a, b in edges])
 
@@ -86,13 +86,19 @@ class RemnetSpace(SearchSpace[Genome]):
         return RemnetNet(graph.labels, graph.edges, input_shape, num_classes, channels)
 
     def check(self, genome: Genome, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> None:
-        """The builder's shape checks alone: no module is created."""
+        """The builder's shape checks alone, on the active graph without canonicalising it.
+
+        Validity does not depend on the vertex order; where several layers are too large for
+        their input, the reason may name another of them than :meth:`build` does.
+        """
         from repro.spaces.remnet.builder import plan
 
-        graph = self.graph(genome)
-        if graph is None:
+        nodes, edges = genome.active()
+        if not nodes:
             raise InvalidArchitecture(NO_PATH)
-        plan(graph.labels, graph.edges, input_shape, int(options.get("channels", 64)))
+        labels = [_label(n, genome.layer_of) for n in nodes]
+        index = {n: i for i, n in enumerate(nodes)}
+        plan(labels, [(index[a], index[b]) for a, b in edges], input_shape, int(options.get("channels", 64)))
 
     def features(self, genome: Genome) -> np.ndarray:
         """Counts of the active graph: layers per type (12), edges per (source type, target type) with
@@ -102,12 +108,13 @@ class RemnetSpace(SearchSpace[Genome]):
         vector = np.zeros(_N_FEATURES)
         if not nodes:
             return vector
-        kind = {INPUT: "IN", OUTPUT: "OUT", **genome.layer_of}
+        layer_of = genome.layer_of
         for n in nodes:
             if n not in (INPUT, OUTPUT):
-                vector[_LAYER_INDEX[kind[n]]] += 1
+                vector[_LAYER_INDEX[layer_of[n]]] += 1
         for a, b in edges:
-            vector[len(LAYERS) + _SOURCE_INDEX[kind[a]] * len(_TARGETS) + _TARGET_INDEX[kind[b]]] += 1
+            source, target = _label(a, layer_of), _label(b, layer_of)
+            vector[len(LAYERS) + _SOURCE_INDEX[source] * len(_TARGETS) + _TARGET_INDEX[target]] += 1
         vector[-4:] = (len(nodes) - 2, len(edges), _longest_path(nodes, edges), 1.0)
         return vector
 
@@ -164,6 +171,11 @@ def _from_canonical(data: dict[str, Any]) -> Genome:
     genome = Genome(layers=layers, connections=connections)
     gen.check(genome)
     return genome
+
+
+def _label(node: int, layer_of: dict[int, str]) -> str:
+    """A node's vertex label: ``IN``, ``OUT`` or its layer."""
+    return "IN" if node == INPUT else "OUT" if node == OUTPUT else layer_of[node]
 
 
 def _longest_path(nodes: list[int], edges: list[tuple[int, int]]) -> int:
