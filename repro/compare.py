@@ -257,7 +257,7 @@ def write_report(c: Comparison, folder: Path) -> list[Path]:
     figure = plots.best_so_far_bands(
         {s: [r.values for r in c.runs_of(s)] for s in c.strategies}, folder / "anytime.png",
         title=f"{c.space}, {c.recipe.profile}: best {c.metric} so far", ylabel=f"best {c.metric}",
-        caption=_surrogate_note(c) or "every value measured (cache hits)",
+        caption=surrogate_note(c) or "every value measured (cache hits)",
     )  # fmt: skip
     board = folder / "leaderboard.md"
     board.write_text(render_markdown(c))
@@ -266,7 +266,7 @@ def write_report(c: Comparison, folder: Path) -> list[Path]:
     return [board, figure, results]
 
 
-def _surrogate_note(c: Comparison) -> str:
+def surrogate_note(c: Comparison) -> str:
     """The warning every output carries when some values are predictions, empty otherwise."""
     predicted = sum(r.served_by.count("surrogate") for r in c.runs)
     if not predicted:
@@ -293,7 +293,7 @@ def render_markdown(c: Comparison) -> str:
         f"{len(c.seeds)} seeds ({seeds_label(c.seeds)}); misses: {c.on_miss}; baseline {c.baseline}.",
         "",
     ]
-    note = _surrogate_note(c)
+    note = surrogate_note(c)
     if note:
         lines += [f"> **{note}.** Values marked † include a seed whose best value is predicted.", ""]
     lines += [
@@ -341,7 +341,7 @@ def to_json(c: Comparison) -> dict[str, Any]:
         "baseline": c.baseline,
         "on_miss": c.on_miss,
         "surrogate": None if c.surrogate is None else asdict(c.surrogate),
-        "surrogate_note": _surrogate_note(c) or None,
+        "surrogate_note": surrogate_note(c) or None,
         "leaderboard": [asdict(row) for row in c.rows],
         "runs": [
             {
