@@ -176,6 +176,9 @@ def run_comparison(
     own defaults fill the rest. With ``on_miss="surrogate"`` a surrogate is fit on the cached
     rows of this space and recipe first.
     """
+    if on_miss == "surrogate" and not store.read_only:
+        # A writable store would log the runs, predicted steps included, beside measured ones.
+        raise ReproError("a surrogate comparison needs the cache opened read-only")
     table = CachedTable(store, space.name, recipe.key)
     surrogate = None
     if on_miss == "surrogate":

@@ -141,6 +141,11 @@ def test_store_refuses_predicted_evaluations(tmp_path):
         store.put(Evaluation("remnet", "k", "r", 0, "{}", PREDICTED, val_acc=0.9), "{}", "p")
 
 
+def test_surrogate_comparison_refuses_a_writable_store(toy_cache):
+    with Store(toy_cache) as store, pytest.raises(ReproError, match="read-only"):
+        compare.run_comparison(ToySpace(), TOY_RECIPE, store, ["rs"], [0], BUDGET, on_miss="surrogate")
+
+
 @pytest.mark.parametrize(
     ("text", "seeds"), [("0-3", [0, 1, 2, 3]), ("5,1,1", [1, 5]), ("0-2,7, 9-10", [0, 1, 2, 7, 9, 10])]
 )
@@ -245,3 +250,18 @@ def test_surrogate_trials_are_flagged_and_measured_ones_are_not():
     for t in result.trials:
         if t.served_by == "surrogate":
             assert t.evaluation.reason.startswith("surrogate: ") and t.evaluation.device == "none (not trained)"
+
+
+def test_train_on_miss_stores_measurements_and_replays_them(tmp_path, tiny_mnist, tiny_recipe):
+    from repro.spaces import get_space
+
+    space = get_space("remnet")
+    with Store(tmp_path) as store:
+        first = compare.run_comparison(space, tiny_recipe, store, ["es11", "rs"], [0], 3, on_miss="train",
+                                       device="cpu", data_root=str(tiny_mnist))  # fmt: skip
+        stored = store.query("SELECT count(*) FROM evaluations")[1][0][0]
+        again = compare.run_comparison(space, tiny_recipe, store, ["es11", "rs"], [0], 3, on_miss="error")
+    assert {s for r in first.runs for s in r.served_by} <= {"train", "invalid", "cache"}
+    assert stored == sum(r.served_by.count("train") + r.served_by.count("invalid") for r in first.runs) > 0
+    np.testing.assert_array_equal([r.values for r in again.runs], [r.values for r in first.runs])  # NaN == NaN here
+    assert all(set(r.served_by) == {"cache"} for r in again.runs)
