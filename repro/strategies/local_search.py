@@ -12,7 +12,7 @@ from repro.strategies.base import Strategy, rank_key
 
 
 class LocalSearch(Strategy):
-    """Local search: move to the first strictly better mutation neighbour; restart after ``patience`` misses.
+    """Local search: move to the first strictly better mutation neighbour; restart after `patience` misses in a row.
 
     From a random sample, each ask proposes one neighbour (``space.mutate`` of the current
     genome). A strictly better neighbour becomes the current genome at once (first improvement,
