@@ -1,4 +1,4 @@
-"""Command line: ``repro search``, ``repro cache info|query|export``, ``repro list``."""
+"""Command line: ``repro search``, ``repro compare``, ``repro cache info|query|export``, ``repro reproduce``, ``repro list``."""
 
 from __future__ import annotations
 
@@ -44,9 +44,33 @@ _positive = _at_least(1)
 _seed = _at_least(0)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options that decide a run's recipe, objective and strategy parameters (search and compare)."""
     from repro.cache.store import METRICS
 
+    parser.add_argument("--profile", default="smoke", help="training recipe profile (see `repro list`)")
+    parser.add_argument("--metric", default="val_acc", choices=METRICS, help="objective to maximise")
+    parser.add_argument("--population", type=_positive, dest="population_size", help="population size (re, rs-mutation; default 20)")
+    parser.add_argument("--sample-size", type=_positive, dest="sample_size", help="tournament size (re; default 5)")
+    parser.add_argument("--patience", type=_positive, help="non-improving neighbours before a restart (ls; default 20)")
+    parser.add_argument("--epochs", type=_positive, help="override the profile's epochs (changes the recipe key)")
+    parser.add_argument("--channels", type=_positive, help="override the profile's channels (changes the recipe key)")
+
+
+def _add_machine_options(parser: argparse.ArgumentParser) -> None:
+    """Where the cache, the data and the training device are, and whether to show progress."""
+    parser.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (env REPRO_CACHE)")
+    parser.add_argument("--device", default="auto", help="torch device for training: auto, cpu, cuda, cuda:1, ...")
+    parser.add_argument("--data-root", help="dataset folder (default: $REPRO_DATA/<dataset>, then the system location)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _strategy_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The strategy parameters given on the command line (None: the strategy's default)."""
+    return {"population_size": args.population_size, "sample_size": args.sample_size, "patience": args.patience}
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="repro",
         description="Neural-architecture-search reproduction harness. Every evaluation is cached by a canonical "
@@ -67,19 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--strategy", default="re", help="search strategy (see `repro list`)")
     search.add_argument("--budget", type=_positive, default=60, help="number of evaluations, invalid ones included")
     search.add_argument("--seed", type=_seed, default=0, help="search seed: fixes the whole trajectory")
-    search.add_argument("--profile", default="smoke", help="training recipe profile (see `repro list`)")
-    search.add_argument("--metric", default="val_acc", choices=METRICS, help="objective to maximise")
-    search.add_argument("--population", type=_positive, dest="population_size", help="population size (re, rs-mutation; default 20)")
-    search.add_argument("--sample-size", type=_positive, dest="sample_size", help="tournament size (re; default 5)")
-    search.add_argument("--epochs", type=_positive, help="override the profile's epochs (changes the recipe key)")
-    search.add_argument("--channels", type=_positive, help="override the profile's channels (changes the recipe key)")
+    _add_run_options(search)
     search.add_argument(
         "--on-miss", choices=("train", "error"), default="train",
         help="what to do when the cache lacks an evaluation: train it, or stop and name it",
     )  # fmt: skip
-    search.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (env REPRO_CACHE)")
-    search.add_argument("--device", default="auto", help="torch device for training: auto, cpu, cuda, cuda:1, ...")
-    search.add_argument("--data-root", help="dataset folder (default: $REPRO_DATA/<dataset>, then the system location)")
+    _add_machine_options(search)
     search.add_argument(
         "--executor", default="inprocess", choices=("inprocess", "pool", "ray", "simulated"),
         help="where training runs: this process; a local process pool; a Ray cluster; or a simulated clock that "
@@ -90,7 +107,6 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
     search.add_argument("--gpus-per-eval", type=float, default=1.0, help="fraction of a GPU per Ray task")
     search.add_argument("--output", type=Path, help="also write the trajectory as JSON to this file")
-    search.add_argument("--no-progress", action="store_true", help="no progress bar")
     search.set_defaults(handler=_search)
 
     evaluate = commands.add_parser(
@@ -112,6 +128,30 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--device", default="auto", help="torch device for training")
     evaluate.add_argument("--data-root", help="dataset folder")
     evaluate.set_defaults(handler=_evaluate)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare strategies over many seeds on the cache: leaderboard, anytime curves, tests vs random search",
+        description="Run every strategy with every seed against the cache and write a leaderboard (mean/median best "
+        "found, average rank, Mann-Whitney p with Holm correction and A12 against the baseline, cache coverage) as "
+        "Markdown, JSON and an anytime figure under reports/compare/. With --on-miss surrogate, architectures the "
+        "cache lacks get a gradient-boosting prediction fit on the cache: flagged everywhere, never stored.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    compare.add_argument("--space", default="remnet", help="search space (see `repro list`)")
+    compare.add_argument("--strategies", default="re,rs-mutation,rs", help="comma-separated strategies (see `repro list`)")
+    compare.add_argument("--seeds", default="0-4", help="search seeds: a range 0-99, a list 0,1,5, or both")
+    compare.add_argument("--budget", type=_positive, default=60, help="evaluations per run, invalid ones included")
+    compare.add_argument("--baseline", default="rs", help="the strategy every other one is tested against")
+    _add_run_options(compare)
+    compare.add_argument(
+        "--on-miss", choices=("error", "train", "surrogate"), default="error",
+        help="when the cache lacks an evaluation: stop and name it, train it, or predict it with a surrogate fit "
+        "on the cache (flagged in every output, never stored)",
+    )  # fmt: skip
+    _add_machine_options(compare)
+    compare.add_argument("--out", type=Path, help="report folder (default: reports/compare/<space-profile-budget-seeds-miss>)")
+    compare.set_defaults(handler=_compare)
 
     cache = commands.add_parser("cache", help="inspect or export the evaluation cache")
     cache_commands = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
@@ -214,10 +254,7 @@ def _search(args: argparse.Namespace) -> int:
 
     space = get_space(args.space)
     recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
-    strategy = make_strategy(
-        args.strategy, space, np.random.default_rng(args.seed),
-        population_size=args.population_size, sample_size=args.sample_size,
-    )  # fmt: skip
+    strategy = make_strategy(args.strategy, space, np.random.default_rng(args.seed), **_strategy_params(args))
     if args.executor == "simulated" and args.on_miss != "error":
         raise ReproError("--executor simulated replays the cache only: add --on-miss error")
     started = time.perf_counter()
@@ -253,6 +290,44 @@ def _search(args: argparse.Namespace) -> int:
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(_result_json(args, recipe, result), indent=1))
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from repro import compare
+    from repro.cache.store import Store
+    from repro.recipe import get_profile
+    from repro.spaces import get_space
+
+    space = get_space(args.space)
+    recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
+    seeds = compare.parse_seeds(args.seeds)
+    strategies = compare.parse_strategies(args.strategies, args.baseline)
+    started = time.perf_counter()
+    # Only training writes: a replay or a surrogate run must not be able to change the cache.
+    with Store(args.cache, read_only=args.on_miss != "train") as store:
+        with tqdm(total=len(strategies) * len(seeds), desc="compare", unit="run", disable=args.no_progress) as bar:
+            result = compare.run_comparison(
+                space, recipe, store, strategies, seeds, args.budget, baseline=args.baseline, metric=args.metric,
+                on_miss=args.on_miss, params=_strategy_params(args), device=args.device, data_root=args.data_root,
+                on_run=lambda run: bar.update(1),
+            )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    folder = args.out or Path("reports") / "compare" / compare.default_name(result)
+    paths = compare.write_report(result, folder)
+    print(f"{len(strategies)} strategies x {len(seeds)} seeds x {args.budget} evaluations on {args.space} "
+          f"(profile {recipe.profile}, recipe {recipe.key}) in {elapsed:.1f}s")  # fmt: skip
+    for row in sorted(result.rows, key=lambda r: r.mean_rank):
+        versus = "" if row.p_holm is None else f", A12 vs {args.baseline} {row.a12:.2f}, Holm p {row.p_holm:.3g}"
+        print(f"  {row.strategy:12} mean best {args.metric} {row.mean_best:.4f}, average rank {row.mean_rank:.2f}"
+              f"{versus}; served {', '.join(f'{k} {v}' for k, v in row.coverage.items())}")  # fmt: skip
+    note = compare.surrogate_note(result)
+    if note:
+        print(note)
+    for path in paths:
+        print(f"wrote {path}")
     return 0
 
 
@@ -310,22 +385,9 @@ def _result_json(args: argparse.Namespace, recipe: Recipe, result: SearchResult)
     }
 
 
-def parse_seeds(text: str) -> list[int]:
-    """``0-4`` or ``0,2,5`` (or a mix, ``0-2,7``) -> sorted distinct seeds."""
-    seeds: set[int] = set()
-    try:
-        for part in text.split(","):
-            low, _, high = part.strip().partition("-")
-            seeds.update(range(int(low), int(high or low) + 1))
-    except ValueError:
-        raise ReproError(f"seeds must look like 0-4 or 0,2,5, got {text!r}") from None
-    if not seeds or min(seeds) < 0:
-        raise ReproError(f"seeds must be whole numbers >= 0, got {text!r}")
-    return sorted(seeds)
-
-
 def _evaluate(args: argparse.Namespace) -> int:
     from repro.cache.store import Store
+    from repro.compare import parse_seeds
     from repro.evaluator import Evaluator
     from repro.recipe import get_profile
     from repro.spaces import get_space

@@ -1,7 +1,9 @@
-"""One way to get an architecture's numbers: the cache first, then (if the user allows) training.
+"""One way to get an architecture's numbers: the cache first, then (if the user allows) training or a surrogate.
 
 Every path returns the same :class:`~repro.cache.store.Evaluation` record. Invalid
 architectures are recognised at build time, stored with their reason and never trained.
+Surrogate predictions (``on_miss="surrogate"``) are served as ``"surrogate"`` with status
+``predicted`` and never stored.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ import torch
 
 from repro import provenance
 from repro.cache.store import Evaluation, Store
+from repro.cache.table import CachedTable
 from repro.data import DataBundle, load_dataset
 from repro.data.datasets import get_spec
 from repro.errors import ReproError
 from repro.recipe import Recipe
-from repro.spaces.base import InvalidArchitecture, SearchSpace
+from repro.spaces.base import CanonicalForm, InvalidArchitecture, SearchSpace
+from repro.surrogate import Surrogate
 
-ON_MISS = ("train", "error")
+ON_MISS = ("train", "error", "surrogate")
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,15 @@ class Evaluator:
         device: str = "auto",
         data_root: str | None = None,
         on_epoch: Callable[[int], None] | None = None,
+        table: CachedTable | None = None,
+        surrogate: Surrogate | None = None,
     ) -> None:
+        """``table``, a preloaded view of ``store``'s rows for this space and recipe, replaces per-lookup
+        queries; ``surrogate`` serves misses when ``on_miss`` is ``"surrogate"``."""
         if on_miss not in ON_MISS:
             raise ReproError(f"--on-miss must be one of {', '.join(ON_MISS)}, got {on_miss!r}")
+        if on_miss == "surrogate" and surrogate is None:
+            raise ReproError("--on-miss surrogate needs a surrogate fit on the cache")
         self.space = space
         self.recipe = recipe
         self.store = store
@@ -70,38 +80,64 @@ class Evaluator:
         self.device = device
         self.data_root = data_root
         self.on_epoch = on_epoch
+        self.table = table
+        self.surrogate = surrogate
+        # Canonicalising is the costliest step of a cached lookup; searches revisit genomes often.
+        self._forms: dict[str, CanonicalForm] = {}
         spec = get_spec(recipe.dataset)
         self.input_shape = spec.input_shape
         self.num_classes = spec.num_classes
 
+    def canonical(self, genome: Any) -> CanonicalForm:
+        """The space's canonical form of ``genome``, memoised by the genome's JSON text."""
+        text = self.space.to_json(genome)
+        form = self._forms.get(text)
+        if form is None:
+            form = self._forms[text] = self.space.canonical(genome)
+        return form
+
     def request(self, genome: Any, train_seed: int) -> Request:
         """The cache coordinates of evaluating ``genome`` with ``train_seed``."""
-        form = self.space.canonical(genome)
+        form = self.canonical(genome)
         return Request(self.space.name, form.key, self.recipe.key, train_seed, form.text)
+
+    def _cached(self, r: Request) -> Evaluation | None:
+        if self.table is not None:
+            return self.table.get(r.genome_key, r.train_seed)
+        return self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed)
+
+    def _put(self, evaluation: Evaluation, curve: Any = None) -> None:
+        self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile, curve)
+        if self.table is not None:
+            self.table.add(evaluation)
 
     def lookup(self, genome: Any, train_seed: int) -> Evaluation | None:
         """The cached evaluation, or None."""
-        r = self.request(genome, train_seed)
-        return self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed)
+        return self._cached(self.request(genome, train_seed))
 
     def missing(self, requests: list[tuple[Any, int]]) -> list[Request]:
         """Which of ``(genome, train_seed)`` pairs the cache lacks."""
         wanted = [self.request(g, s) for g, s in requests]
-        return [r for r in wanted if self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed) is None]
+        return [r for r in wanted if self._cached(r) is None]
 
     def prepare(self, genome: Any, train_seed: int) -> Ready | TrainJob:
-        """A cache hit (or a newly found invalid architecture) ready now, or the training job a miss needs."""
+        """A cache hit, a newly found invalid architecture or a surrogate's prediction ready now, or the
+        training job a miss needs."""
         r = self.request(genome, train_seed)
-        hit = self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed)
+        hit = self._cached(r)
         if hit is not None:
             return Ready(hit, "cache")
         if self.on_miss == "error":
             raise MissingEvaluations([r])
+        if self.on_miss == "surrogate":
+            assert self.surrogate is not None
+            served = self.surrogate.serve(genome, r)
+            return Ready(served, "invalid" if served.status == "invalid" else "surrogate")
         try:
             self.space.build(genome, self.input_shape, self.num_classes, **self.recipe.model_options)
         except InvalidArchitecture as exc:
             evaluation = Evaluation(status="invalid", reason=exc.reason, device="none (not trained)", **_common(r))
-            self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile)
+            self._put(evaluation)
             return Ready(evaluation, "invalid")
         return TrainJob(r, self.space.name, self.space.config(), self.space.to_json(genome), self.recipe.to_json(),
                         self.device, self.data_root)  # fmt: skip
@@ -112,19 +148,19 @@ class Evaluator:
         if result.outcome is None:
             evaluation = Evaluation(status="failed", reason=result.reason, device=result.device, **_common(r))
             if result.kind == "failed":  # deterministic given (architecture, recipe, seed): a result like any other
-                self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile)
+                self._put(evaluation)
             return Ready(evaluation, result.kind)
         o = result.outcome
         evaluation = Evaluation(status="ok", params=o.params, macs=o.macs, epochs=self.recipe.epochs,
                                 train_seconds=o.train_seconds, device=result.device, **o.metrics, **_common(r))  # fmt: skip
-        self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile, o.curve)
+        self._put(evaluation, o.curve)
         return Ready(evaluation, "train")
 
     def evaluate(self, genome: Any, train_seed: int) -> tuple[Evaluation, str]:
         """The evaluation and how it was served, training in this process on a miss.
 
         ``"cache"``: a stored row; ``"train"``: trained now; ``"invalid"``: found unbuildable now;
-        ``"failed"``: training broke down now (stored, status ``failed``); ``"oom"``: the device ran
+        ``"surrogate"``: predicted (status ``predicted``, never stored); ``"failed"``: training broke down now (stored, status ``failed``); ``"oom"``: the device ran
         out of memory (status ``failed``, not stored, so a bigger device can train it later).
         """
         item = self.prepare(genome, train_seed)

@@ -8,6 +8,7 @@ is half of every cache key, so the same genome trained under two recipes is two 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -69,9 +70,9 @@ class Recipe:
         """Canonical JSON: sorted keys, no spaces; hashed into :attr:`key`."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
-        """The recipe hash (every field, the profile name included)."""
+        """The recipe hash (every field, the profile name included); computed once, as the recipe is frozen."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
 
     @classmethod

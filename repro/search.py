@@ -69,7 +69,7 @@ class SearchResult:
         return max(valid, key=lambda t: t.value) if valid else None
 
     def served(self) -> Counter[str]:
-        """How many steps each path served: cache, train, invalid."""
+        """How many steps each path served: cache, train, invalid, surrogate."""
         return Counter(t.served_by for t in self.trials)
 
     def values(self) -> np.ndarray:
@@ -125,7 +125,7 @@ def run_search(
             with result.timer("strategy"):
                 genome = strategy.ask()
             with result.timer("lookup"):
-                key = space.canonical(genome).key
+                key = evaluator.canonical(genome).key
                 train_seed = occurrences[key]
                 occurrences[key] += 1
                 executor.submit(genome, evaluator.prepare(genome, train_seed))

@@ -30,6 +30,7 @@ __all__ = [
     "compare",
     "curve_band",
     "ecdf",
+    "holm",
     "mann_whitney",
     "stochastic_dominance",
     "vargha_delaney_a12",
@@ -192,6 +193,23 @@ def mann_whitney(a: ArrayLike, b: ArrayLike, alternative: str = "two-sided") -> 
         raise ValueError(f"alternative must be one of {_ALTERNATIVES}, got {alternative!r}")
     res = stats.mannwhitneyu(_sample(a, "a"), _sample(b, "b"), alternative=alternative)
     return float(res.statistic), float(res.pvalue)
+
+
+def holm(pvalues: ArrayLike) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (family-wise error control for several tests at once).
+
+    The i-th smallest of m p-values is multiplied by (m - i), then made non-decreasing in that
+    order and capped at 1; reject where the adjusted value is below alpha. NaN stays NaN and
+    does not count as a test.
+    """
+    p = np.asarray(pvalues, dtype=float)
+    adjusted = np.full_like(p, np.nan)
+    tested = np.flatnonzero(~np.isnan(p))
+    order = tested[np.argsort(p[tested], kind="stable")]
+    m = order.size
+    scaled = p[order] * (m - np.arange(m))
+    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    return adjusted
 
 
 def bootstrap_diff_ci(

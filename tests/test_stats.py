@@ -278,3 +278,12 @@ def test_compare_empty_raises() -> None:
         compare([NAN, NAN], [1.0])
     with pytest.raises(ValueError, match="B"):
         compare([1.0], [])
+
+
+def test_holm_adjusts_in_order_and_keeps_nan():
+    from repro.stats import holm
+
+    adjusted = holm([0.01, 0.04, 0.03, float("nan"), 0.005])
+    np.testing.assert_allclose(adjusted[[0, 1, 2, 4]], [0.03, 0.06, 0.06, 0.02])
+    assert np.isnan(adjusted[3])
+    assert holm([0.5, 0.9]).tolist() == [1.0, 1.0]

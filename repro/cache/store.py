@@ -32,6 +32,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {}
 changes, bump SCHEMA_VERSION and add the step here; older caches upgrade on their first writable open."""
 METRICS_FILE = "metrics.duckdb"
 CURVES_FILE = "curves.h5"
+MEASURED = ("ok", "invalid", "failed")
+"""The statuses of stored rows; anything else (a surrogate's ``predicted``) is refused by :meth:`Store.put`."""
 METRICS = ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc")
 
 _SCHEMA = """
@@ -60,7 +62,8 @@ class Evaluation:
     """One measured (or invalid) architecture: the same record whether it came from the cache or training.
 
     ``status`` is ``ok``, ``invalid`` (cannot be built) or ``failed`` (training broke down, e.g. a NaN
-    loss); for the last two ``reason`` says why and the metrics are None.
+    loss); for the last two ``reason`` says why and the metrics are None. A surrogate serves
+    ``predicted`` records (only the predicted metric set), which are never stored.
     """
 
     space: str
@@ -242,6 +245,9 @@ class Store:
         """Store a finished evaluation (and its curve); returns False if that row already existed."""
         self._require_writable()
         e = evaluation
+        if e.status not in MEASURED:
+            # Predictions (a surrogate's) must never pass for measurements of the architecture.
+            raise ReproError(f"only measured evaluations ({', '.join(MEASURED)}) are stored, not {e.status!r} ones")
         if self.get(e.space, e.genome_key, e.recipe_key, e.train_seed) is not None:
             return False
         if curve is not None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
+from repro.errors import ReproError
 from repro.registry import Registry
 
 if TYPE_CHECKING:
@@ -58,6 +59,21 @@ class SearchSpace(ABC, Generic[G]):
     @abstractmethod
     def build(self, genome: G, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> "nn.Module":
         """The network for ``genome``; raises :class:`InvalidArchitecture` with the reason if there is none."""
+
+    def check(self, genome: G, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> None:
+        """Raise :class:`InvalidArchitecture` exactly when :meth:`build` would.
+
+        The default builds the network; spaces override it with a cheaper check because a
+        surrogate asks it of every architecture the cache lacks.
+        """
+        self.build(genome, input_shape, num_classes, **options)
+
+    def features(self, genome: G) -> np.ndarray:
+        """A fixed-length numeric encoding of the network (equal for equal canonical forms), for surrogates.
+
+        Optional: a space without it cannot be served by a surrogate.
+        """
+        raise ReproError(f"search space {self.name!r} has no feature encoding, so no surrogate can serve it")
 
     @abstractmethod
     def to_json(self, genome: G) -> str:

@@ -9,13 +9,17 @@ import numpy as np
 
 from repro.errors import ReproError
 from repro.spaces.base import SearchSpace
-from repro.strategies.base import STRATEGIES, Strategy
+from repro.strategies.base import STRATEGIES, Strategy, rank_key
 from repro.strategies.evolution import RandomMutationSearch, RegularizedEvolution
+from repro.strategies.local_search import LocalSearch
+from repro.strategies.one_plus_one import OnePlusOne
 from repro.strategies.random_search import RandomSearch
 
 STRATEGIES.register("re", RegularizedEvolution)
 STRATEGIES.register("rs", RandomSearch)
 STRATEGIES.register("rs-mutation", RandomMutationSearch)
+STRATEGIES.register("ls", LocalSearch)
+STRATEGIES.register("es11", OnePlusOne)
 
 
 def make_strategy(
@@ -44,4 +48,4 @@ def describe(name: str) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-__all__ = ["STRATEGIES", "Strategy", "describe", "make_strategy"]
+__all__ = ["STRATEGIES", "Strategy", "describe", "make_strategy", "rank_key"]

@@ -7,6 +7,7 @@ strategy code).
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -34,6 +35,11 @@ class Strategy(ABC):
     def config(self) -> dict[str, Any]:
         """The strategy's parameters, stored with the run so a run id names one configuration."""
         return {}
+
+
+def rank_key(value: float) -> float:
+    """A sort key for told values: NaN (an invalid architecture) ranks below every number."""
+    return -math.inf if math.isnan(value) else value
 
 
 STRATEGIES: Registry[Any] = Registry("strategy")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from typing import Any
 
@@ -10,7 +9,7 @@ import numpy as np
 
 from repro.errors import ReproError
 from repro.spaces.base import SearchSpace
-from repro.strategies.base import Strategy
+from repro.strategies.base import Strategy, rank_key
 
 
 class RegularizedEvolution(Strategy):
@@ -45,7 +44,7 @@ class RegularizedEvolution(Strategy):
             return self.space.sample(self.rng)
         size = min(self.sample_size, len(self.population))
         picks = self.rng.choice(len(self.population), size=size, replace=False)
-        parent = max((self.population[int(i)] for i in picks), key=lambda member: _rank(member[1]))
+        parent = max((self.population[int(i)] for i in picks), key=lambda member: rank_key(member[1]))
         return self.space.mutate(parent[0], self.rng)
 
     def tell(self, genome: Any, value: float) -> None:
@@ -55,10 +54,6 @@ class RegularizedEvolution(Strategy):
 
     def config(self) -> dict[str, Any]:
         return {"population_size": self.population_size, "sample_size": self.sample_size}
-
-
-def _rank(value: float) -> float:
-    return -math.inf if math.isnan(value) else value
 
 
 class RandomMutationSearch(RegularizedEvolution):

@@ -11,9 +11,15 @@ from repro.canonical import CanonicalGraph, canonical_graph, topological_order
 from repro.errors import ReproError
 from repro.spaces.base import CanonicalForm, InvalidArchitecture, SearchSpace, canonical_key
 from repro.spaces.remnet import genome as gen
-from repro.spaces.remnet.genome import INPUT, OUTPUT, Genome
+from repro.spaces.remnet.genome import INPUT, LAYERS, OUTPUT, Genome
 
 NO_PATH = "no enabled path from input to output"
+_SOURCES = ("IN", *LAYERS)
+_TARGETS = (*LAYERS, "OUT")
+_LAYER_INDEX = {layer: i for i, layer in enumerate(LAYERS)}
+_SOURCE_INDEX = {label: i for i, label in enumerate(_SOURCES)}
+_TARGET_INDEX = {label: i for i, label in enumerate(_TARGETS)}
+_N_FEATURES = len(LAYERS) + len(_SOURCES) * len(_TARGETS) + 4
 
 
 class RemnetSpace(SearchSpace[Genome]):
@@ -56,7 +62,7 @@ class RemnetSpace(SearchSpace[Genome]):
         if not nodes:
             return None
         layer_of = genome.layer_of
-        labels = ["IN" if n == INPUT else "OUT" if n == OUTPUT else layer_of[n] for n in nodes]
+        labels = [_label(n, layer_of) for n in nodes]
         index = {n: i for i, n in enumerate(nodes)}
         return canonical_graph(labels, [(index[a], index[b]) for a, b in edges])
 
@@ -78,6 +84,39 @@ class RemnetSpace(SearchSpace[Genome]):
         if options:
             raise ReproError(f"remnet: unknown model options {sorted(options)}; the space takes only 'channels'")
         return RemnetNet(graph.labels, graph.edges, input_shape, num_classes, channels)
+
+    def check(self, genome: Genome, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> None:
+        """The builder's shape checks alone, on the active graph without canonicalising it.
+
+        Validity does not depend on the vertex order; where several layers are too large for
+        their input, the reason may name another of them than :meth:`build` does.
+        """
+        from repro.spaces.remnet.builder import plan
+
+        nodes, edges = genome.active()
+        if not nodes:
+            raise InvalidArchitecture(NO_PATH)
+        labels = [_label(n, genome.layer_of) for n in nodes]
+        index = {n: i for i, n in enumerate(nodes)}
+        plan(labels, [(index[a], index[b]) for a, b in edges], input_shape, int(options.get("channels", 64)))
+
+    def features(self, genome: Genome) -> np.ndarray:
+        """Counts of the active graph: layers per type (12), edges per (source type, target type) with
+        ``IN`` and ``OUT`` (13 x 13), then active layers, active edges, the longest input -> output
+        path in edges, and whether any path exists (4): 185 numbers."""
+        nodes, edges = genome.active()
+        vector = np.zeros(_N_FEATURES)
+        if not nodes:
+            return vector
+        layer_of = genome.layer_of
+        for n in nodes:
+            if n not in (INPUT, OUTPUT):
+                vector[_LAYER_INDEX[layer_of[n]]] += 1
+        for a, b in edges:
+            source, target = _label(a, layer_of), _label(b, layer_of)
+            vector[len(LAYERS) + _SOURCE_INDEX[source] * len(_TARGETS) + _TARGET_INDEX[target]] += 1
+        vector[-4:] = (len(nodes) - 2, len(edges), _longest_path(nodes, edges), 1.0)
+        return vector
 
     def to_json(self, genome: Genome) -> str:
         return gen.to_json(genome)
@@ -132,3 +171,20 @@ def _from_canonical(data: dict[str, Any]) -> Genome:
     genome = Genome(layers=layers, connections=connections)
     gen.check(genome)
     return genome
+
+
+def _label(node: int, layer_of: dict[int, str]) -> str:
+    """A node's vertex label: ``IN``, ``OUT`` or its layer."""
+    return "IN" if node == INPUT else "OUT" if node == OUTPUT else layer_of[node]
+
+
+def _longest_path(nodes: list[int], edges: list[tuple[int, int]]) -> int:
+    """Edges on the longest input -> output path of an active (acyclic) graph."""
+    index = {n: i for i, n in enumerate(nodes)}
+    order = topological_order(len(nodes), [(index[a], index[b]) for a, b in edges])
+    depth = dict.fromkeys(range(len(nodes)), 0)
+    for v in order:
+        for a, b in edges:
+            if index[a] == v:
+                depth[index[b]] = max(depth[index[b]], depth[v] + 1)
+    return depth[index[OUTPUT]]

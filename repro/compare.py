@@ -1,0 +1,370 @@
+"""Strategy comparison workbench: many strategies x many seeds on one cached table, and their leaderboard.
+
+Every run goes through :func:`repro.search.run_search`, so the training-seed rule and the
+replay guarantees are those of ``repro search``. The cache slice is read once into a
+:class:`~repro.cache.table.CachedTable`; misses raise, train, or are predicted by a
+:class:`~repro.surrogate.Surrogate`. A predicted value is flagged at every level: each step's
+``served_by`` is ``"surrogate"``, each run counts them, and the leaderboard marks aggregates that
+include a predicted best value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+
+from repro import plots, provenance, stats
+from repro.cache.store import Store
+from repro.cache.table import CachedTable
+from repro.data.datasets import get_spec
+from repro.errors import ReproError
+from repro.evaluator import Evaluator
+from repro.recipe import Recipe
+from repro.search import run_search
+from repro.spaces.base import SearchSpace
+from repro.strategies import STRATEGIES, make_strategy, rank_key
+from repro.surrogate import Quality, Surrogate
+
+SERVED = ("cache", "surrogate", "invalid", "train")
+"""How a step can be served (see :meth:`repro.evaluator.Evaluator.evaluate`), in report order."""
+
+_SEEDS = re.compile(r"^\d+(-\d+)?$")
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from ``"0-99"``, ``"0,1,5"`` or a mix (``"0-4,10"``): sorted, without repeats."""
+    seeds: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if not _SEEDS.match(part):
+            raise ReproError(f"bad seeds {text!r}: use a range like 0-99, a list like 0,1,5, or both (0-4,10)")
+        first, _, last = part.partition("-")
+        lo, hi = int(first), int(last or first)
+        if hi < lo:
+            raise ReproError(f"bad seeds {text!r}: the range {part} runs backwards")
+        seeds.update(range(lo, hi + 1))
+    return sorted(seeds)
+
+
+def seeds_label(seeds: Sequence[int]) -> str:
+    """The compact form :func:`parse_seeds` reads back, e.g. ``[0, 1, 2, 5]`` -> ``"0-2,5"``."""
+    parts: list[str] = []
+    ordered = sorted(seeds)
+    start = prev = ordered[0]
+    for s in [*ordered[1:], None]:
+        if s is not None and s == prev + 1:
+            prev = s
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if s is not None:
+            start = prev = s
+    return ",".join(parts)
+
+
+def parse_strategies(text: str, baseline: str) -> list[str]:
+    """Registered strategy names from a comma list; the baseline must be among them."""
+    names = [n for n in text.replace(" ", "").split(",") if n]
+    for name in names:
+        STRATEGIES.get(name)  # an unknown name raises, listing the known ones
+    if len(set(names)) != len(names):
+        raise ReproError(f"strategy listed twice in {text!r}")
+    if baseline not in names:
+        raise ReproError(f"the baseline {baseline!r} is not among the strategies {text!r}; add it or pass --baseline")
+    return names
+
+
+@dataclass(frozen=True)
+class Run:
+    """One strategy x seed run: its per-step values (NaN = invalid) and how each step was served."""
+
+    strategy: str
+    seed: int
+    run_id: str
+    values: list[float]
+    served_by: list[str]
+
+    @property
+    def best_step(self) -> int | None:
+        """The step of the best value (the earliest among ties), None if every step was invalid."""
+        if all(math.isnan(v) for v in self.values):
+            return None
+        return max(range(len(self.values)), key=lambda i: (rank_key(self.values[i]), -i))
+
+    @property
+    def best(self) -> float:
+        """The best value found (NaN if none was valid)."""
+        step = self.best_step
+        return math.nan if step is None else self.values[step]
+
+    @property
+    def best_predicted(self) -> bool:
+        """Whether the best value is a surrogate's prediction rather than a measurement."""
+        step = self.best_step
+        return step is not None and self.served_by[step] == "surrogate"
+
+    def coverage(self) -> dict[str, int]:
+        """Steps per serving path (cache, surrogate, invalid, train)."""
+        counts = Counter(self.served_by)
+        return {path: counts[path] for path in SERVED}
+
+
+@dataclass(frozen=True)
+class Row:
+    """A strategy's line of the leaderboard; ``a12``/``p``/``p_holm`` compare its best values with the baseline's."""
+
+    strategy: str
+    seeds: int
+    mean_best: float
+    median_best: float
+    mean_rank: float
+    a12: float | None
+    p: float | None
+    p_holm: float | None
+    coverage: dict[str, int]
+    best_predicted: int
+
+
+@dataclass
+class Comparison:
+    """Everything a comparison decided and found; :func:`write_report` renders it."""
+
+    space: str
+    recipe: Recipe
+    metric: str
+    budget: int
+    seeds: list[int]
+    strategies: list[str]
+    baseline: str
+    on_miss: str
+    params: dict[str, dict[str, Any]]
+    runs: list[Run]
+    surrogate: Quality | None = None
+    rows: list[Row] = field(default_factory=list)
+
+    def runs_of(self, strategy: str) -> list[Run]:
+        """The runs of one strategy, in seed order."""
+        return [r for r in self.runs if r.strategy == strategy]
+
+
+def run_comparison(
+    space: SearchSpace[Any],
+    recipe: Recipe,
+    store: Store,
+    strategies: Sequence[str],
+    seeds: Sequence[int],
+    budget: int,
+    *,
+    baseline: str = "rs",
+    metric: str = "val_acc",
+    on_miss: str = "error",
+    params: dict[str, Any] | None = None,
+    device: str = "auto",
+    data_root: str | None = None,
+    on_run: Callable[[Run], None] | None = None,
+) -> Comparison:
+    """Run every strategy with every seed for ``budget`` evaluations and rank them.
+
+    ``params`` (e.g. ``population_size``) go to each strategy that takes them; a strategy's
+    own defaults fill the rest. With ``on_miss="surrogate"`` a surrogate is fit on the cached
+    rows of this space and recipe first.
+    """
+    if on_miss == "surrogate" and not store.read_only:
+        # A writable store would log the runs, predicted steps included, beside measured ones.
+        raise ReproError("a surrogate comparison needs the cache opened read-only")
+    table = CachedTable(store, space.name, recipe.key)
+    surrogate = None
+    if on_miss == "surrogate":
+        spec = get_spec(recipe.dataset)
+        surrogate = Surrogate(space, table, metric, spec.input_shape, spec.num_classes, dict(recipe.model_options))
+    evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root,
+                          table=table, surrogate=surrogate)  # fmt: skip
+    runs: list[Run] = []
+    configs: dict[str, dict[str, Any]] = {}
+    for name in strategies:
+        for seed in seeds:
+            strategy = make_strategy(name, space, np.random.default_rng(seed), strict=False, **(params or {}))
+            configs[name] = strategy.config()
+            result = run_search(strategy, name, evaluator, budget, seed, metric)
+            run = Run(name, seed, result.run_id, result.values().tolist(), [t.served_by for t in result.trials])
+            runs.append(run)
+            if on_run is not None:
+                on_run(run)
+    comparison = Comparison(
+        space=space.name, recipe=recipe, metric=metric, budget=budget, seeds=list(seeds), strategies=list(strategies),
+        baseline=baseline, on_miss=on_miss, params=configs, runs=runs,
+        surrogate=None if surrogate is None else surrogate.quality,
+    )  # fmt: skip
+    comparison.rows = leaderboard(comparison)
+    return comparison
+
+
+def leaderboard(c: Comparison) -> list[Row]:
+    """Per strategy: mean/median best found, average rank within seeds, and the test against the baseline.
+
+    Ranks: within each seed the strategies are ranked by best value (1 = best, ties share the
+    average rank, a run with no valid architecture ranks last). Tests: two-sided Mann-Whitney U
+    of best values against the baseline's, Holm-Bonferroni-corrected over all strategies
+    compared with it, with the Vargha-Delaney A12 effect size.
+    """
+    best = {s: np.array([r.best for r in c.runs_of(s)]) for s in c.strategies}
+    per_seed = np.array([[rank_key(v) for v in best[s]] for s in c.strategies])  # strategies x seeds
+    ranks = np.apply_along_axis(lambda col: rankdata(-col, method="average"), 0, per_seed)
+    tested = [s for s in c.strategies if s != c.baseline]
+    raw = {s: _test(best[s], best[c.baseline]) for s in tested}
+    corrected = dict(zip(tested, stats.holm([raw[s][1] for s in tested]))) if tested else {}
+    rows = []
+    for i, s in enumerate(c.strategies):
+        runs = c.runs_of(s)
+        coverage = Counter[str]()
+        for r in runs:
+            coverage.update(r.coverage())
+        valid = best[s][~np.isnan(best[s])]
+        a12, p = raw.get(s, (None, None))
+        rows.append(Row(
+            strategy=s, seeds=len(runs),
+            mean_best=float(valid.mean()) if valid.size else math.nan,
+            median_best=float(np.median(valid)) if valid.size else math.nan,
+            mean_rank=float(ranks[i].mean()), a12=a12, p=p, p_holm=_or_none(corrected.get(s)),
+            coverage={path: coverage[path] for path in SERVED}, best_predicted=sum(r.best_predicted for r in runs),
+        ))  # fmt: skip
+    return rows
+
+
+def _test(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float]:
+    """(A12, two-sided Mann-Whitney p) of a against b; NaN p when a side has no valid run."""
+    if np.isnan(a).all() or np.isnan(b).all():
+        return None, math.nan
+    return stats.vargha_delaney_a12(a, b), stats.mann_whitney(a, b)[1]
+
+
+def _or_none(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def default_name(c: Comparison) -> str:
+    """A report folder name that encodes space, profile, budget, seeds and the miss policy."""
+    return f"{c.space}-{c.recipe.profile}-budget{c.budget}-seeds{seeds_label(c.seeds)}-{c.on_miss}"
+
+
+def write_report(c: Comparison, folder: Path) -> list[Path]:
+    """Write ``leaderboard.md``, ``anytime.png`` and ``results.json`` into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    figure = plots.best_so_far_bands(
+        {s: [r.values for r in c.runs_of(s)] for s in c.strategies}, folder / "anytime.png",
+        title=f"{c.space}, {c.recipe.profile}: best {c.metric} so far", ylabel=f"best {c.metric}",
+        caption=surrogate_note(c) or "every value measured (cache hits)",
+    )  # fmt: skip
+    board = folder / "leaderboard.md"
+    board.write_text(render_markdown(c))
+    results = folder / "results.json"
+    results.write_text(json.dumps(to_json(c), indent=1, allow_nan=False) + "\n")
+    return [board, figure, results]
+
+
+def surrogate_note(c: Comparison) -> str:
+    """The warning every output carries when some values are predictions, empty otherwise."""
+    predicted = sum(r.served_by.count("surrogate") for r in c.runs)
+    if not predicted:
+        return ""
+    total = sum(len(r.served_by) for r in c.runs)
+    assert c.surrogate is not None
+    return (
+        f"SURROGATE: {predicted:,} of {total:,} evaluations ({predicted / total:.1%}) are predictions, not "
+        f"measurements: {c.surrogate.summary()}"
+    )
+
+
+def _num(value: float | None, digits: int = 4) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+def render_markdown(c: Comparison) -> str:
+    """The leaderboard as Markdown: setup, surrogate warning, table, and how to read it."""
+    r = c.recipe
+    lines = [
+        f"# Strategy comparison: {c.space}, profile {r.profile}",
+        "",
+        f"Recipe {r.key}; objective {c.metric} (higher is better), best found within {c.budget} evaluations; "
+        f"{len(c.seeds)} seeds ({seeds_label(c.seeds)}); misses: {c.on_miss}; baseline {c.baseline}.",
+        "",
+    ]
+    note = surrogate_note(c)
+    if note:
+        lines += [f"> **{note}.** Values marked † include a seed whose best value is predicted.", ""]
+    lines += [
+        f"| strategy | seeds | mean best | median best | average rank | A12 vs {c.baseline} | p | p (Holm) | "
+        "cache | surrogate | invalid | train | predicted best |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in sorted(c.rows, key=lambda x: x.mean_rank):
+        dagger = "†" if row.best_predicted else ""
+        cov = row.coverage
+        lines.append(
+            f"| {row.strategy} | {row.seeds} | {_num(row.mean_best)}{dagger} | {_num(row.median_best)}{dagger} | "
+            f"{row.mean_rank:.2f} | {_num(row.a12, 2)} | {_num(row.p, 3)} | {_num(row.p_holm, 3)} | "
+            f"{cov['cache']} | {cov['surrogate']} | {cov['invalid']} | {cov['train']} | {row.best_predicted} |"
+        )
+    lines += [
+        "",
+        "- **average rank**: within each seed the strategies are ranked by best value (1 = best, ties averaged, "
+        "no valid architecture = last), then averaged over seeds.",
+        f"- **A12**: probability that a seed of the strategy finds a better best value than a seed of {c.baseline} "
+        f"(ties half); **p**: two-sided Mann-Whitney U test against {c.baseline}; **p (Holm)**: Holm-Bonferroni "
+        f"corrected over the {len(c.strategies) - 1} comparisons.",
+        "- **cache / surrogate / invalid / train**: evaluations served by cached measurements, by the surrogate's "
+        "prediction, by the space's exact validity check (architecture not in the cache, invalid; not stored), or "
+        "by training. **predicted best**: seeds whose best value is a prediction.",
+        "- Strategy parameters: " + "; ".join(f"{s} {json.dumps(p, sort_keys=True)}" for s, p in c.params.items()),
+        "",
+        "![anytime](anytime.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def to_json(c: Comparison) -> dict[str, Any]:
+    """The comparison as JSON data (NaN as null); ``created_at`` is the only field that varies between reruns."""
+    return _finite({
+        "space": c.space,
+        "recipe_key": c.recipe.key,
+        "recipe": c.recipe.to_dict(),
+        "metric": c.metric,
+        "budget": c.budget,
+        "seeds": c.seeds,
+        "strategies": c.strategies,
+        "strategy_params": c.params,
+        "baseline": c.baseline,
+        "on_miss": c.on_miss,
+        "surrogate": None if c.surrogate is None else asdict(c.surrogate),
+        "surrogate_note": surrogate_note(c) or None,
+        "leaderboard": [asdict(row) for row in c.rows],
+        "runs": [
+            {
+                "strategy": r.strategy, "seed": r.seed, "run_id": r.run_id, "best": r.best, "best_step": r.best_step,
+                "best_predicted": r.best_predicted, "coverage": r.coverage(), "values": r.values,
+                "served_by": r.served_by,
+            }
+            for r in c.runs
+        ],  # fmt: skip
+        "code_version": provenance.code_version(),
+        "created_at": provenance.now().isoformat(),
+    })
+
+
+def _finite(data: Any) -> Any:
+    """``data`` with every NaN float replaced by None (JSON has no NaN)."""
+    if isinstance(data, float) and math.isnan(data):
+        return None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_finite(v) for v in data]
+    return data
