@@ -78,6 +78,14 @@ class NarSpace(SearchSpace[NarGenome]):
             raise ReproError(f"nar: unknown model options {sorted(options)}; the space takes only 'channels'")
         return NarNet(backbone, [[op] for op in genome.ops], channels, input_shape, num_classes)
 
+    def supernet(self, input_shape: tuple[int, int, int], num_classes: int, channels: int | None = None) -> Any:
+        """The ENAS shared-weight network: every candidate at every choice; ``forward(x, indices)`` picks one each."""
+        from repro.spaces.nar.network import NarNet
+
+        backbone = get_backbone(self.backbone)
+        width = backbone.default_channels if channels is None else channels
+        return NarNet(backbone, [self.candidates] * backbone.num_choices, width, input_shape, num_classes)
+
     def to_json(self, genome: NarGenome) -> str:
         return json.dumps({"backbone": genome.backbone, "ops": list(genome.ops)}, separators=(",", ":"))
 
