@@ -40,6 +40,7 @@ from repro.recipe import Recipe, get_profile
 from repro.spaces import get_space
 from repro.spaces.nar import NarGenome, NarSpace
 from repro.spaces.nar.enas import EnasConfig, enas_search
+from repro.trainer import pick_device
 
 HERE = Path(__file__).parent
 SEARCH_DIR = "nar-searches"
@@ -69,7 +70,8 @@ class Experiment:
 
 EXPERIMENTS = {
     "smoke": Experiment(
-        "smoke", "resnet-small", "nar-smoke", EnasConfig(epochs=4), pretrain_epochs=2, seeds=(0, 1, 2), train_seeds=(0, 1),
+        "smoke", "resnet-small", "nar-smoke", EnasConfig(epochs=4), pretrain_epochs=2, seeds=(0, 1, 2),
+        train_seeds=(0, 1),
         about="proxy, CPU minutes: Fashion-MNIST (3,000 training images), a 3-block ResNet at 8 channels, "
         "4 supernet epochs (+2 random for PreTrain), retraining 2 epochs",
     ),
@@ -117,7 +119,7 @@ def _config(experiment: Experiment, variant: str) -> EnasConfig:
 
 
 def _search(experiment: Experiment, space: NarSpace, recipe: Recipe, variant: str, seed: int, store: Store,
-            on_miss: str, data_root: str | None) -> dict[str, Any]:  # fmt: skip
+            on_miss: str, device: str, data_root: str | None) -> dict[str, Any]:  # fmt: skip
     """The stored search of (experiment, variant, seed), run and stored first if allowed."""
     config = _config(experiment, variant)
     what = {"space": space.config(), "recipe": recipe.key, "config": dataclasses.asdict(config), "seed": seed}
@@ -131,11 +133,13 @@ def _search(experiment: Experiment, space: NarSpace, recipe: Recipe, variant: st
     data = load_dataset(recipe.dataset, data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
                         train_size=recipe.train_size, test_size=recipe.test_size)  # fmt: skip
     started = time.perf_counter()
-    result = enas_search(space, data, config, seed, recipe.model_options["channels"], recipe.normalize)
+    device = pick_device(device)
+    result = enas_search(space, data, config, seed, recipe.model_options["channels"], recipe.normalize, device)
     record = {
         **what, "variant": variant, "best": list(result.best),
         "derived": [[list(v), acc] for v, acc in result.derived], "frequencies": result.frequencies.tolist(),
-        "seconds": time.perf_counter() - started, "code_version": provenance.code_version(), "device": "cpu",
+        "seconds": time.perf_counter() - started, "code_version": provenance.code_version(),
+        "device": provenance.device_name(device),
     }  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1) + "\n")
@@ -156,7 +160,7 @@ def run(
     recipe = experiment.recipe if isinstance(experiment.recipe, Recipe) else get_profile(experiment.recipe)
     evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
     searches = {
-        v: [_search(experiment, space, recipe, v, s, store, on_miss, data_root) for s in experiment.seeds]
+        v: [_search(experiment, space, recipe, v, s, store, on_miss, device, data_root) for s in experiment.seeds]
         for v in VARIANTS
     }
     genomes = {
@@ -271,7 +275,8 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
     lines += ["", "## Table 5 style (proxy): test accuracy, baseline vs refined", "",
               "| model | CIFAR-10 | ImageNet top-1 | ImageNet top-5 | source |", "| --- | ---: | ---: | ---: | --- |"]  # fmt: skip
     for row in reported()["table5"]:
-        lines.append(f"| {row['model']} | {row['cifar10']}% | {row['imagenet_top1']}% | {row['imagenet_top5']}% | reported |")
+        lines.append(f"| {row['model']} | {row['cifar10']}% | {row['imagenet_top1']}% | "
+                     f"{row['imagenet_top5']}% | reported |")  # fmt: skip
     for label in LABELS:
         accs = _accs(outcome, label)
         sd = statistics.stdev(accs) if len(accs) > 1 else 0.0
@@ -284,7 +289,8 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         "## Figures",
         "",
         "- `operator_frequencies.png`: share of each operator among the vectors the supernet trained on, per "
-        "epoch, mean over seeds; left without PreTrain, right with it (the dashed line is where the controller starts).",
+        "epoch, mean over seeds; left without PreTrain, right with it (the dashed line is where the controller "
+        "starts).",
         "",
         "## Protocol notes",
         "",
@@ -318,7 +324,9 @@ def structural_measurements() -> list[Measured]:
     out = []
     for name, describe, params, macs in _cost_rows():
         out.append(Measured(f"{name}_params", "any", params, describe, "counted by repro.cost.count_params"))
-        out.append(Measured(f"{name}_flops", "any", macs, describe, "conv + linear multiply-adds, repro.cost.count_macs"))
+        out.append(
+            Measured(f"{name}_flops", "any", macs, describe, "conv + linear multiply-adds, repro.cost.count_macs")
+        )
     return out
 
 

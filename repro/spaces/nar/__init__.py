@@ -32,11 +32,15 @@ class NarSpace(SearchSpace[NarGenome]):
 
     name = "nar"
 
-    def __init__(self, backbone: str = "resnet-small", candidates: tuple[str, ...] | list[str] = DEFAULT_CANDIDATES) -> None:
+    def __init__(
+        self, backbone: str = "resnet-small", candidates: tuple[str, ...] | list[str] = DEFAULT_CANDIDATES
+    ) -> None:
         get_backbone(backbone)
         unknown = [c for c in candidates if c not in OPERATORS]
         if unknown or len(set(candidates)) != len(candidates) or len(candidates) < 2:
-            raise ReproError(f"nar: candidates must be 2 or more distinct names of {', '.join(OPERATORS)}, got {list(candidates)}")
+            raise ReproError(
+                f"nar: candidates must be 2 or more distinct names of {', '.join(OPERATORS)}, got {list(candidates)}"
+            )
         self.backbone = backbone
         self.candidates = tuple(candidates)
 
@@ -99,7 +103,8 @@ class NarSpace(SearchSpace[NarGenome]):
             raise ReproError(f"nar: unknown backbone {backbone!r}; known: {', '.join(BACKBONES)}")
         if len(ops) != BACKBONES[backbone].num_choices or any(op not in OPERATORS for op in ops):
             raise ReproError(
-                f"nar: {backbone} needs {BACKBONES[backbone].num_choices} operators from {', '.join(OPERATORS)}, got {list(ops)}"
+                f"nar: {backbone} needs {BACKBONES[backbone].num_choices} operators "
+                f"from {', '.join(OPERATORS)}, got {list(ops)}"
             )
         return NarGenome(backbone, ops)
 

@@ -51,7 +51,9 @@ def make_op(name: str, in_channels: int, out_channels: int, stride: int) -> nn.M
         )
     if kind in ("max", "avg"):
         pool: nn.Module = (
-            nn.MaxPool2d(kernel, stride, pad) if kind == "max" else nn.AvgPool2d(kernel, stride, pad, count_include_pad=False)
+            nn.MaxPool2d(kernel, stride, pad)
+            if kind == "max"
+            else nn.AvgPool2d(kernel, stride, pad, count_include_pad=False)
         )
         if in_channels == out_channels:
             return pool

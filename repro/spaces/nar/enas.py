@@ -65,15 +65,25 @@ def _accuracy(net: nn.Module, arch: tuple[int, ...], x: torch.Tensor, y: torch.T
 
 
 def enas_search(
-    space: NarSpace, data: DataBundle, config: EnasConfig, seed: int, channels: int, normalize: tuple[float, float]
+    space: NarSpace,
+    data: DataBundle,
+    config: EnasConfig,
+    seed: int,
+    channels: int,
+    normalize: tuple[float, float],
+    device: str = "cpu",
 ) -> EnasResult:
-    """Run NAR's search on ``data`` (its train split trains the supernet, its val split rewards the controller)."""
+    """Run NAR's search on ``data`` (its train split trains the supernet, its val split rewards the controller).
+
+    The supernet and data live on ``device``; the controller (a few thousand weights) and every random
+    draw stay on the CPU, so the random draws are the same on every device (weights and rewards may differ slightly).
+    """
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     mean, std = normalize
-    x_train, y_train = (data.train.x - mean) / std, data.train.y
-    x_val, y_val = (data.val.x - mean) / std, data.val.y
-    net = space.supernet(data.input_shape, data.num_classes, channels)
+    x_train, y_train = ((data.train.x - mean) / std).to(device), data.train.y.to(device)
+    x_val, y_val = ((data.val.x - mean) / std).to(device), data.val.y.to(device)
+    net = space.supernet(data.input_shape, data.num_classes, channels).to(device)
     controller = Controller(space.num_choices, len(space.candidates), config.hidden)
     reinforce = Reinforce(controller, config.controller_lr, config.baseline_decay, config.entropy_weight)
     optimizer = torch.optim.SGD(
@@ -90,7 +100,7 @@ def enas_search(
         net.train()
         order = torch.randperm(len(y_train), generator=gen)
         for start in range(0, len(order), config.batch_size):
-            batch = order[start : start + config.batch_size]
+            batch = order[start : start + config.batch_size].to(device)
             if pretraining:
                 arch = tuple(int(a) for a in torch.randint(num_ops, (space.num_choices,), generator=gen))
             else:
@@ -105,7 +115,7 @@ def enas_search(
         frequencies.append(counts / counts.sum())
         if not pretraining:
             for _ in range(config.controller_steps):
-                batch = torch.randint(len(y_val), (config.batch_size,), generator=gen)
+                batch = torch.randint(len(y_val), (config.batch_size,), generator=gen).to(device)
                 samples = [controller.sample(gen) for _ in range(config.controller_batch)]
                 rewards = [_accuracy(net, s.actions, x_val[batch], y_val[batch]) for s in samples]
                 reinforce.update(samples, rewards)
