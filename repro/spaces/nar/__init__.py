@@ -24,7 +24,7 @@ class NarGenome:
 
 
 class NarSpace(SearchSpace[NarGenome]):
-    """Operator vectors over ``backbone``, each entry drawn from ``candidates``.
+    """NAR (Jiang, Zhao & Pang): operator vectors over a fixed ResNet ``backbone``, entries from ``candidates``.
 
     The canonical text is the backbone id and the operator names, so it does not depend on the
     order of ``candidates``; every vector builds (no invalid architectures).
