@@ -1,6 +1,7 @@
 """Per-paper reproduction modules and their reported numbers (as data, beside each module)."""
 
 PAPERS = {
+    "nar": "papers.nar.reproduce",
     "remnet": "papers.remnet.reproduce",
 }
 """Paper short name (as in shared/papers/INDEX.md) -> module with ``EXPERIMENTS``, ``run`` and ``write_report``."""

@@ -92,3 +92,32 @@ def ecdfs(samples: Mapping[str, Sequence[float]], path: Path, *, title: str, xla
         ax.step(np.r_[x[0], x], np.r_[0.0, p], where="post", color=palette[i], label=f"{name} (n={n})")
     ax.set(title=title, xlabel=xlabel, ylabel="fraction of architectures ≤ x")
     return _finish(fig, ax, path, caption, legend="upper left")
+
+
+def operator_frequencies(
+    panels: Mapping[str, np.ndarray],
+    operators: Sequence[str],
+    path: Path,
+    *,
+    title: str,
+    caption: str = "",
+    marker: Mapping[str, float] | None = None,
+) -> Path:
+    """One panel per search variant: each operator's share of the sampled vectors per epoch.
+
+    ``panels`` maps a variant to an (epochs x operators) array of frequencies (mean over seeds);
+    ``marker`` draws, per variant, a vertical line (e.g. where a random pre-training phase ends).
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), sharey=True, squeeze=False)
+    palette = sns.color_palette("colorblind")
+    for ax, (name, freq) in zip(axes[0], panels.items()):
+        epochs = np.arange(1, freq.shape[0] + 1)
+        for i, op in enumerate(operators):
+            ax.plot(epochs, freq[:, i], marker="o", color=palette[i], label=op)
+        if marker and name in marker:
+            ax.axvline(marker[name], color="0.5", linestyle="--", linewidth=1, label="controller starts")
+        ax.set(title=name, xlabel="supernet epoch", ylabel="share of sampled operators")
+    fig.suptitle(title)
+    for ax in axes[0][1:]:
+        ax.legend(frameon=False, loc="upper right")
+    return _finish(fig, axes[0][0], path, caption, legend="upper right")

@@ -133,6 +133,13 @@ PROFILES.register(
 """CPU minutes: the final-training recipe on 5,000 images for 4 epochs; width set per row."""
 
 
+PROFILES.register(
+    "nar-smoke",
+    Recipe(profile="nar-smoke", epochs=2, val_size=2000, train_size=3000, test_size=2000, model=(("channels", 8),)),
+)
+"""CPU minutes for NAR's Fashion-MNIST proxy: the ``smoke`` data and epochs at 8 channels (a ResNet costs more per image)."""
+
+
 def get_profile(name: str, **overrides: Any) -> Recipe:
     """The registered recipe ``name``, with optional field overrides (which change its key)."""
     recipe = PROFILES.get(name)

@@ -1,0 +1,1 @@
+"""Jiang, Zhao & Pang, "Neural Architecture Refinement": reported numbers and their reproduction."""

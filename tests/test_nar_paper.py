@@ -1,0 +1,70 @@
+"""The NAR reproduction: Table 4's structural claims, and the report built end to end on a tiny experiment."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from papers.nar import reproduce
+from repro.cache.store import Store
+from repro.claims import Claim, Measured, judge, load_claims
+from repro.errors import ReproError
+from repro.spaces.nar.enas import EnasConfig
+
+
+def test_table4_structural_claims_are_judged_with_their_known_deviations():
+    claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
+    measured = reproduce.structural_measurements()
+    verdicts = {c: judge(claims[c], measured, {}) for c in claims if claims[c].kind == "structural"}
+    assert verdicts["resnet18_params"].measured.value == 11_689_512
+    assert verdicts["resnet18_params"].status == verdicts["resnet18_8_params"].status == "matches"
+    assert verdicts["resnet18_flops"].measured.value == 1_814_073_344
+    assert verdicts["resnet18_flops"].status == "deviates" and "known deviation" in verdicts["resnet18_flops"].reason
+    # Every structural claim that deviates says why; the ones that match need not.
+    assert all(claims[c].deviation_why for c, v in verdicts.items() if v.status == "deviates")
+
+
+def test_a_deviation_without_a_reason_is_not_excused():
+    claim = Claim("x", "here", 1.0, "u", "structural", "w", "n", rounding=0.1)
+    verdict = judge(claim, [Measured("x", "any", 2.0)], {})
+    assert verdict.status == "deviates" and "known deviation" not in verdict.reason
+
+
+def test_proxy_accuracy_is_never_compared_with_cifar10():
+    claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
+    verdict = judge(claims["resnet18_cifar10_acc"], [Measured("resnet18_cifar10_acc", "smoke", 93.46)], {})
+    assert verdict.status == "not reproducible here" and verdict.context
+
+
+def test_unknown_profile():
+    with pytest.raises(ReproError, match="smoke, gpu, paper"):
+        reproduce.get_experiment("huge")
+
+
+def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
+    experiment = reproduce.Experiment(
+        "tiny", "resnet-small", tiny_recipe.with_changes(channels=2),
+        EnasConfig(epochs=1, batch_size=16, controller_steps=1, controller_batch=2, derive_samples=2, derive_val=20),
+        pretrain_epochs=1, seeds=(0, 1), train_seeds=(0, 1), about="test",
+    )  # fmt: skip
+    with Store(tmp_path / "cache") as store:
+        with pytest.raises(reproduce.SearchNotCached):
+            reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+        steps = []
+        outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
+                                on_step=lambda: steps.append(1))  # fmt: skip
+        assert len(steps) == reproduce.total_evaluations(experiment) == (1 + 3 * 2) * 2
+    with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes, no search, no training
+        replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+    assert replay.genomes == outcome.genomes
+    assert len(list((tmp_path / "cache" / reproduce.SEARCH_DIR).glob("*.json"))) == 4  # 2 variants x 2 seeds
+    paths = reproduce.write_report(replay, tmp_path / "report")
+    assert [p.name for p in paths] == ["operator_frequencies.png", "summary.md", "numbers.json"]
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    assert "proxy" in summary and "| ResNet-18 | 93.46% |" in summary and "| 11,689,512 |" in summary
+    assert "NAR-PreTrain" in summary and "random" in summary
+    numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())
+    assert set(numbers["test_acc"]) == {"baseline", "NAR", "NAR-PreTrain", "random"}
+    ids = {m.claim_id for m in reproduce.measurements(replay)}
+    assert {"resnet18_cifar10_acc", "refined_beats_baseline"} <= ids
