@@ -143,6 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seeds", default="0-4", help="search seeds: a range 0-99, a list 0,1,5, or both")
     compare.add_argument("--budget", type=_positive, default=60, help="evaluations per run, invalid ones included")
     compare.add_argument("--baseline", default="rs", help="the strategy every other one is tested against")
+    compare.add_argument("--workers", type=_positive,
+                         help="run every search asynchronously on a simulated clock of this many workers (cached rows "
+                         "only) and add anytime curves over simulated time")  # fmt: skip
     _add_run_options(compare)
     compare.add_argument(
         "--on-miss", choices=("error", "train", "surrogate"), default="error",
@@ -312,7 +315,7 @@ def _compare(args: argparse.Namespace) -> int:
             result = compare.run_comparison(
                 space, recipe, store, strategies, seeds, args.budget, baseline=args.baseline, metric=args.metric,
                 on_miss=args.on_miss, params=_strategy_params(args), device=args.device, data_root=args.data_root,
-                on_run=lambda run: bar.update(1),
+                on_run=lambda run: bar.update(1), workers=args.workers,
             )  # fmt: skip
     elapsed = time.perf_counter() - started
     folder = args.out or Path("reports") / "compare" / compare.default_name(result)

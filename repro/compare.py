@@ -29,6 +29,7 @@ from repro.data.datasets import get_spec
 from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro.recipe import Recipe
+from repro.executors import Simulated
 from repro.search import run_search
 from repro.spaces.base import SearchSpace
 from repro.strategies import STRATEGIES, make_strategy, rank_key
@@ -90,6 +91,8 @@ class Run:
     run_id: str
     values: list[float]
     served_by: list[str]
+    times: list[float] = field(default_factory=list)
+    """Simulated finish time of each step (``workers`` given), else empty."""
 
     @property
     def best_step(self) -> int | None:
@@ -147,6 +150,7 @@ class Comparison:
     params: dict[str, dict[str, Any]]
     runs: list[Run]
     surrogate: Quality | None = None
+    workers: int | None = None
     rows: list[Row] = field(default_factory=list)
 
     def runs_of(self, strategy: str) -> list[Run]:
@@ -169,13 +173,18 @@ def run_comparison(
     device: str = "auto",
     data_root: str | None = None,
     on_run: Callable[[Run], None] | None = None,
+    workers: int | None = None,
 ) -> Comparison:
     """Run every strategy with every seed for ``budget`` evaluations and rank them.
 
     ``params`` (e.g. ``population_size``) go to each strategy that takes them; a strategy's
     own defaults fill the rest. With ``on_miss="surrogate"`` a surrogate is fit on the cached
-    rows of this space and recipe first.
+    rows of this space and recipe first. With ``workers``, every run is an asynchronous search on
+    the simulated clock of that many workers (cached rows only), and each step's simulated finish
+    time is kept for anytime curves over time.
     """
+    if workers is not None and on_miss != "error":
+        raise ReproError("a simulated-clock comparison (--workers) replays measured rows only: use --on-miss error")
     if on_miss == "surrogate" and not store.read_only:
         # A writable store would log the runs, predicted steps included, beside measured ones.
         raise ReproError("a surrogate comparison needs the cache opened read-only")
@@ -192,15 +201,17 @@ def run_comparison(
         for seed in seeds:
             strategy = make_strategy(name, space, np.random.default_rng(seed), strict=False, **(params or {}))
             configs[name] = strategy.config()
-            result = run_search(strategy, name, evaluator, budget, seed, metric)
-            run = Run(name, seed, result.run_id, result.values().tolist(), [t.served_by for t in result.trials])
+            executor = None if workers is None else Simulated(workers)
+            result = run_search(strategy, name, evaluator, budget, seed, metric, executor=executor)
+            times = [t.time for t in result.trials] if executor is not None else []
+            run = Run(name, seed, result.run_id, result.values().tolist(), [t.served_by for t in result.trials], times)
             runs.append(run)
             if on_run is not None:
                 on_run(run)
     comparison = Comparison(
         space=space.name, recipe=recipe, metric=metric, budget=budget, seeds=list(seeds), strategies=list(strategies),
         baseline=baseline, on_miss=on_miss, params=configs, runs=runs,
-        surrogate=None if surrogate is None else surrogate.quality,
+        surrogate=None if surrogate is None else surrogate.quality, workers=workers,
     )  # fmt: skip
     comparison.rows = leaderboard(comparison)
     return comparison
@@ -251,7 +262,8 @@ def _or_none(value: float | None) -> float | None:
 
 def default_name(c: Comparison) -> str:
     """A report folder name that encodes space, profile, budget, seeds and the miss policy."""
-    return f"{c.space}-{c.recipe.profile}-budget{c.budget}-seeds{seeds_label(c.seeds)}-{c.on_miss}"
+    clock = "" if c.workers is None else f"-simulated{c.workers}"
+    return f"{c.space}-{c.recipe.profile}-budget{c.budget}-seeds{seeds_label(c.seeds)}-{c.on_miss}{clock}"
 
 
 def write_report(c: Comparison, folder: Path) -> list[Path]:
@@ -262,11 +274,20 @@ def write_report(c: Comparison, folder: Path) -> list[Path]:
         title=f"{c.space}, {c.recipe.profile}: best {c.metric} so far", ylabel=f"best {c.metric}",
         caption=surrogate_note(c) or "every value measured (cache hits)",
     )  # fmt: skip
+    figures = [figure]
+    if c.workers is not None:
+        figures.append(plots.best_so_far_bands(
+            {s: [r.values for r in c.runs_of(s)] for s in c.strategies}, folder / "anytime_simulated_time.png",
+            title=f"{c.space}, {c.recipe.profile}: best {c.metric} over simulated time, {c.workers} workers",
+            ylabel=f"best {c.metric}", xlabel="simulated seconds (recorded training times)",
+            times={s: [r.times for r in c.runs_of(s)] for s in c.strategies},
+            caption="every value measured (cache hits); asynchronous searches on a simulated clock",
+        ))  # fmt: skip
     board = folder / "leaderboard.md"
     board.write_text(render_markdown(c))
     results = folder / "results.json"
     results.write_text(json.dumps(to_json(c), indent=1, allow_nan=False) + "\n")
-    return [board, figure, results]
+    return [board, *figures, results]
 
 
 def surrogate_note(c: Comparison) -> str:
@@ -343,6 +364,7 @@ def to_json(c: Comparison) -> dict[str, Any]:
         "strategy_params": c.params,
         "baseline": c.baseline,
         "on_miss": c.on_miss,
+        "simulated_workers": c.workers,
         "surrogate": None if c.surrogate is None else asdict(c.surrogate),
         "surrogate_note": surrogate_note(c) or None,
         "leaderboard": [asdict(row) for row in c.rows],
@@ -350,7 +372,7 @@ def to_json(c: Comparison) -> dict[str, Any]:
             {
                 "strategy": r.strategy, "seed": r.seed, "run_id": r.run_id, "best": r.best, "best_step": r.best_step,
                 "best_predicted": r.best_predicted, "coverage": r.coverage(), "values": r.values,
-                "served_by": r.served_by,
+                "served_by": r.served_by, "simulated_times": r.times or None,
             }
             for r in c.runs
         ],  # fmt: skip

@@ -265,3 +265,22 @@ def test_train_on_miss_stores_measurements_and_replays_them(tmp_path, tiny_mnist
     assert stored == sum(r.served_by.count("train") + r.served_by.count("invalid") for r in first.runs) > 0
     np.testing.assert_array_equal([r.values for r in again.runs], [r.values for r in first.runs])  # NaN == NaN here
     assert all(set(r.served_by) == {"cache"} for r in again.runs)
+
+
+def test_simulated_clock_comparison_adds_a_time_axis(tmp_path):
+    from repro.cache.store import Store
+    from repro.recipe import get_profile
+    from repro.spaces import get_space
+
+    cache = Path(__file__).resolve().parent.parent / "cache"
+    with Store(cache, read_only=True) as store:
+        result = compare.run_comparison(get_space("remnet"), get_profile("smoke"), store, ["rs"], [0, 1], 60,
+                                        metric="test_acc", workers=4)  # fmt: skip
+        with pytest.raises(ReproError, match="replays measured rows only"):
+            compare.run_comparison(get_space("remnet"), get_profile("smoke"), store, ["rs"], [0], 5,
+                                   on_miss="surrogate", workers=2)  # fmt: skip
+    times = result.runs[0].times
+    assert len(times) == 60 and times == sorted(times) and times[-1] > 0
+    paths = compare.write_report(result, tmp_path)
+    assert (tmp_path / "anytime_simulated_time.png") in paths
+    assert compare.default_name(result).endswith("-error-simulated4")
