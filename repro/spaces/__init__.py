@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from repro.spaces.base import SPACES, CanonicalForm, InvalidArchitecture, SearchSpace
+from repro.spaces.rcas import RcasSpace
 from repro.spaces.remnet import RemnetSpace
 
 SPACES.register(RemnetSpace.name, RemnetSpace)
+SPACES.register(RcasSpace.name, RcasSpace)
 
 
 def get_space(name: str, **options: Any) -> SearchSpace[Any]:
