@@ -21,14 +21,12 @@ Resources never shrink as S grows, so an element that has become ineligible stay
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-Element = Hashable
-Set = frozenset
 SetFunction = Callable[[frozenset], float]
 Cost = Callable[[Any, frozenset], float]
 """The cost of adding an element to a set (marginal, so costs that depend on context work too)."""
@@ -62,16 +60,51 @@ class GreedyResult:
         return len(self.evaluated)
 
 
-class _Recorder:
-    """Calls ``f`` and remembers which sets were asked for (f itself may be memoised or a cache)."""
+@dataclass(frozen=True)
+class Problem:
+    """Maximise ``f`` over supersets of ``start`` drawn from ``ground`` within ``budget``, one element per ``group``."""
 
-    def __init__(self, f: SetFunction) -> None:
-        self.f = f
+    ground: Sequence[Any]
+    f: SetFunction
+    budget: Budget
+    start: frozenset = frozenset()
+    group: Callable[[Any], Hashable] | None = None
+
+    def eligible(self, element: Any, selected: frozenset) -> bool:
+        """Whether ``element`` may be added to ``selected``."""
+        if element in selected:
+            return False
+        if self.group is not None and self.group(element) in {self.group(e) for e in selected}:
+            return False
+        return self.budget.fits(selected | {element})
+
+
+class _Search:
+    """The state both greedy variants share: the set so far, its value, the path, every set evaluated."""
+
+    def __init__(self, problem: Problem, cost: Cost) -> None:
+        self.problem = problem
+        self.cost = cost
         self.evaluated: set[frozenset] = set()
+        self.selected = problem.start
+        self.value = self.f(self.selected)
+        self.path: list[tuple[Any, float]] = []
 
-    def __call__(self, selected: frozenset) -> float:
+    def f(self, selected: frozenset) -> float:
         self.evaluated.add(selected)
-        return self.f(selected)
+        return self.problem.f(selected)
+
+    def ratio(self, element: Any) -> float:
+        """Marginal gain per unit cost of adding ``element`` now."""
+        return (self.f(self.selected | {element}) - self.value) / self.cost(element, self.selected)
+
+    def add(self, element: Any) -> None:
+        self.selected = self.selected | {element}
+        self.value = self.f(self.selected)
+        self.path.append((element, self.value))
+
+    def result(self) -> GreedyResult:
+        return GreedyResult(self.selected, self.path, self.value, self.evaluated)
 
 
 def unit_cost(_element: Any, _selected: frozenset) -> float:
@@ -89,114 +122,59 @@ def resource_cost(resources: Callable[[frozenset], Mapping[str, float]], name: s
     return cost
 
 
-def _eligible(
-    element: Any, selected: frozenset, budget: Budget, group: Callable[[Any], Hashable] | None
-) -> bool:
-    if element in selected:
-        return False
-    if group is not None and group(element) in {group(e) for e in selected}:
-        return False
-    return budget.fits(selected | {element})
-
-
-def cost_effective_greedy(
-    ground: Sequence[Any],
-    f: SetFunction,
-    budget: Budget,
-    cost: Cost = unit_cost,
-    start: Iterable[Any] = (),
-    group: Callable[[Any], Hashable] | None = None,
-) -> GreedyResult:
+def cost_effective_greedy(problem: Problem, cost: Cost = unit_cost) -> GreedyResult:
     """Alg. 1: add the eligible element of largest ``(f(S + v) - f(S)) / cost(v, S)`` until none is eligible."""
-    record = _Recorder(f)
-    selected = frozenset(start)
-    value = record(selected)
-    path: list[tuple[Any, float]] = []
+    search = _Search(problem, cost)
     while True:
-        best: tuple[float, Any, float] | None = None
-        for element in ground:
-            if not _eligible(element, selected, budget, group):
-                continue
-            new = record(selected | {element})
-            ratio = (new - value) / cost(element, selected)
-            if best is None or ratio > best[0]:
-                best = (ratio, element, new)
+        best: tuple[float, Any] | None = None
+        for element in problem.ground:
+            if problem.eligible(element, search.selected):
+                ratio = search.ratio(element)
+                if best is None or ratio > best[0]:
+                    best = (ratio, element)
         if best is None:
-            return GreedyResult(selected, path, value, record.evaluated)
-        _, element, value = best
-        selected = selected | {element}
-        path.append((element, value))
+            return search.result()
+        search.add(best[1])
 
 
-def lazy_cost_effective_greedy(
-    ground: Sequence[Any],
-    f: SetFunction,
-    budget: Budget,
-    cost: Cost = unit_cost,
-    start: Iterable[Any] = (),
-    group: Callable[[Any], Hashable] | None = None,
-) -> GreedyResult:
+def lazy_cost_effective_greedy(problem: Problem, cost: Cost = unit_cost) -> GreedyResult:
     """Alg. 2: the choices of :func:`cost_effective_greedy`, re-evaluating only what reaches the top of the queue."""
-    record = _Recorder(f)
-    selected = frozenset(start)
-    value = record(selected)
-    path: list[tuple[Any, float]] = []
-    additions = 0  # an entry is fresh when computed after the latest addition
-    queue: list[tuple[float, int, int]] = []
-    for index, element in enumerate(ground):
-        if _eligible(element, selected, budget, group):
-            ratio = (record(selected | {element}) - value) / cost(element, selected)
-            queue.append((-ratio, index, additions))
+    search = _Search(problem, cost)
+    ground = problem.ground
+    queue = [(-search.ratio(e), i, 0) for i, e in enumerate(ground) if problem.eligible(e, search.selected)]
     heapq.heapify(queue)
     while queue:
         _, index, stamp = heapq.heappop(queue)
-        element = ground[index]
-        if not _eligible(element, selected, budget, group):
+        if not problem.eligible(ground[index], search.selected):
             continue  # ineligible for good: S only grows
-        if stamp == additions:
-            selected = selected | {element}
-            value = record(selected)
-            path.append((element, value))
-            additions += 1
-            continue
-        ratio = (record(selected | {element}) - value) / cost(element, selected)
-        heapq.heappush(queue, (-ratio, index, additions))
-    return GreedyResult(selected, path, value, record.evaluated)
+        if stamp == len(search.path):  # fresh: computed after the latest addition
+            search.add(ground[index])
+        else:
+            heapq.heappush(queue, (-search.ratio(ground[index]), index, len(search.path)))
+    return search.result()
 
 
-def rcas(
-    ground: Sequence[Any],
-    f: SetFunction,
-    budget: Budget,
-    start: Iterable[Any] = (),
-    group: Callable[[Any], Hashable] | None = None,
-) -> tuple[str, dict[str, GreedyResult]]:
+def rcas(problem: Problem) -> tuple[str, dict[str, GreedyResult]]:
     """Alg. 3: lazy greedy under UC, APR (cost = params) and AMR (cost = MAdds); the name of the best and all three.
 
-    ``budget.resources`` must report ``params`` and ``madds``.
+    ``problem.budget.resources`` must report ``params`` and ``madds``.
     """
+    resources = problem.budget.resources
     costs: dict[str, Cost] = {
         "UC": unit_cost,
-        "APR": resource_cost(budget.resources, "params"),
-        "AMR": resource_cost(budget.resources, "madds"),
+        "APR": resource_cost(resources, "params"),
+        "AMR": resource_cost(resources, "madds"),
     }
-    start = frozenset(start)
-    results = {name: lazy_cost_effective_greedy(ground, f, budget, c, start, group) for name, c in costs.items()}
+    results = {name: lazy_cost_effective_greedy(problem, c) for name, c in costs.items()}
     best = max(results, key=lambda name: results[name].value)  # first of equals: UC, APR, AMR
     return best, results
 
 
-def random_fill(
-    ground: Sequence[Any],
-    budget: Budget,
-    rng: np.random.Generator,
-    start: Iterable[Any] = (),
-    group: Callable[[Any], Hashable] | None = None,
-) -> list[frozenset]:
-    """Random block additions (Section 4.3): uniform eligible elements until none fits; the chain of sets."""
-    chain = [frozenset(start)]
+def random_fill(problem: Problem, rng: np.random.Generator) -> list[frozenset]:
+    """Random block additions (Section 4.3): uniform eligible elements until none fits; the chain of sets (f unused)."""
+    chain = [problem.start]
     while True:
-        options = [e for e in ground if _eligible(e, chain[-1], budget, group)]
+        options = [e for e in problem.ground if problem.eligible(e, chain[-1])]
         if not options:
             return chain
         chain.append(chain[-1] | {options[int(rng.integers(len(options)))]})
