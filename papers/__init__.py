@@ -2,5 +2,6 @@
 
 PAPERS = {
     "remnet": "papers.remnet.reproduce",
+    "rcas": "papers.rcas.reproduce",
 }
 """Paper short name (as in shared/papers/INDEX.md) -> module with ``EXPERIMENTS``, ``run`` and ``write_report``."""

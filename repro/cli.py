@@ -389,6 +389,8 @@ def _report(args: argparse.Namespace) -> int:
                 section.summaries[profile] = next(p for p in paths if p.name == "summary.md")
             sections.append(section)
             claims_path = args.out / name / "claims.json"
+            # A paper with no replayable profile has no report folder yet.
+            claims_path.parent.mkdir(parents=True, exist_ok=True)
             claims_path.write_text(json.dumps(verdicts_json(verdicts), indent=1) + "\n")
             print(f"wrote {claims_path}")
     for path in (write_markdown(sections, args.out), write_html(sections, args.out)):
