@@ -420,7 +420,8 @@ def _list(args: argparse.Namespace) -> int:
     print("profiles:")
     for name in PROFILES:
         r = PROFILES.get(name)
-        print(f"  {name:20} {r.dataset}, {r.epochs} epochs, channels {r.model_options.get('channels')}, "
+        model = ", ".join(f"{k} {v}" for k, v in r.model_options.items()) or "widths fixed by the space"
+        print(f"  {name:20} {r.dataset}, {r.epochs} epochs, {r.optimizer}, {model}, "
               f"train size {r.train_size or 'all'}, val {r.val_size}, test {r.test_size or 'all'}")  # fmt: skip
     return 0
 
