@@ -597,6 +597,8 @@ def _report(args: argparse.Namespace) -> int:
                 section.summaries[profile] = next(p for p in paths if p.name == "summary.md")
             sections.append(section)
             claims_path = args.out / name / "claims.json"
+            # A paper with no replayable profile has no report folder yet.
+            claims_path.parent.mkdir(parents=True, exist_ok=True)
             claims_path.write_text(json.dumps(verdicts_json(verdicts), indent=1) + "\n")
             print(f"wrote {claims_path}")
     for path in (write_markdown(sections, args.out), write_html(sections, args.out)):
@@ -626,7 +628,8 @@ def _list(args: argparse.Namespace) -> int:
     print("profiles:")
     for name in PROFILES:
         r = PROFILES.get(name)
-        print(f"  {name:20} {r.dataset}, {r.epochs} epochs, channels {r.model_options.get('channels')}, "
+        model = ", ".join(f"{k} {v}" for k, v in r.model_options.items()) or "widths fixed by the space"
+        print(f"  {name:20} {r.dataset}, {r.epochs} epochs, {r.optimizer}, {model}, "
               f"train size {r.train_size or 'all'}, val {r.val_size}, test {r.test_size or 'all'}")  # fmt: skip
     return 0
 

@@ -11,8 +11,11 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def count_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
+def count_macs(model: nn.Module, input_shape: tuple[int, ...], linear: bool = True) -> int:
     """Multiply-accumulates of the convolution and linear layers for one input of ``input_shape``.
+
+    ``linear=False`` counts the convolutions only, as papers that quote "MAdds" of the
+    convolution layers do (e.g. RCAS's MobileNetV2 budget).
 
     Counted from the shapes a real forward pass produces, so any wiring the builder chose is
     measured as built. Pooling, normalisation, activations and sums are not counted.
@@ -32,7 +35,7 @@ def count_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             handles.append(m.register_forward_hook(conv_hook))
-        elif isinstance(m, nn.Linear):
+        elif linear and isinstance(m, nn.Linear):
             handles.append(m.register_forward_hook(linear_hook))
     was_training = model.training
     model.eval()

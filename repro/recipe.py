@@ -18,6 +18,9 @@ from repro.errors import ReproError
 from repro.registry import Registry
 
 
+OPTIMIZERS = ("adam", "sgd-nesterov")
+"""``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``lr_milestones`` multiply lr by 0.1."""
+
 AUGMENTATIONS = ("none", "flip+erase")
 """``flip+erase``: random horizontal flip and random erasing (p 0.5 each), as REMNet's final training."""
 
@@ -41,12 +44,16 @@ class Recipe:
     normalize: tuple[float, float] = (0.1307, 0.3081)
     precision: str = "fp32"
     model: tuple[tuple[str, Any], ...] = field(default=(("channels", 64),))
+    lr_milestones: tuple[int, ...] = ()
+    """Epochs after which the learning rate is multiplied by 0.1 (empty: constant)."""
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
             raise ReproError(f"recipe {self.profile!r}: epochs and batch_size must be >= 1")
-        if self.optimizer != "adam":
-            raise ReproError(f"recipe {self.profile!r}: the trainer implements optimizer 'adam' only, got {self.optimizer!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ReproError(f"recipe {self.profile!r}: optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        if list(self.lr_milestones) != sorted(set(self.lr_milestones)) or any(not 1 <= m < self.epochs for m in self.lr_milestones):
+            raise ReproError(f"recipe {self.profile!r}: lr_milestones must be increasing epochs in 1..{self.epochs - 1}")
         if self.augmentation not in AUGMENTATIONS:
             raise ReproError(
                 f"recipe {self.profile!r}: augmentation must be one of {', '.join(AUGMENTATIONS)}, got {self.augmentation!r}"
@@ -64,6 +71,11 @@ class Recipe:
         data = dataclasses.asdict(self)
         data["model"] = self.model_options
         data["normalize"] = list(self.normalize)
+        # Left out when unused, so recipes written before the field existed keep their hash.
+        if not self.lr_milestones:
+            del data["lr_milestones"]
+        else:
+            data["lr_milestones"] = list(self.lr_milestones)
         return data
 
     def to_json(self) -> str:
@@ -81,6 +93,7 @@ class Recipe:
         data = json.loads(text)
         data["model"] = tuple(sorted(data["model"].items()))
         data["normalize"] = tuple(data["normalize"])
+        data["lr_milestones"] = tuple(data.get("lr_milestones", ()))
         return cls(**data)
 
     def with_changes(self, **changes: Any) -> Recipe:
@@ -138,6 +151,33 @@ PROFILES.register(
     Recipe(profile="nar-smoke", epochs=2, val_size=2000, train_size=3000, test_size=2000, model=(("channels", 8),)),
 )
 """CPU minutes for NAR's Fashion-MNIST proxy: the ``smoke`` data and epochs at 8 channels (a ResNet costs more per image)."""
+
+_RCAS_SGD = dict(optimizer="sgd-nesterov", lr=0.1, weight_decay=4e-5, model=())
+"""RCAS Section 4.1: SGD, Nesterov momentum 0.9, lr 0.1 decayed x0.1 at milestones, weight decay 4e-5."""
+
+_CIFAR_NORMALIZE = (0.478, 0.268)
+"""CIFAR-100's mean and standard deviation over all pixels and channels (the recipe has one pair)."""
+
+PROFILES.register(
+    "rcas-smoke",
+    Recipe(profile="rcas-smoke", epochs=2, lr_milestones=(1,), val_size=500, train_size=1000, test_size=1000,
+           batch_size=64, **_RCAS_SGD),
+)  # fmt: skip
+"""CPU proxy: Fashion-MNIST, 1,000 training images, 500 validation, 2 epochs (lr x0.1 after epoch 1)."""
+
+PROFILES.register(
+    "rcas-gpu",
+    Recipe(profile="rcas-gpu", epochs=4, lr_milestones=(2, 3), dataset="cifar-100", val_size=1000,
+           normalize=_CIFAR_NORMALIZE, **_RCAS_SGD),
+)  # fmt: skip
+"""One GPU lease at a time: CIFAR-100, 1,000 validation images (10 per class on average), 4 epochs."""
+
+PROFILES.register(
+    "rcas-paper",
+    Recipe(profile="rcas-paper", epochs=10, lr_milestones=(4, 7, 9), dataset="cifar-100", val_size=1000,
+           normalize=_CIFAR_NORMALIZE, **_RCAS_SGD),
+)  # fmt: skip
+"""RCAS's search recipe (Section 4.1): CIFAR-100, 10 epochs, lr decay at 4, 7, 9; batch size 128 (not stated)."""
 
 
 def get_profile(name: str, **overrides: Any) -> Recipe:

@@ -2,7 +2,8 @@
 
 Simple and correct first (speed is its own piece of work): the data sit on the device as
 tensors, batches are drawn by a seeded permutation, Adam with cross-entropy, one validation pass
-per epoch, one test pass at the end.
+per epoch, one test pass at the end. The optimiser is Adam or SGD with Nesterov momentum, with an
+optional step decay of the learning rate (the recipe says which).
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ def _autocast(device_type: str, recipe: Recipe) -> torch.autocast:
     return torch.autocast(device_type, dtype=torch.bfloat16, enabled=recipe.precision == "bf16")
 
 
+def _optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
+    if recipe.optimizer == "sgd-nesterov":
+        return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+
+
 def fit(
     make_model: Callable[[], nn.Module],
     data: DataBundle,
@@ -96,7 +103,8 @@ def fit(
     macs = count_macs(model, data.input_shape)
     x_train, y_train = _normalised(data.train, recipe, device)
     x_val, y_val = _normalised(data.val, recipe, device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    optimizer = _optimizer(model, recipe)
+    schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(recipe.lr_milestones), gamma=0.1)
     order_rng = torch.Generator().manual_seed(seed)
     curve = []
     started = time.perf_counter()
@@ -120,6 +128,7 @@ def fit(
             # Accumulate on the device: no host sync per step.
             loss_sum += loss.detach() * len(batch)
             correct += (logits.argmax(1) == target).sum()
+        schedule.step()
         n = len(order)
         train_loss = loss_sum.item() / n  # one host sync per epoch
         if not math.isfinite(train_loss):

@@ -24,13 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from papers.replay import replay_experiments
 from repro import plots, provenance, stats
 from repro.cache.store import Store
 from repro.canonical import topological_order
 from repro.cost import count_params
 from repro.errors import ReproError
 from repro.claims import Measured
-from repro.evaluator import Evaluator, MissingEvaluations
+from repro.evaluator import Evaluator
 from repro.recipe import Recipe, get_profile
 from repro.search import SearchResult, run_search
 from repro.selection import Choice, best_mean
@@ -470,15 +471,7 @@ def measurements(outcome: Outcome) -> list[Measured]:
 
 def replay_all(store: Store) -> tuple[dict[str, Outcome], dict[str, str]]:
     """Replay every experiment the cache holds; the others are returned with the reason they are missing."""
-    outcomes, unavailable = {}, {}
-    for experiment in EXPERIMENTS.values():
-        try:
-            outcomes[experiment.name] = run(experiment, store, on_miss="error")
-        except MissingEvaluations:
-            unavailable[experiment.name] = (
-                f"not in this cache (fill it: repro reproduce remnet --profile {experiment.name} --on-miss train)"
-            )
-    return outcomes, unavailable
+    return replay_experiments("remnet", EXPERIMENTS.values(), run, store)
 
 
 def all_measurements(outcomes: dict[str, Outcome]) -> list[Measured]:

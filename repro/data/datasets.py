@@ -1,6 +1,8 @@
 """Local image-classification datasets and their deterministic train/val/test splits.
 
 Nothing is ever downloaded: data comes from an installed package or a folder the user provides.
+Two file formats: IDX (MNIST, Fashion-MNIST) and the CIFAR python-pickle batches; both are
+read into the same arrays and split by the one code path of :func:`load_dataset`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from repro.data.cifar import read_cifar
 from repro.data.idx import read_idx
 from repro.errors import ReproError
 
@@ -29,7 +32,11 @@ _STANDARD_FILES = {
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """Where a dataset's IDX files live and what they contain."""
+    """Where a dataset's files live, what they contain, and how they are read.
+
+    ``files`` maps a role to a file name; ``folders`` are the sub-folders of a root that may hold
+    them (``""`` is the root itself); ``label_key`` names the labels in CIFAR pickles (None for IDX).
+    """
 
     name: str
     files: dict[str, str]
@@ -37,6 +44,8 @@ class DatasetSpec:
     input_shape: tuple[int, int, int]
     default_root: str | None
     install_hint: str
+    folders: tuple[str, ...] = ("",)
+    label_key: str | None = None
 
 
 def _folder_hint(name: str) -> str:
@@ -45,6 +54,16 @@ def _folder_hint(name: str) -> str:
         f"put the four IDX files ({files}; .gz optional) in a folder and pass --data-root FOLDER, "
         f"or set {ENV_VAR} so that ${ENV_VAR}/{name} holds them; nothing is ever downloaded"
     )
+
+
+def _cifar(name: str, folder: str, files: dict[str, str], classes: int, label_key: str) -> DatasetSpec:
+    """A CIFAR python-pickle dataset, found in ``root`` or in its distribution folder ``root/folder``."""
+    listing = ", ".join(files.values())
+    hint = (
+        f"extract the python version of {name} (the folder {folder} with {listing}) and pass --data-root "
+        f"to it or its parent, or set {ENV_VAR} so that ${ENV_VAR}/{name} holds it; nothing is ever downloaded"
+    )
+    return DatasetSpec(name, files, classes, (3, 32, 32), None, hint, folders=("", folder), label_key=label_key)
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -64,6 +83,9 @@ DATASETS: dict[str, DatasetSpec] = {
         default_root=None,
         install_hint=_folder_hint("mnist"),
     ),
+    "cifar-10": _cifar("cifar-10", "cifar-10-batches-py", {**{f"train_{i}": f"data_batch_{i}" for i in range(1, 6)},
+                                                             "test": "test_batch"}, 10, "labels"),
+    "cifar-100": _cifar("cifar-100", "cifar-100-python", {"train": "train", "test": "test"}, 100, "fine_labels"),
 }
 
 
@@ -76,17 +98,18 @@ def get_spec(name: str) -> DatasetSpec:
         raise ReproError(f"unknown dataset {name!r}; use one of: {known}") from None
 
 
-def _candidates(filename: str) -> tuple[str, str]:
-    # Users often gunzip the files (or not); accept either form.
-    return (filename, filename.removesuffix(".gz")) if filename.endswith(".gz") else (filename, filename + ".gz")
+def _candidates(filename: str) -> tuple[str, ...]:
+    # Users often gunzip the IDX files (or not); accept either form.
+    return (filename, filename.removesuffix(".gz")) if filename.endswith(".gz") else (filename,)
 
 
 def find_files(spec: DatasetSpec, root: Path) -> tuple[dict[str, Path], list[str]]:
-    """Map each file key of ``spec`` to an existing path under ``root``; also return the missing names."""
+    """Map each file key of ``spec`` to an existing path under ``root`` (or one of its ``folders``); also the missing names."""
     found: dict[str, Path] = {}
     missing: list[str] = []
     for key, filename in spec.files.items():
-        hit = next((root / c for c in _candidates(filename) if (root / c).is_file()), None)
+        places = [root / folder / c for folder in spec.folders for c in _candidates(filename)]
+        hit = next((p for p in places if p.is_file()), None)
         if hit is None:
             missing.append(filename)
         else:
@@ -156,10 +179,10 @@ class DataBundle:
 
 
 def _check_pair(spec: DatasetSpec, images: np.ndarray, labels: np.ndarray, img_path: Path, lbl_path: Path) -> None:
-    _, h, w = spec.input_shape
-    if images.ndim != 3 or images.shape[1:] != (h, w) or images.dtype != np.uint8:
+    c, h, w = spec.input_shape
+    if images.ndim != 4 or images.shape[1:] != (c, h, w) or images.dtype != np.uint8:
         raise ReproError(
-            f"{img_path} holds {images.dtype} images of shape {images.shape}, expected uint8 N×{h}×{w} "
+            f"{img_path} holds {images.dtype} images of shape {images.shape[1:]}, expected uint8 {c}×{h}×{w} "
             f"for {spec.name}; replace it with the correct file"
         )
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
@@ -185,13 +208,25 @@ def _load_raw(name: str, root: str) -> tuple[torch.Tensor, torch.Tensor, torch.T
     spec = get_spec(name)
     paths, _ = find_files(spec, Path(root))
     out = []
-    for part in ("train", "test"):
-        img_path, lbl_path = paths[f"{part}_images"], paths[f"{part}_labels"]
-        images, labels = read_idx(img_path), read_idx(lbl_path)
+    for images, labels, img_path, lbl_path in _read_parts(spec, paths):
         _check_pair(spec, images, labels, img_path, lbl_path)
-        out.append(torch.from_numpy(images).unsqueeze(1).float().div_(255.0))
+        out.append(torch.from_numpy(images).float().div_(255.0))
         out.append(torch.from_numpy(labels.astype(np.int64)))
     return tuple(out)  # type: ignore[return-value]
+
+
+def _read_parts(spec: DatasetSpec, paths: dict[str, Path]) -> list[tuple[np.ndarray, np.ndarray, Path, Path]]:
+    """``(images N×C×H×W, labels, image file, label file)`` for train and test, whatever the format."""
+    if spec.label_key is None:
+        parts = []
+        for part in ("train", "test"):
+            img_path, lbl_path = paths[f"{part}_images"], paths[f"{part}_labels"]
+            images = read_idx(img_path)
+            parts.append((images[:, None] if images.ndim == 3 else images, read_idx(lbl_path), img_path, lbl_path))
+        return parts
+    train = [p for key, p in paths.items() if key.startswith("train")]
+    x_train, y_train, x_test, y_test = read_cifar(train, [paths["test"]], spec.label_key)
+    return [(x_train, y_train, train[0], train[0]), (x_test, y_test, paths["test"], paths["test"])]
 
 
 def _sha(indices: np.ndarray) -> str:

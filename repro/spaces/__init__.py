@@ -6,10 +6,12 @@ from typing import Any
 
 from repro.spaces.base import SPACES, CanonicalForm, InvalidArchitecture, SearchSpace
 from repro.spaces.nar import NarSpace
+from repro.spaces.rcas import RcasSpace
 from repro.spaces.remnet import RemnetSpace
 
 SPACES.register(RemnetSpace.name, RemnetSpace)
 SPACES.register(NarSpace.name, NarSpace)
+SPACES.register(RcasSpace.name, RcasSpace)
 
 
 def get_space(name: str, **options: Any) -> SearchSpace[Any]:

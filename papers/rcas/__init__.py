@@ -1,0 +1,1 @@
+"""RCAS (Xiong, Mehta & Singh, ICCV 2019) reproduction."""

@@ -1,0 +1,517 @@
+"""Reproduce Xiong, Mehta & Singh, "Resource Constrained Neural Network Architecture Search" (ICCV 2019).
+
+Composes registered parts: the ``rcas`` space, the greedy algorithms of :mod:`repro.greedy`, and
+the cache-backed evaluator. F(S) is the validation accuracy of the network whose positions hold
+the blocks of S (on top of the forced type-5 blocks), trained by the experiment's recipe with
+training seed 0; every F goes through the cache. The budget is the cost of the experiment's
+reference layout (MobileNetV2 on CIFAR; a MobileNetV2-like fill of the proxy skeleton on the
+``smoke`` proxy), counted from the built network: all trainable parameters, and the MAdds of the
+convolutions only.
+
+Beside RCAS (UC, APR, AMR): plain CEG with unit cost (for the evaluation count), random block
+additions under the same budget (whose chains are also the monotonicity study of Section 4.3),
+random search over position vectors with RCAS's evaluation count, and a type-5-only RCAS (the
+block-diversity ablation).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import statistics
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from papers.replay import replay_experiments
+from repro.cache.store import Store
+from repro.claims import Measured
+from repro.cost import count_macs, count_params
+from repro.data.datasets import get_spec
+from repro.errors import ReproError
+from repro.evaluator import Evaluator
+from repro.greedy import Budget, GreedyResult, Problem, cost_effective_greedy, random_fill, rcas
+from repro.recipe import Recipe, get_profile
+from repro.spaces import get_space
+from repro.spaces.rcas.genome import BLOCK_TYPES, Genome, seed_genome
+
+HERE = Path(__file__).parent
+
+MOBILENETV2_CIFAR = (5, 5, 0, 0, 0, 0, 5, 5, 5, 0, 0, 0, 5, 5, 5, 5, 0, 0, 5, 5, 5, 0, 0, 0, 5, 5, 5, 0, 0, 0,
+                     5, 0, 0, 0, 0, 0)  # fmt: skip
+"""MobileNetV2's CIFAR layout (bottlenecks 1, 2, 3, 4, 3, 3, 1 after the t=1 block) on the rcas skeleton."""
+
+PROXY_REFERENCE = (5, 5, 0, 5, 5, 0, 5, 5, 0)
+"""The proxy budget's reference: two type-5 blocks per stage of the fmnist-proxy skeleton (ours, not the paper's)."""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One scale of the reproduction."""
+
+    name: str
+    recipe: str | Recipe
+    variant: str
+    reference: tuple[int, ...]
+    random_seeds: tuple[int, ...]
+    about: str
+    train_seed: int = 0
+    types: tuple[int, ...] = tuple(BLOCK_TYPES)
+    """The block types RCAS may place (the type-5-only ablation always uses ``(5,)``)."""
+
+
+EXPERIMENTS = {
+    "smoke": Experiment(
+        "smoke", "rcas-smoke", "fmnist-proxy", PROXY_REFERENCE, (0, 1, 2, 3, 4),
+        about="CPU proxy: Fashion-MNIST (not CIFAR-100), the 9-position fmnist-proxy skeleton, 1,000 training "
+        "images, 2 epochs; the budget is the proxy reference's cost",
+    ),
+    "gpu": Experiment(
+        "gpu", "rcas-gpu", "cifar", MOBILENETV2_CIFAR, (0, 1, 2),
+        about="CIFAR-100, the paper's 36-position skeleton and MobileNetV2 budget, 4 epochs per F: several "
+        "GPU leases, resumable",
+    ),
+    "paper": Experiment(
+        "paper", "rcas-paper", "cifar", MOBILENETV2_CIFAR, tuple(range(20)),
+        about="the paper's search recipe (10 epochs, lr decay at 4, 7, 9) on CIFAR-100: GPU days",
+    ),
+}  # fmt: skip
+
+
+def get_experiment(name: str) -> Experiment:
+    """The named experiment, or a ReproError listing them."""
+    if name not in EXPERIMENTS:
+        raise ReproError(f"unknown rcas profile {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
+    return EXPERIMENTS[name]
+
+
+def reported() -> dict[str, Any]:
+    """The paper's numbers, as printed (``reported.toml``)."""
+    return tomllib.loads((HERE / "reported.toml").read_text())
+
+
+def _recipe(recipe: str | Recipe) -> Recipe:
+    return recipe if isinstance(recipe, Recipe) else get_profile(recipe)
+
+
+@functools.lru_cache(maxsize=4096)
+def costs(genome: Genome, input_shape: tuple[int, int, int], classes: int) -> dict[str, int]:
+    """Params (all trainable) and MAdds (convolutions only, per image) as the paper counts them."""
+    net = get_space("rcas").build(genome, input_shape, classes)
+    return {"params": count_params(net), "madds": count_macs(net, input_shape, linear=False)}
+
+
+def genome_of(variant: str, selected: frozenset) -> Genome:
+    """The seed genome with every ``(position, type)`` of ``selected`` filled in."""
+    genome = seed_genome(variant)
+    for position, block in sorted(selected):
+        genome = genome.with_position(position, block)
+    return genome
+
+
+@dataclass
+class Outcome:
+    """Everything the report is made of; accuracies are validation accuracies in [0, 1]."""
+
+    experiment: Experiment
+    recipe: Recipe
+    budget: dict[str, int]
+    reference_value: float
+    rcas_best: str
+    rcas: dict[str, GreedyResult]
+    plain_uc: GreedyResult
+    type5_best: str
+    type5: dict[str, GreedyResult]
+    chains: list[list[float]]
+    chain_sets: list[list[frozenset]]
+    random_search: list[float]
+    evaluations: list[Any]
+    """Every cached row the outcome read, in order of first use."""
+
+
+class _F:
+    """F(S) through the evaluator, remembering the rows it read (for provenance and counts)."""
+
+    def __init__(self, evaluator: Evaluator, experiment: Experiment, on_step: Callable[[], None] | None) -> None:
+        self.evaluator = evaluator
+        self.experiment = experiment
+        self.on_step = on_step
+        self.rows: dict[str, Any] = {}
+
+    def genome(self, genome: Genome) -> float:
+        evaluation, _ = self.evaluator.evaluate(genome, self.experiment.train_seed)
+        if evaluation.genome_key not in self.rows:
+            self.rows[evaluation.genome_key] = evaluation
+            if self.on_step is not None:
+                self.on_step()
+        return evaluation.value("val_acc")
+
+    def __call__(self, selected: frozenset) -> float:
+        return self.genome(genome_of(self.experiment.variant, selected))
+
+
+def _problem(experiment: Experiment, f: _F, budget: dict[str, int], types: tuple[int, ...]) -> Problem:
+    spec = get_spec(f.evaluator.recipe.dataset)
+    skeleton = seed_genome(experiment.variant).skeleton
+    forced = set(skeleton.forced_positions())
+    ground = [(p, t) for p in range(skeleton.size) if p not in forced for t in types]
+
+    def resources(selected: frozenset) -> dict[str, int]:
+        return costs(genome_of(experiment.variant, selected), spec.input_shape, spec.num_classes)
+
+    return Problem(ground, f, Budget(resources, budget), frozenset(), group=lambda element: element[0])
+
+
+def _random_vector(problem: Problem, rng: np.random.Generator) -> frozenset:
+    """A random position vector within the budget: free positions in random order, each empty or a fitting type.
+
+    Uniform rejection sampling of whole vectors almost never fits a MobileNetV2-sized budget, so
+    each position draws uniformly among "empty" and the types that still fit.
+    """
+    by_position: dict[Any, list[Any]] = {}
+    for element in problem.ground:
+        by_position.setdefault(element[0], []).append(element)
+    selected = problem.start
+    for position in rng.permutation(sorted(by_position)):
+        options = [None] + [e for e in by_position[int(position)] if problem.eligible(e, selected)]
+        choice = options[int(rng.integers(len(options)))]
+        if choice is not None:
+            selected = selected | {choice}
+    return selected
+
+
+def _random_search(problem: Problem, count: int, seed: int) -> float:
+    """Best F of ``count`` distinct random position vectors within the budget (fewer if the space runs out)."""
+    rng = np.random.default_rng(seed)
+    seen: set[frozenset] = set()
+    for _ in range(20 * count):
+        if len(seen) == count:
+            break
+        seen.add(_random_vector(problem, rng))
+    return max(problem.f(s) for s in seen)
+
+
+def run(
+    experiment: Experiment,
+    store: Store,
+    on_miss: str = "error",
+    device: str = "auto",
+    data_root: str | None = None,
+    on_step: Callable[[], None] | None = None,
+) -> Outcome:
+    """Run (or replay from the cache) RCAS, its baselines and ablations for ``experiment``."""
+    recipe = _recipe(experiment.recipe)
+    space = get_space("rcas", variant=experiment.variant)
+    evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
+    f = _F(evaluator, experiment, on_step)
+    spec = get_spec(recipe.dataset)
+    reference = Genome(experiment.variant, experiment.reference)
+    budget = costs(reference, spec.input_shape, spec.num_classes)
+    reference_value = f.genome(reference)
+    problem = _problem(experiment, f, budget, experiment.types)
+    best, results = rcas(problem)
+    plain = cost_effective_greedy(problem)
+    type5_best, type5 = rcas(_problem(experiment, f, budget, (5,)))
+    chain_sets = [random_fill(problem, np.random.default_rng(seed)) for seed in experiment.random_seeds]
+    chains = [[f(s) for s in chain] for chain in chain_sets]
+    distinct = len(set().union(*(r.evaluated for r in results.values())))
+    # One random-search run: it costs as many evaluations as RCAS itself.
+    searches = [_random_search(problem, distinct, seed=0)]
+    return Outcome(experiment, recipe, budget, reference_value, best, results, plain, type5_best, type5, chains,
+                   chain_sets, searches, list(f.rows.values()))  # fmt: skip
+
+
+# -- numbers ---------------------------------------------------------------------------------------
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float]:
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def _path_rows(outcome: Outcome, result: GreedyResult) -> list[dict[str, Any]]:
+    """The search path: the block added at each step, F, params and MAdds after it (Fig. 3/4 style)."""
+    spec = get_spec(outcome.recipe.dataset)
+    rows, selected = [], frozenset()
+    for element, value in result.path:
+        selected = selected | {element}
+        cost = costs(genome_of(outcome.experiment.variant, selected), spec.input_shape, spec.num_classes)
+        rows.append({"position": element[0], "type": element[1], "val_acc": value, **cost})
+    return rows
+
+
+def monotonicity(chains: list[list[float]]) -> dict[str, Any]:
+    """Mean F after k random blocks, and how often the chains break monotonicity or diminishing returns.
+
+    A monotonicity violation is a step whose block lowers F. Along a chain, a diminishing-returns
+    violation is a step whose gain exceeds the previous step's gain (the chain version of the
+    property; the paper states it for one block added to nested sets).
+    """
+    longest = max(len(c) for c in chains)
+    by_k = [[c[k] for c in chains if len(c) > k] for k in range(longest)]
+    gains = [[b - a for a, b in zip(c, c[1:])] for c in chains]
+    steps = sum(len(g) for g in gains)
+    pairs = sum(max(len(g) - 1, 0) for g in gains)
+    return {
+        "mean_by_blocks": [statistics.fmean(v) for v in by_k],
+        "n_by_blocks": [len(v) for v in by_k],
+        "monotonicity_violations": sum(x < 0 for g in gains for x in g),
+        "steps": steps,
+        "diminishing_returns_violations": sum(b > a for g in gains for a, b in zip(g, g[1:])),
+        "step_pairs": pairs,
+    }
+
+
+def numbers(outcome: Outcome) -> dict[str, Any]:
+    """Every reported quantity of one outcome, as plain data."""
+    spec = get_spec(outcome.recipe.dataset)
+    space = get_space("rcas")
+
+    def summary(result: GreedyResult) -> dict[str, Any]:
+        genome = genome_of(outcome.experiment.variant, result.selected)
+        return {"val_acc": result.value, "evaluations": result.evaluations, "architecture": space.describe(genome),
+                **costs(genome, spec.input_shape, spec.num_classes), "path": _path_rows(outcome, result)}  # fmt: skip
+
+    finals = [chain[-1] for chain in outcome.chains]
+    random_costs = [costs(genome_of(outcome.experiment.variant, c[-1]), spec.input_shape, spec.num_classes)
+                    for c in outcome.chain_sets]  # fmt: skip
+    best = outcome.rcas[outcome.rcas_best]
+    return {
+        "budget": outcome.budget,
+        "reference": {"val_acc": outcome.reference_value,
+                      "architecture": space.describe(Genome(outcome.experiment.variant, outcome.experiment.reference))},
+        "rcas_best": outcome.rcas_best,
+        "rcas": {name: summary(r) for name, r in outcome.rcas.items()},
+        "rcas_distinct_evaluations": len(set().union(*(r.evaluated for r in outcome.rcas.values()))),
+        "plain_ceg_uc": {**summary(outcome.plain_uc),
+                         "same_choices_as_lazy_uc": outcome.plain_uc.path == outcome.rcas["UC"].path},
+        "type5_only": {"best": outcome.type5_best, **summary(outcome.type5[outcome.type5_best])},
+        "random_blocks": {"val_acc": finals, "mean_sd": _mean_sd(finals),
+                          "params": [c["params"] for c in random_costs], "madds": [c["madds"] for c in random_costs],
+                          "rcas_beats": sum(best.value > v for v in finals)},
+        "random_search": {"best_val_acc": outcome.random_search,
+                          "evaluations_each": len(set().union(*(r.evaluated for r in outcome.rcas.values())))},
+        "monotonicity": monotonicity(outcome.chains),
+        "rows_trained_or_cached": len(outcome.evaluations),
+    }  # fmt: skip
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+def describe_profile(outcome: Outcome) -> str:
+    """One line naming the scale, data and devices that produced an outcome's numbers."""
+    e, r = outcome.experiment, outcome.recipe
+    devices = sorted({row.device for row in outcome.evaluations if row.status == "ok"})
+    return (
+        f"profile `{e.name}`: skeleton {e.variant}, {r.dataset}{'' if r.dataset == 'cifar-100' else ' (proxy)'}, "
+        f"budget {outcome.budget['params']:,} params / {outcome.budget['madds']:,} MAdds, F = val_acc after {r.epochs} "
+        f"epochs ({r.optimizer}, lr {r.lr}, milestones {list(r.lr_milestones)}), {r.train_size or 'all'} training "
+        f"images, val {r.val_size}, training seed {e.train_seed}, random seeds {len(e.random_seeds)}, "
+        f"device {'; '.join(devices)}"
+    )
+
+
+def _plot_paths(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    for name, data in nums["rcas"].items():
+        rows = data["path"]
+        for ax, cost in zip(axes, ("params", "madds")):
+            ax.plot([r[cost] for r in rows], [100 * r["val_acc"] for r in rows], marker="o", label=name)
+    for ax, cost, limit in zip(axes, ("params", "madds"), (outcome.budget["params"], outcome.budget["madds"])):
+        ax.axvline(limit, color="0.4", ls="--", label="budget")
+        ax.axhline(100 * outcome.reference_value, color="0.6", ls=":", label="reference (MobileNetV2 layout)")
+        ax.set_xlabel(cost)
+        ax.set_ylabel("validation accuracy (%)")
+        ax.legend(frameon=False, fontsize=8)
+    fig.suptitle(f"RCAS search paths (Fig. 3/4 style), reproduced [{outcome.experiment.name}]")
+    fig.text(0.01, 0.01, caption, fontsize=7, color="0.35", wrap=True)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path
+
+
+def _plot_monotonicity(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    mono = nums["monotonicity"]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ks = list(range(len(mono["mean_by_blocks"])))
+    ax.plot(ks, [100 * v for v in mono["mean_by_blocks"]], marker="o", label="reproduced (mean over chains)")
+    paper = reported()["monotonicity"]["mean_acc"]
+    ax.plot(range(1, len(paper) + 1), paper, marker="s", ls="--", label="reported (CIFAR-100, 500 networks)")
+    ax.set_xlabel("random blocks added to the forced type-5 blocks")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title(f"Section 4.3 monotonicity study, reproduced [{outcome.experiment.name}]")
+    ax.legend(frameon=False)
+    fig.text(0.01, 0.01, caption, fontsize=7, color="0.35", wrap=True)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path
+
+
+def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
+    """Figures (PNG), ``summary.md`` and ``numbers.json`` under ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nums = numbers(outcome)
+    profile = describe_profile(outcome)
+    caption = f"Reproduced by repro ({profile})."
+    paths = [
+        _plot_paths(outcome, nums, out_dir / "search_paths.png", caption),
+        _plot_monotonicity(outcome, nums, out_dir / "monotonicity.png", caption),
+    ]
+    summary = out_dir / "summary.md"
+    summary.write_text(_summary(outcome, nums, profile))
+    numbers_path = out_dir / "numbers.json"
+    numbers_path.write_text(json.dumps({"profile": profile, "numbers": nums}, indent=1, default=str) + "\n")
+    return paths + [summary, numbers_path]
+
+
+def _summary(outcome: Outcome, nums: dict[str, Any], profile: str) -> str:
+    e = outcome.experiment
+    paper = reported()
+    dataset = outcome.recipe.dataset
+    data = dataset if dataset == "cifar-100" else f"{dataset} **proxy** (not CIFAR-100)"
+    lines = [
+        f"# RCAS (Xiong, Mehta & Singh, ICCV 2019) — reproduction, profile `{e.name}`", "",
+        f"*{profile}.* {e.about}.", "",
+        "**Reported** = printed in the paper (CIFAR-100). **Reproduced** = computed by this project from the cache "
+        f"(`repro reproduce rcas --profile {e.name}`), validation accuracy on {data}. Accuracies of different "
+        "datasets or scales are not comparable; params and MAdds are exact counts of the built networks "
+        "(MAdds: convolutions only, per image).", "",
+        "## Table 2 (CIFAR-100), reported rows beside ours", "",
+        "| architecture | top-1 | top-5 | params | MAdds | method | source |", "| --- | ---: | ---: | ---: | ---: | --- | --- |",
+    ]  # fmt: skip
+    for row in paper["table2"]:
+        lines.append(f"| {row['architecture']} | {row['top1']} | {row['top5']} | {row['params']} | {row['madds']} | "
+                     f"{row['method']} | reported |")  # fmt: skip
+    ref = nums["reference"]
+    lines.append(f"| reference layout ({ref['architecture']}) | {_pct(ref['val_acc'])} val | — | "
+                 f"{nums['budget']['params']:,} | {nums['budget']['madds']:,} | manual | reproduced, {data} |")  # fmt: skip
+    best = nums["rcas"][nums["rcas_best"]]
+    lines += [
+        f"| RCAS ({nums['rcas_best']}; {best['architecture']}) | {_pct(best['val_acc'])} val | — | {best['params']:,} | "
+        f"{best['madds']:,} | RCAS | reproduced, {data}, search-time F (no retraining) |", "",
+        "## RCAS and its baselines", "",
+        "| search | val accuracy | params | MAdds | distinct F evaluations | architecture |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]  # fmt: skip
+    for name, r in nums["rcas"].items():
+        lines.append(f"| lazy CEG, {name} | {_pct(r['val_acc'])} | {r['params']:,} | {r['madds']:,} | {r['evaluations']} | "
+                     f"{r['architecture']} |")  # fmt: skip
+    plain = nums["plain_ceg_uc"]
+    lines.append(f"| plain CEG (Alg. 1), UC | {_pct(plain['val_acc'])} | {plain['params']:,} | {plain['madds']:,} | "
+                 f"{plain['evaluations']} | {plain['architecture']} |")  # fmt: skip
+    t5 = nums["type5_only"]
+    lines.append(f"| type-5-only RCAS ({t5['best']}) | {_pct(t5['val_acc'])} | {t5['params']:,} | {t5['madds']:,} | "
+                 f"{t5['evaluations']} | {t5['architecture']} |")  # fmt: skip
+    rb = nums["random_blocks"]
+    mean, sd = rb["mean_sd"]
+    rs = nums["random_search"]
+    lines += [
+        f"| random blocks to the budget ({len(rb['val_acc'])} seeds) | {_pct(mean)} ± {100 * sd:.2f} | "
+        f"max {max(rb['params']):,} | max {max(rb['madds']):,} | {len(rb['val_acc'])} | — |",
+        f"| random search over position vectors | best {_pct(max(rs['best_val_acc']))} | within budget | within budget | "
+        f"{rs['evaluations_each']} | — |", "",
+        f"RCAS's {nums['rcas_distinct_evaluations']} distinct F evaluations (UC, APR and AMR together; the cache "
+        f"shares their first pass) against plain CEG's {plain['evaluations']} for UC alone; plain CEG "
+        f"{'made the same choices as' if plain['same_choices_as_lazy_uc'] else 'chose differently from'} lazy CEG "
+        f"(F is not exactly submodular, so they may differ). RCAS's best beats {rb['rcas_beats']} of "
+        f"{len(rb['val_acc'])} random-block networks.", "",
+        "## Monotonicity and diminishing returns (Section 4.3)", "",
+        "| blocks added | " + " | ".join(str(k) for k in range(len(nums["monotonicity"]["mean_by_blocks"]))) + " |",
+        "| --- |" + " ---: |" * len(nums["monotonicity"]["mean_by_blocks"]),
+        "| reproduced mean (n) | " + " | ".join(f"{100 * v:.2f} ({n})" for v, n in zip(
+            nums["monotonicity"]["mean_by_blocks"], nums["monotonicity"]["n_by_blocks"])) + " |",
+        "| reported (CIFAR-100) | — | " + " | ".join(f"{v}" for v in paper["monotonicity"]["mean_acc"]) + " |", "",
+    ]  # fmt: skip
+    mono = nums["monotonicity"]
+    lines += [
+        f"Along our random chains, {mono['monotonicity_violations']} of {mono['steps']} block additions lowered F "
+        f"(monotonicity violations) and {mono['diminishing_returns_violations']} of {mono['step_pairs']} consecutive "
+        "pairs of additions had a larger second gain (diminishing-returns violations along a chain).", "",
+        "![search paths](search_paths.png)", "", "![monotonicity](monotonicity.png)", "",
+        f"Provenance: {_provenance(outcome.evaluations)}.", "",
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+# -- claims ----------------------------------------------------------------------------------------
+
+
+def _provenance(evaluations: list[Any]) -> str:
+    ok = [e for e in evaluations if e.status == "ok"]
+    return (
+        f"{len(evaluations)} cached rows, recipe {', '.join(sorted({e.recipe_key for e in evaluations}))}; "
+        f"code {', '.join(sorted({str(e.code_version) for e in ok}))}; device {', '.join(sorted({str(e.device) for e in ok}))}"
+    )
+
+
+def structural_measurements() -> list[Measured]:
+    """MobileNetV2-CIFAR-100's params and MAdds on the rcas skeleton, counted from the built network."""
+    counted = costs(Genome("cifar", MOBILENETV2_CIFAR), (3, 32, 32), 100)
+    how = "counted from the built network (repro.cost; MAdds = convolutions only), incl. the supplement's shortcut convs"
+    return [
+        Measured("mobilenetv2_params", "any", counted["params"], "MobileNetV2-CIFAR-100 from type-5 blocks", how),
+        Measured("mobilenetv2_madds", "any", counted["madds"], "MobileNetV2-CIFAR-100 from type-5 blocks", how),
+    ]
+
+
+def measurements(outcome: Outcome) -> list[Measured]:
+    """Our values for the paper's claims at ``outcome``'s profile."""
+    nums = numbers(outcome)
+    name = outcome.experiment.name
+    prov = _provenance(outcome.evaluations)
+    means = nums["monotonicity"]["mean_by_blocks"]
+    within = all(r["params"] <= nums["budget"]["params"] and r["madds"] <= nums["budget"]["madds"]
+                 for r in nums["rcas"].values())  # fmt: skip
+    rising = all(b >= a for a, b in zip(means[1:], means[2:]))
+    out = [
+        Measured("rcas_within_budget", name, "yes" if within else "no",
+                 "UC, APR and AMR final networks against the reference's params and MAdds", prov),
+        Measured("random_block_mean_rises", name, "yes" if rising else "no",
+                 "mean F after 1, 2, ... random blocks: " + ", ".join(f"{100 * v:.2f}" for v in means[1:]), prov),
+        Measured("lazy_fewer_evaluations", name,
+                 "yes" if nums["rcas"]["UC"]["evaluations"] < nums["plain_ceg_uc"]["evaluations"] else "no",
+                 f"lazy UC {nums['rcas']['UC']['evaluations']} vs plain UC {nums['plain_ceg_uc']['evaluations']}", prov),
+    ]  # fmt: skip
+    for k, value in enumerate(means[1:9], start=1):
+        out.append(Measured(f"random_blocks_{k}_mean_acc", name, round(100 * value, 4),
+                            f"{nums['monotonicity']['n_by_blocks'][k]} chains", prov))  # fmt: skip
+    return out
+
+
+def replay_all(store: Store) -> tuple[dict[str, Outcome], dict[str, str]]:
+    """Replay every experiment the cache holds; the others are returned with the reason they are missing."""
+    return replay_experiments("rcas", EXPERIMENTS.values(), run, store)
+
+
+def all_measurements(outcomes: dict[str, Outcome]) -> list[Measured]:
+    """Structural counts plus every replayed profile's measurements, smallest profile first."""
+    return structural_measurements() + [m for o in outcomes.values() for m in measurements(o)]
+
+
+def total_evaluations(experiment: Experiment) -> int | None:
+    """Greedy searches stop when the budget is spent, so the count is not known in advance (no progress total)."""
+    return None
+
+
+__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "all_measurements", "describe_profile", "get_experiment",
+           "measurements", "numbers", "replay_all", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip

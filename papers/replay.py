@@ -1,0 +1,24 @@
+"""Replaying a paper's experiments from the cache: the part of every paper module's interface that is the same."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from repro.cache.store import Store
+from repro.evaluator import MissingEvaluations
+
+
+def replay_experiments(
+    paper: str, experiments: Iterable[Any], run: Callable[..., Any], store: Store
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Replay every experiment the cache holds (``run(experiment, store, on_miss="error")``); the others with why."""
+    outcomes, unavailable = {}, {}
+    for experiment in experiments:
+        try:
+            outcomes[experiment.name] = run(experiment, store, on_miss="error")
+        except MissingEvaluations:
+            unavailable[experiment.name] = (
+                f"not in this cache (fill it: repro reproduce {paper} --profile {experiment.name} --on-miss train)"
+            )
+    return outcomes, unavailable

@@ -1,0 +1,50 @@
+"""The SGD-Nesterov recipe option and the learning-rate milestones, without changing older recipes' keys."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from repro.data import load_dataset
+from repro.errors import ReproError
+from repro.recipe import PROFILES, Recipe
+from repro.trainer import fit
+
+KEYS_BEFORE_MILESTONES = {
+    "remnet-final": "8555d588297d1ae9",
+    "remnet-final-smoke": "6170f91025289e96",
+    "remnet-gpu": "9002fe96645330b5",
+    "remnet-paper": "5c3c5fbec0bfa074",
+    "smoke": "8f4f24879e764865",
+}
+"""Recipe keys as they were before ``lr_milestones`` existed: the shipped cache is keyed by them."""
+
+
+def test_older_profiles_keep_their_keys():
+    assert {name: PROFILES.get(name).key for name in KEYS_BEFORE_MILESTONES} == KEYS_BEFORE_MILESTONES
+
+
+def test_milestones_round_trip_and_are_checked():
+    recipe = PROFILES.get("rcas-paper")
+    assert Recipe.from_json(recipe.to_json()) == recipe and recipe.lr_milestones == (4, 7, 9)
+    with pytest.raises(ReproError, match="lr_milestones"):
+        Recipe(profile="x", epochs=3, lr_milestones=(3,))
+    with pytest.raises(ReproError, match="optimizer must be one of adam, sgd-nesterov"):
+        Recipe(profile="x", epochs=3, optimizer="sgd")
+
+
+def test_sgd_nesterov_with_milestones_trains(tiny_mnist, tiny_recipe, monkeypatch):
+    recipe = tiny_recipe.with_changes(optimizer="sgd-nesterov", lr=0.1, epochs=3, lr_milestones=(1, 2))
+    seen = []
+    step = torch.optim.SGD.step
+
+    def spy(self, *args, **kwargs):
+        seen.append((self.param_groups[0]["lr"], self.param_groups[0]["nesterov"]))
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.SGD, "step", spy)
+    data = load_dataset("mnist", tiny_mnist, val_size=20, train_size=60, test_size=30)
+    outcome = fit(lambda: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)), data, recipe, 0)
+    assert outcome.curve.shape == (3, 5)
+    per_epoch = len(seen) // 3
+    assert [round(lr, 6) for lr, _ in seen[::per_epoch]] == [0.1, 0.01, 0.001] and all(n for _, n in seen)
