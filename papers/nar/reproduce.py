@@ -5,8 +5,8 @@ without the random "PreTrain"), the cache-backed evaluator for every retraining 
 :mod:`repro.stats` and :mod:`repro.plots`. Baselines, under the same number of retrained
 architectures as each NAR variant: the unmodified backbone and uniformly random operator vectors.
 
-Every experiment here is a **proxy**: Fashion-MNIST (repro's data registry has no CIFAR-10 or
-ImageNet), so our accuracies are shown beside the paper's Table 5 but never compared with it.
+Every experiment here is a **proxy**: Fashion-MNIST (no CIFAR-10 or ImageNet experiment is defined
+yet), so our accuracies are shown beside the paper's Table 5 but never compared with it.
 Table 4's parameters and FLOPs are structural and are counted on the ImageNet-sized ResNet-18.
 
 A supernet search is not a cached evaluation, so its result (the derived vectors and the operator
@@ -361,7 +361,10 @@ def replay_all(store: Store) -> tuple[dict[str, Outcome], dict[str, str]]:
             unavailable[experiment.name] = (
                 f"not in this cache (fill it: repro reproduce nar --profile {experiment.name} --on-miss train)"
             )
-    unavailable["cifar10"] = "repro has no CIFAR-10 loader yet; every NAR experiment here is a Fashion-MNIST proxy"
+    unavailable["cifar10"] = (
+        "no CIFAR-10 experiment is defined yet (repro/data reads CIFAR-10 now); every NAR experiment here is a "
+        "Fashion-MNIST proxy"
+    )
     return outcomes, unavailable
 
 
