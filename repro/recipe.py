@@ -152,6 +152,13 @@ PROFILES.register(
 )
 """CPU minutes for NAR's Fashion-MNIST proxy: the ``smoke`` data and epochs at 8 channels (a ResNet costs more per image)."""
 
+PROFILES.register(
+    "nar-cifar10",
+    Recipe(profile="nar-cifar10", epochs=20, dataset="cifar-10", val_size=5000, normalize=(0.4734, 0.2516),
+           model=(("channels", 64),)),
+)  # fmt: skip
+"""NAR's retraining on CIFAR-10 (the paper's dataset): 45k/5k split, 20 epochs, 64 channels (Adam, as the trainer does)."""
+
 _RCAS_SGD = dict(optimizer="sgd-nesterov", lr=0.1, weight_decay=4e-5, model=())
 """RCAS Section 4.1: SGD, Nesterov momentum 0.9, lr 0.1 decayed x0.1 at milestones, weight decay 4e-5."""
 

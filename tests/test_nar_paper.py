@@ -38,8 +38,16 @@ def test_proxy_accuracy_is_never_compared_with_cifar10():
 
 
 def test_unknown_profile():
-    with pytest.raises(ReproError, match="smoke, gpu, paper"):
+    with pytest.raises(ReproError, match="smoke, gpu, cifar10, paper"):
         reproduce.get_experiment("huge")
+
+
+def test_only_the_cifar10_profile_is_labelled_as_the_papers_dataset():
+    from repro.recipe import get_profile
+
+    assert reproduce._scale(get_profile("nar-smoke")) == "proxy"
+    assert reproduce._scale(get_profile("nar-cifar10")) == "CIFAR-10"
+    assert get_profile(reproduce.get_experiment("cifar10").recipe).dataset == "cifar-10"
 
 
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
