@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from repro.cache.store import Store
-from repro.evaluator import MissingEvaluations
+from repro.evaluator import NotInCache
+
+
+def read_reported(folder: Path) -> dict[str, Any]:
+    """A paper's numbers, as printed (``reported.toml`` in the paper's folder)."""
+    return tomllib.loads((folder / "reported.toml").read_text())
 
 
 def replay_experiments(
@@ -17,7 +24,7 @@ def replay_experiments(
     for experiment in experiments:
         try:
             outcomes[experiment.name] = run(experiment, store, on_miss="error")
-        except MissingEvaluations:
+        except NotInCache:
             unavailable[experiment.name] = (
                 f"not in this cache (fill it: repro reproduce {paper} --profile {experiment.name} --on-miss train)"
             )

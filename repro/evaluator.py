@@ -39,7 +39,11 @@ class Request:
     genome: str
 
 
-class MissingEvaluations(ReproError):
+class NotInCache(ReproError):
+    """The cache lacks something (an evaluation, a search) and the user forbade producing it."""
+
+
+class MissingEvaluations(NotInCache):
     """Raised with ``on_miss="error"``; ``missing`` lists what would have to be trained."""
 
     def __init__(self, missing: list[Request]) -> None:

@@ -21,7 +21,6 @@ import hashlib
 import json
 import statistics
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,13 +28,14 @@ from typing import Any
 
 import numpy as np
 
+from papers.replay import read_reported, replay_experiments
 from repro import plots, provenance, stats
 from repro.cache.store import Evaluation, Store
 from repro.claims import Measured
 from repro.cost import count_macs, count_params
 from repro.data import load_dataset
 from repro.errors import ReproError
-from repro.evaluator import Evaluator, MissingEvaluations
+from repro.evaluator import Evaluator, NotInCache
 from repro.recipe import Recipe, get_profile
 from repro.spaces import get_space
 from repro.spaces.nar import NarGenome, NarSpace
@@ -100,13 +100,13 @@ VARIANTS = ("NAR", "NAR-PreTrain")
 LABELS = ("baseline", *VARIANTS, "random")
 
 
-class SearchNotCached(ReproError):
+class SearchNotCached(NotInCache):
     """A supernet search that the cache does not hold and ``on_miss="error"`` forbids running."""
 
 
 def reported() -> dict[str, Any]:
     """The paper's numbers, as printed (``reported.toml``)."""
-    return tomllib.loads((HERE / "reported.toml").read_text())
+    return read_reported(HERE)
 
 
 @dataclass
@@ -372,15 +372,7 @@ def measurements(outcome: Outcome) -> list[Measured]:
 
 def replay_all(store: Store) -> tuple[dict[str, Outcome], dict[str, str]]:
     """Replay every experiment the cache holds; the others are returned with the reason they are missing."""
-    outcomes, unavailable = {}, {}
-    for experiment in EXPERIMENTS.values():
-        try:
-            outcomes[experiment.name] = run(experiment, store, on_miss="error")
-        except (MissingEvaluations, SearchNotCached):
-            unavailable[experiment.name] = (
-                f"not in this cache (fill it: repro reproduce nar --profile {experiment.name} --on-miss train)"
-            )
-    return outcomes, unavailable
+    return replay_experiments("nar", EXPERIMENTS.values(), run, store)
 
 
 def all_measurements(outcomes: dict[str, Outcome]) -> list[Measured]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import json
 import statistics
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import replay_experiments
+from papers.replay import read_reported, replay_experiments
 from repro.cache.store import Store
 from repro.claims import Measured
 from repro.cost import count_macs, count_params
@@ -91,7 +90,7 @@ def get_experiment(name: str) -> Experiment:
 
 def reported() -> dict[str, Any]:
     """The paper's numbers, as printed (``reported.toml``)."""
-    return tomllib.loads((HERE / "reported.toml").read_text())
+    return read_reported(HERE)
 
 
 def _recipe(recipe: str | Recipe) -> Recipe:

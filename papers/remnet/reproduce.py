@@ -15,7 +15,6 @@ import json
 import math
 import re
 import statistics
-import tomllib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import replay_experiments
+from papers.replay import read_reported, replay_experiments
 from repro import plots, provenance, stats
 from repro.cache.store import Store
 from repro.canonical import topological_order
@@ -94,7 +93,7 @@ def _recipe(recipe: str | Recipe) -> Recipe:
 
 def reported() -> dict[str, Any]:
     """The paper's numbers, as printed (``reported.toml``)."""
-    return tomllib.loads((HERE / "reported.toml").read_text())
+    return read_reported(HERE)
 
 
 @dataclass
