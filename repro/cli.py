@@ -206,11 +206,8 @@ def _parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--profile", default="smoke", help="experiment scale: smoke, gpu or paper")
     reproduce.add_argument("--on-miss", choices=("train", "error"), default="error",
                            help="train what the cache lacks, or stop and name it")  # fmt: skip
-    reproduce.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (env REPRO_CACHE)")
     reproduce.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
-    reproduce.add_argument("--device", default="auto", help="torch device for training")
-    reproduce.add_argument("--data-root", help="dataset folder")
-    reproduce.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_machine_options(reproduce)
     reproduce.set_defaults(handler=_reproduce)
 
     regress = commands.add_parser(
