@@ -21,8 +21,9 @@ from repro.registry import Registry
 OPTIMIZERS = ("adam", "sgd-nesterov")
 """``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``lr_milestones`` multiply lr by 0.1."""
 
-AUGMENTATIONS = ("none", "flip+erase")
-"""``flip+erase``: random horizontal flip and random erasing (p 0.5 each), as REMNet's final training."""
+AUGMENTATIONS = ("none", "flip+erase", "crop+flip")
+"""``flip+erase``: random horizontal flip and random erasing (p 0.5 each), as REMNet's final training;
+``crop+flip``: pad 4, random crop, random horizontal flip (ResNet's CIFAR augmentation, RCAS's final training)."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,27 @@ PROFILES.register(
            normalize=_CIFAR_NORMALIZE, **_RCAS_SGD),
 )  # fmt: skip
 """RCAS's search recipe (Section 4.1): CIFAR-100, 10 epochs, lr decay at 4, 7, 9; batch size 128 (not stated)."""
+
+PROFILES.register(
+    "rcas-final-smoke",
+    Recipe(profile="rcas-final-smoke", epochs=4, lr_milestones=(2, 3), val_size=500, train_size=2000, test_size=2000,
+           batch_size=64, augmentation="crop+flip", **_RCAS_SGD),
+)  # fmt: skip
+"""CPU proxy of RCAS's final training: Fashion-MNIST, 2,000 training images, 4 epochs (lr x0.1 after 2 and 3), crop + flip."""
+
+PROFILES.register(
+    "rcas-final-gpu",
+    Recipe(profile="rcas-final-gpu", epochs=30, lr_milestones=(9, 18, 27), dataset="cifar-100", val_size=1000,
+           normalize=_CIFAR_NORMALIZE, augmentation="crop+flip", **_RCAS_SGD),
+)  # fmt: skip
+"""RCAS's final training shortened to 30 epochs (decay at the same fractions, 0.3/0.6/0.9) for GPU leases."""
+
+PROFILES.register(
+    "rcas-final",
+    Recipe(profile="rcas-final", epochs=200, lr_milestones=(60, 120, 180), dataset="cifar-100", val_size=1000,
+           normalize=_CIFAR_NORMALIZE, augmentation="crop+flip", **_RCAS_SGD),
+)  # fmt: skip
+"""RCAS's final training (Section 4.1): the search settings, 200 epochs, decay at 60, 120, 180, random crop + flip."""
 
 
 def get_profile(name: str, **overrides: Any) -> Recipe:

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from repro.augment import flip_and_erase
+from repro.augment import AUGMENTERS
 from repro.cost import count_macs, count_params
 from repro.data import DataBundle, Split
 from repro.recipe import Recipe
@@ -106,6 +106,7 @@ def fit(
     optimizer = _optimizer(model, recipe)
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(recipe.lr_milestones), gamma=0.1)
     order_rng = torch.Generator().manual_seed(seed)
+    augment = AUGMENTERS.get(recipe.augmentation)
     curve = []
     started = time.perf_counter()
     for epoch in range(1, recipe.epochs + 1):
@@ -117,8 +118,8 @@ def fit(
             batch = order[start : start + recipe.batch_size]
             target = y_train[batch]
             inputs = x_train[batch]
-            if recipe.augmentation == "flip+erase":
-                inputs = flip_and_erase(inputs, order_rng)
+            if augment is not None:
+                inputs = augment(inputs, order_rng)
             with _autocast(x_train.device.type, recipe):
                 logits = model(inputs).float()
             loss = nn.functional.cross_entropy(logits, target)
