@@ -104,7 +104,7 @@ def test_mutation_never_empties_a_forced_position():
 
 
 def test_variants_build_for_their_inputs():
-    for variant, shape in (("fmnist-proxy", (1, 28, 28)), ("cifar", (3, 32, 32))):
+    for variant, shape in (("fmnist-proxy", (1, 28, 28)), ("fmnist-small", (1, 28, 28)), ("cifar", (3, 32, 32))):
         net = get_space("rcas", variant=variant).build(seed_genome(variant), shape, 10)
         assert net(torch.zeros(2, *shape)).shape == (2, 10)
     assert get_space("rcas").describe(seed_genome("cifar")) == "cifar 5.....|5.....|5.....|......|5.....|......"

@@ -57,7 +57,7 @@ MOBILENETV2_CIFAR = (5, 5, 0, 0, 0, 0, 5, 5, 5, 0, 0, 0, 5, 5, 5, 5, 0, 0, 5, 5,
 """MobileNetV2's CIFAR layout (bottlenecks 1, 2, 3, 4, 3, 3, 1 after the t=1 block) on the rcas skeleton."""
 
 PROXY_REFERENCE = (5, 5, 0, 5, 5, 0, 5, 5, 0)
-"""The proxy budget's reference: two type-5 blocks per stage of the fmnist-proxy skeleton (ours, not the paper's)."""
+"""The proxy budget's reference: two type-5 blocks per stage of a 9-position proxy skeleton (ours, not the paper's)."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,8 @@ class Experiment:
 
 EXPERIMENTS = {
     "smoke": Experiment(
-        "smoke", "rcas-smoke", "fmnist-proxy", PROXY_REFERENCE, (0, 1, 2, 3, 4),
-        about="CPU proxy: Fashion-MNIST (not CIFAR-100), the 9-position fmnist-proxy skeleton, 1,000 training "
+        "smoke", "rcas-smoke", "fmnist-small", PROXY_REFERENCE, (0, 1, 2, 3, 4),
+        about="CPU proxy: Fashion-MNIST (not CIFAR-100), the 9-position fmnist-small skeleton, 1,000 training "
         "images, 2 epochs; the budget is the proxy reference's cost; final training on 2,000 images for 4 epochs",
         final_recipe="rcas-final-smoke",
     ),
