@@ -168,10 +168,12 @@ _CIFAR_NORMALIZE = (0.478, 0.268)
 
 PROFILES.register(
     "rcas-smoke",
-    Recipe(profile="rcas-smoke", epochs=2, lr_milestones=(1,), val_size=500, train_size=1000, test_size=1000,
-           batch_size=64, **_RCAS_SGD),
+    Recipe(profile="rcas-smoke", epochs=2, lr_milestones=(1,), val_size=300, train_size=500, test_size=1000,
+           batch_size=32, **_RCAS_SGD),
 )  # fmt: skip
-"""CPU proxy: Fashion-MNIST, 1,000 training images, 500 validation, 2 epochs (lr x0.1 after epoch 1)."""
+"""CPU proxy: Fashion-MNIST, 500 training images, 300 validation, 2 epochs (lr x0.1 after epoch 1), batch 32.
+
+A smoke reproduction makes ~300 F evaluations, so each must cost CPU seconds; F is noisy at this scale."""
 
 PROFILES.register(
     "rcas-gpu",
@@ -189,7 +191,7 @@ PROFILES.register(
 
 PROFILES.register(
     "rcas-final-smoke",
-    Recipe(profile="rcas-final-smoke", epochs=4, lr_milestones=(2, 3), val_size=500, train_size=2000, test_size=2000,
+    Recipe(profile="rcas-final-smoke", epochs=4, lr_milestones=(2, 3), val_size=300, train_size=2000, test_size=2000,
            batch_size=64, augmentation="crop+flip", **_RCAS_SGD),
 )  # fmt: skip
 """CPU proxy of RCAS's final training: Fashion-MNIST, 2,000 training images, 4 epochs (lr x0.1 after 2 and 3), crop + flip."""

@@ -81,7 +81,7 @@ class Experiment:
 EXPERIMENTS = {
     "smoke": Experiment(
         "smoke", "rcas-smoke", "fmnist-small", PROXY_REFERENCE, (0, 1, 2, 3, 4),
-        about="CPU proxy: Fashion-MNIST (not CIFAR-100), the 9-position fmnist-small skeleton, 1,000 training "
+        about="CPU proxy: Fashion-MNIST (not CIFAR-100), the 9-position fmnist-small skeleton, 500 training "
         "images, 2 epochs; the budget is the proxy reference's cost; final training on 2,000 images for 4 epochs",
         final_recipe="rcas-final-smoke",
     ),
