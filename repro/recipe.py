@@ -18,8 +18,9 @@ from repro.errors import ReproError
 from repro.registry import Registry
 
 
-OPTIMIZERS = ("adam", "sgd-nesterov")
-"""``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``lr_milestones`` multiply lr by 0.1."""
+OPTIMIZERS = ("adam", "sgd-nesterov", "sgd")
+"""``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``sgd``: plain SGD, no momentum
+(FeatureNet's); ``lr_milestones`` multiply lr by 0.1."""
 
 AUGMENTATIONS = ("none", "flip+erase")
 """``flip+erase``: random horizontal flip and random erasing (p 0.5 each), as REMNet's final training."""
