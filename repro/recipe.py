@@ -187,6 +187,34 @@ PROFILES.register(
 )  # fmt: skip
 """RCAS's search recipe (Section 4.1): CIFAR-100, 10 epochs, lr decay at 4, 7, 9; batch size 128 (not stated)."""
 
+_FEATURENET_SGD = dict(optimizer="sgd", lr=0.01, batch_size=128, model=())
+"""FeatureNet Section 5.2: SGD, learning rate 0.01 without decay or momentum, batch 128."""
+
+PROFILES.register(
+    "featurenet-smoke",
+    Recipe(profile="featurenet-smoke", epochs=2, val_size=2000, train_size=10000, test_size=2000, **_FEATURENET_SGD),
+)
+"""CPU proxy: Fashion-MNIST, 10,000 training images, 2 epochs (the paper: 12 on all of MNIST/CIFAR-10)."""
+
+PROFILES.register(
+    "featurenet-gpu",
+    Recipe(profile="featurenet-gpu", epochs=12, val_size=5000, **_FEATURENET_SGD),
+)
+"""One GPU lease, Fashion-MNIST proxy: 55k/5k split, the paper's 12 epochs."""
+
+PROFILES.register(
+    "featurenet-mnist",
+    Recipe(profile="featurenet-mnist", epochs=12, dataset="mnist", val_size=5000, **_FEATURENET_SGD),
+)
+"""The paper's MNIST setting (local copy): 12 epochs; 5,000 training images held out for validation."""
+
+PROFILES.register(
+    "featurenet-cifar10",
+    Recipe(profile="featurenet-cifar10", epochs=12, dataset="cifar-10", val_size=5000, normalize=(0.4734, 0.2516),
+           **_FEATURENET_SGD),
+)  # fmt: skip
+"""The paper's CIFAR-10 setting (local copy): 12 epochs; 5,000 training images held out for validation."""
+
 
 def get_profile(name: str, **overrides: Any) -> Recipe:
     """The registered recipe ``name``, with optional field overrides (which change its key)."""

@@ -77,5 +77,6 @@ class HandcraftedSpace(SearchSpace[str]):
         except ValueError:
             name = None
         if name not in NETWORKS:
-            raise ReproError(f"not a handcrafted network: {text!r}; use one of {', '.join(json.dumps(n) for n in NETWORKS)}")
+            known = ", ".join(json.dumps(n) for n in NETWORKS)
+            raise ReproError(f"not a handcrafted network: {text!r}; use one of {known}")
         return name

@@ -41,7 +41,8 @@ class FeatureNetSpace(SearchSpace[Config]):
     def limits(self, input_shape: tuple[int, ...] | None = None, classes: int | None = None) -> Limits:
         """The sampling and validity limits of this space (for another input shape or class count if given)."""
         shape = tuple(input_shape or self.input_shape)
-        return Limits(shape, classes or self.classes, self.variant, self.max_params, self.max_macs)  # type: ignore[arg-type]
+        classes = classes or self.classes
+        return Limits(shape, classes, self.variant, self.max_params, self.max_macs)  # type: ignore[arg-type]
 
     def sample(self, rng: np.random.Generator) -> Config:
         """A uniformly drawn valid configuration (see :mod:`repro.spaces.featurenet.sample`)."""

@@ -178,7 +178,8 @@ def add_cell(state: State, cell: Cell, where: str) -> State:
         return len(nodes) - 1
 
     branches = []
-    for layer, operation, source in ((cell.input1, cell.operation1, slots[0]), (cell.input2, cell.operation2, slots[1])):
+    inputs = ((cell.input1, cell.operation1, slots[0]), (cell.input2, cell.operation2, slots[1]))
+    for layer, operation, source in inputs:
         if layer.kind == "Zeros":
             continue
         try:

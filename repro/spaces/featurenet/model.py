@@ -145,7 +145,7 @@ CONSTRAINTS = (
     Constraint("max_macs", "at most the space's max_macs multiply-accumulates per image",
                "ours: a compute cap for CPU profiles"),
 )  # fmt: skip
-"""Cross-tree constraints by name; the validator raises :class:`~repro.spaces.featurenet.validate.Violation` with one."""
+"""Constraints by name; the validator raises :class:`~repro.spaces.featurenet.graph.Violation` with one."""
 
 RESTRICTIONS = {
     "no_batch_normalization": ("BatchNormalization",),

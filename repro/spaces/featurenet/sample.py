@@ -57,7 +57,8 @@ def random_attributes(rng: np.random.Generator, feature: Feature) -> Choice:
 
 def random_choice(rng: np.random.Generator, group: Feature, variant: Variant) -> Choice:
     """A uniformly random child of an alternative group among those ``variant`` allows, attributes uniform."""
-    return random_attributes(rng, _pick(rng, [f for f in group.children if variant.allows(f.name)]))  # type: ignore[arg-type]
+    allowed = [f for f in group.children if variant.allows(f.name)]
+    return random_attributes(rng, _pick(rng, allowed))  # type: ignore[arg-type]
 
 
 def _outputs(rng: np.random.Generator, sizes: list[int]) -> list[list[Choice]] | None:
@@ -98,7 +99,8 @@ def random_config(rng: np.random.Generator, limits: Limits) -> Config:
     """A random valid configuration (see the module docstring for the draw)."""
     variant = VARIANTS[limits.variant]
     for _ in range(RESTARTS):
-        sizes = [int(rng.integers(1, variant.max_cells + 1)) for _ in range(int(rng.integers(1, variant.max_blocks + 1)))]
+        blocks_drawn = int(rng.integers(1, variant.max_blocks + 1))
+        sizes = [int(rng.integers(1, variant.max_cells + 1)) for _ in range(blocks_drawn)]
         outputs = _outputs(rng, sizes)
         if outputs is None:
             continue
