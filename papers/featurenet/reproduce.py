@@ -1,5 +1,6 @@
-"""Reproduce Ghamizi, Cordy, Papadakis & Le Traon, "Automated Search for Configurations of Deep Neural Network
-Architectures" (FeatureNet, 2019).
+"""Reproduce FeatureNet (Ghamizi, Cordy, Papadakis & Le Traon 2019): configuration search over a feature model.
+
+The paper: "Automated Search for Configurations of Deep Neural Network Architectures".
 
 Composes registered parts: the ``featurenet`` space (the feature model, its validator, compiler
 and samplers), the ``handcrafted`` space (hand-written LeNet5, torchvision's SqueezeNet 1.1), the
@@ -30,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import read_reported, replay_experiments
+from papers.replay import named_experiment, read_reported, replay_experiments
 from repro import plots, provenance, stats
 from repro.cache.store import Evaluation, Store
 from repro.claims import Measured
@@ -95,9 +96,10 @@ EXPERIMENTS = {
         "at 1M weights and 10M multiply-accumulates per image (ours, for CPU minutes)",
     ),
     "gpu": Experiment(
-        "gpu", "featurenet-gpu", 40, (0, 1), 2000, 20, (0, 1, 2), max_params=5_000_000, max_macs=100_000_000,
-        about="proxy, one ~25-minute GPU lease (resumable): Fashion-MNIST 55k/5k, the paper's 12 epochs; 2 sampling "
-        "seeds x 40 diverse + 40 random, S2 and S3 of 20, baselines over 3 seeds; caps 5M weights, 100M MACs",
+        "gpu", "featurenet-gpu", 30, (0, 1), 2000, 15, (0, 1, 2), max_params=5_000_000, max_macs=100_000_000,
+        about="proxy, about one 25-minute GPU lease (resumable): Fashion-MNIST 55k/5k, the paper's 12 epochs; 2 "
+        "sampling seeds x 30 diverse + 30 random, S2 and S3 of 15, baselines over 3 seeds (160 trainings); caps 5M "
+        "weights, 100M MACs",
     ),
     "mnist": Experiment(
         "mnist", "featurenet-mnist", 1000, (0,), 5000, 100, tuple(range(10)),
@@ -114,9 +116,7 @@ EXPERIMENTS = {
 
 def get_experiment(name: str) -> Experiment:
     """The named experiment, or a ReproError listing them."""
-    if name not in EXPERIMENTS:
-        raise ReproError(f"unknown featurenet profile {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
-    return EXPERIMENTS[name]
+    return named_experiment("featurenet", EXPERIMENTS, name)
 
 
 def reported() -> dict[str, Any]:
@@ -376,45 +376,22 @@ def _provenance(outcome: Outcome) -> str:
 
 
 def _plot_size(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    palette = sns.color_palette("colorblind")
-    for i, g in enumerate(GROUPS):
-        pairs = [(p, a) for p, a in zip(nums["sizes"][g], nums["accuracies"][g]) if p and math.isfinite(a)]
-        ax.scatter([p for p, _ in pairs], [a for _, a in pairs], s=18, alpha=0.7, color=palette[i],
-                   label=f"{g} (n={len(pairs)})")  # fmt: skip
-    for j, row in enumerate(r for r in nums["table1"] if r["architecture"] in ("LeNet5", "SqueezeNet")):
-        ax.scatter([row["size"]], [row["test_acc"]], marker="*", s=160, color=palette[4 + j], edgecolor="black",
-                   label=f"{row['architecture']} (mean of {row['n']} seeds)")  # fmt: skip
-    ax.set_xscale("log")
-    ax.set(xlabel="trainable weights (log scale)", ylabel="test accuracy (%)",
-           title=f"Fig. 8 reproduced: accuracy vs size [{_data_label(outcome.recipe)}, {outcome.experiment.name}]")
-    return plots._finish(fig, ax, path, caption, legend="lower right")
+    groups = {g: [(p, a) for p, a in zip(nums["sizes"][g], nums["accuracies"][g]) if p and math.isfinite(a)]
+              for g in GROUPS}  # fmt: skip
+    references = {f"{row['architecture']} (mean of {row['n']} seeds)": (row["size"], row["test_acc"])
+                  for row in nums["table1"] if row["architecture"] in ("LeNet5", "SqueezeNet")}  # fmt: skip
+    title = f"Fig. 8 reproduced: accuracy vs size [{_data_label(outcome.recipe)}, {outcome.experiment.name}]"
+    return plots.accuracy_vs_size(groups, path, title=title, caption=caption, references=references)
 
 
 def _plot_equivalence(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path | None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     eq = nums["rq1"]["lenet5_equivalence"]
     if not eq["seeds"]:
         return None
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for name, style in (("feature model", "-"), ("hand-written", "--")):
-        for col, marker in (("train_acc", "o"), ("val_acc", "s")):
-            values = eq["curves"][name][col]
-            ax.plot(range(1, len(values) + 1), [100 * v for v in values], style, marker=marker,
-                    label=f"{name}, {col.replace('_acc', '')}")  # fmt: skip
-    ax.set(xlabel="epoch", ylabel="accuracy (%)",
-           title=f"Fig. 5 reproduced: LeNet5, mean of {eq['seeds']} seeds [{_data_label(outcome.recipe)}]")
-    return plots._finish(fig, ax, path, caption, legend="lower right")
+    lines = {f"{name}, {col.replace('_acc', '')}": [100 * v for v in eq["curves"][name][col]]
+             for name in ("feature model", "hand-written") for col in ("train_acc", "val_acc")}  # fmt: skip
+    title = f"Fig. 5 reproduced: LeNet5, mean of {eq['seeds']} seeds [{_data_label(outcome.recipe)}]"
+    return plots.epoch_curves(lines, path, title=title, ylabel="accuracy (%)", caption=caption)
 
 
 def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:

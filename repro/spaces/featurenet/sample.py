@@ -95,45 +95,54 @@ def _random_cell(rng: np.random.Generator, output: Choice, variant: Variant) -> 
     return Cell(*parts, output=output)
 
 
+def _first_valid(limits: Limits, attempt: Callable[[], Config | None], what: str) -> Config:
+    """The first attempt that is a configuration valid under ``limits`` (None: the attempt gave up)."""
+    for _ in range(RESTARTS):
+        config = attempt()
+        if config is None:
+            continue
+        try:
+            limits.check(config)
+        except g.Violation:
+            continue
+        return config
+    raise ReproError(f"featurenet: no valid {what} in {RESTARTS} draws under {limits}; loosen the caps")
+
+
+def _draw(rng: np.random.Generator, limits: Limits) -> Config | None:
+    """One constructive draw; None when a cell finds no layers that fit its inputs."""
+    variant = VARIANTS[limits.variant]
+    blocks_drawn = int(rng.integers(1, variant.max_blocks + 1))
+    sizes = [int(rng.integers(1, variant.max_cells + 1)) for _ in range(blocks_drawn)]
+    outputs = _outputs(rng, sizes)
+    if outputs is None:
+        return None
+    state = g.start(limits.input_shape)
+    blocks: list[tuple[Cell, ...]] = []
+    for b, row in enumerate(outputs):
+        if b:
+            state = g.next_block(state, f"block {b + 1}")
+        cells = []
+        for c, output in enumerate(row):
+            where = f"block {b + 1} cell {c + 1}"
+            for _ in range(CELL_TRIES):
+                cell = _random_cell(rng, output, variant)
+                try:
+                    check_cell(cell, where, limits.variant)
+                    state = g.add_cell(state, cell, where)
+                except g.Violation:
+                    continue
+                cells.append(cell)
+                break
+            else:
+                return None
+        blocks.append(tuple(cells))
+    return Config(tuple(blocks))
+
+
 def random_config(rng: np.random.Generator, limits: Limits) -> Config:
     """A random valid configuration (see the module docstring for the draw)."""
-    variant = VARIANTS[limits.variant]
-    for _ in range(RESTARTS):
-        blocks_drawn = int(rng.integers(1, variant.max_blocks + 1))
-        sizes = [int(rng.integers(1, variant.max_cells + 1)) for _ in range(blocks_drawn)]
-        outputs = _outputs(rng, sizes)
-        if outputs is None:
-            continue
-        state = g.start(limits.input_shape)
-        blocks: list[tuple[Cell, ...]] = []
-        for b, row in enumerate(outputs):
-            if b:
-                state = g.next_block(state, f"block {b + 1}")
-            cells = []
-            for c, output in enumerate(row):
-                where = f"block {b + 1} cell {c + 1}"
-                for _ in range(CELL_TRIES):
-                    cell = _random_cell(rng, output, variant)
-                    try:
-                        check_cell(cell, where, limits.variant)
-                        state = g.add_cell(state, cell, where)
-                    except g.Violation:
-                        continue
-                    cells.append(cell)
-                    break
-                else:
-                    break
-            if len(cells) < len(row):
-                break
-            blocks.append(tuple(cells))
-        else:
-            config = Config(tuple(blocks))
-            try:
-                limits.check(config)
-            except g.Violation:
-                continue
-            return config
-    raise ReproError(f"featurenet: no valid configuration in {RESTARTS} draws under {limits}; loosen the caps")
+    return _first_valid(limits, lambda: _draw(rng, limits), "configuration")
 
 
 def lenet5_family(rng: np.random.Generator, limits: Limits, kernel: int = 5, stride: int = 1) -> Config:
@@ -144,7 +153,8 @@ def lenet5_family(rng: np.random.Generator, limits: Limits, kernel: int = 5, str
     neurons and activation.
     """
     layers = CELL.child("Input1")
-    for _ in range(RESTARTS):
+
+    def attempt() -> Config:
         blocks = []
         for cells in lenet5().present():
             row = []
@@ -154,13 +164,9 @@ def lenet5_family(rng: np.random.Generator, limits: Limits, kernel: int = 5, str
                     drawn = choice("Convolution", **{**dict(drawn.attrs), "kernel": kernel, "stride": stride})
                 row.append(Cell(drawn, cell.input2, output=cell.output))
             blocks.append(tuple(row))
-        config = Config(tuple(blocks))
-        try:
-            limits.check(config)
-        except g.Violation:
-            continue
-        return config
-    raise ReproError(f"featurenet: no valid LeNet5-family configuration in {RESTARTS} draws under {limits}")
+        return Config(tuple(blocks))
+
+    return _first_valid(limits, attempt, "LeNet5-family configuration")
 
 
 def mutate(config: Config, rng: np.random.Generator, limits: Limits) -> Config:
