@@ -402,7 +402,7 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
     label = _data_label(outcome.recipe)
     paths = [
         plots.ecdfs({g: nums["accuracies"][g] for g in GROUPS}, out_dir / "fig7_accuracy_cdf.png",
-                    title=f"Fig. 7 reproduced: accuracy of sampled architectures [{label}, {outcome.experiment.name}]",
+                    title=f"Fig. 7 reproduced: sampled architectures [{label}, {outcome.experiment.name}]",
                     xlabel="test accuracy (%)", caption=caption),
         _plot_size(outcome, nums, out_dir / "fig8_accuracy_vs_size.png", caption),
     ]  # fmt: skip
