@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from repro.cache.store import Store
+from repro.errors import ReproError
 from repro.evaluator import NotInCache
 
 
 def read_reported(folder: Path) -> dict[str, Any]:
     """A paper's numbers, as printed (``reported.toml`` in the paper's folder)."""
     return tomllib.loads((folder / "reported.toml").read_text())
+
+
+def named_experiment(paper: str, experiments: Mapping[str, Any], name: str) -> Any:
+    """``experiments[name]``, or a ReproError listing the paper's profiles."""
+    if name not in experiments:
+        raise ReproError(f"unknown {paper} profile {name!r}; choose one of: {', '.join(experiments)}")
+    return experiments[name]
 
 
 def replay_experiments(

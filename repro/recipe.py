@@ -18,8 +18,9 @@ from repro.errors import ReproError
 from repro.registry import Registry
 
 
-OPTIMIZERS = ("adam", "sgd-nesterov")
-"""``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``lr_milestones`` multiply lr by 0.1."""
+OPTIMIZERS = ("adam", "sgd-nesterov", "sgd")
+"""``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``sgd``: plain SGD, no momentum
+(FeatureNet's); ``lr_milestones`` multiply lr by 0.1."""
 
 AUGMENTATIONS = ("none", "flip+erase", "crop+flip")
 """``flip+erase``: random horizontal flip and random erasing (p 0.5 each), as REMNet's final training;
@@ -209,6 +210,34 @@ PROFILES.register(
            normalize=_CIFAR_NORMALIZE, augmentation="crop+flip", **_RCAS_SGD),
 )  # fmt: skip
 """RCAS's final training (Section 4.1): the search settings, 200 epochs, decay at 60, 120, 180, random crop + flip."""
+
+_FEATURENET_SGD = dict(optimizer="sgd", lr=0.01, batch_size=128, model=())
+"""FeatureNet Section 5.2: SGD, learning rate 0.01 without decay or momentum, batch 128."""
+
+PROFILES.register(
+    "featurenet-smoke",
+    Recipe(profile="featurenet-smoke", epochs=2, val_size=2000, train_size=10000, test_size=2000, **_FEATURENET_SGD),
+)
+"""CPU proxy: Fashion-MNIST, 10,000 training images, 2 epochs (the paper: 12 on all of MNIST/CIFAR-10)."""
+
+PROFILES.register(
+    "featurenet-gpu",
+    Recipe(profile="featurenet-gpu", epochs=12, val_size=5000, **_FEATURENET_SGD),
+)
+"""One GPU lease, Fashion-MNIST proxy: 55k/5k split, the paper's 12 epochs."""
+
+PROFILES.register(
+    "featurenet-mnist",
+    Recipe(profile="featurenet-mnist", epochs=12, dataset="mnist", val_size=5000, **_FEATURENET_SGD),
+)
+"""The paper's MNIST setting (local copy): 12 epochs; 5,000 training images held out for validation."""
+
+PROFILES.register(
+    "featurenet-cifar10",
+    Recipe(profile="featurenet-cifar10", epochs=12, dataset="cifar-10", val_size=5000, normalize=(0.4734, 0.2516),
+           **_FEATURENET_SGD),
+)  # fmt: skip
+"""The paper's CIFAR-10 setting (local copy): 12 epochs; 5,000 training images held out for validation."""
 
 
 def get_profile(name: str, **overrides: Any) -> Recipe:

@@ -2,7 +2,7 @@
 
 Simple and correct first (speed is its own piece of work): the data sit on the device as
 tensors, batches are drawn by a seeded permutation, Adam with cross-entropy, one validation pass
-per epoch, one test pass at the end. The optimiser is Adam or SGD with Nesterov momentum, with an
+per epoch, one test pass at the end. The optimiser is Adam, plain SGD or SGD with Nesterov momentum, with an
 optional step decay of the learning rate (the recipe says which).
 """
 
@@ -79,6 +79,8 @@ def _autocast(device_type: str, recipe: Recipe) -> torch.autocast:
 def _optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
     if recipe.optimizer == "sgd-nesterov":
         return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay)
+    if recipe.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     return torch.optim.Adam(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
 
 

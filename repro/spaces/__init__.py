@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from repro.spaces.base import SPACES, CanonicalForm, InvalidArchitecture, SearchSpace
+from repro.spaces.featurenet import FeatureNetSpace
+from repro.spaces.handcrafted import HandcraftedSpace
 from repro.spaces.nar import NarSpace
 from repro.spaces.rcas import RcasSpace
 from repro.spaces.remnet import RemnetSpace
@@ -12,6 +14,8 @@ from repro.spaces.remnet import RemnetSpace
 SPACES.register(RemnetSpace.name, RemnetSpace)
 SPACES.register(NarSpace.name, NarSpace)
 SPACES.register(RcasSpace.name, RcasSpace)
+SPACES.register(FeatureNetSpace.name, FeatureNetSpace)
+SPACES.register(HandcraftedSpace.name, HandcraftedSpace)
 
 
 def get_space(name: str, **options: Any) -> SearchSpace[Any]:
