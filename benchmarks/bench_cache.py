@@ -255,7 +255,7 @@ def fill_fixture(root: Path, recipe: Recipe, workload: Callable[[Evaluator], Any
         store.put_many(list(evaluator.table.rows.values()), recipe.to_json(), recipe.profile)
 
 
-class _PerRowEvaluator(Evaluator):
+class PerRowEvaluator(Evaluator):
     """The baseline: one DuckDB query per lookup, as the evaluator did before it kept a table in memory."""
 
     def _cached(self, r: Request) -> Evaluation | None:
@@ -278,7 +278,7 @@ def bench_replay(budget: int) -> Result:
 
         def replay(per_row: bool) -> Any:
             with Store(root, read_only=True) as store:
-                evaluator = (_PerRowEvaluator if per_row else Evaluator)(space, recipe, store, on_miss="error")
+                evaluator = (PerRowEvaluator if per_row else Evaluator)(space, recipe, store, on_miss="error")
                 result = _re_search(evaluator, budget)
             assert result.served()["cache"] == budget
             return result
@@ -318,7 +318,7 @@ def _per_row_seed(root: Path, recipe: Recipe, budget: int) -> None:
     """One seed of each strategy with one DuckDB query per lookup: the baseline of :func:`bench_compare`."""
     space = get_space("remnet")
     with Store(root, read_only=True) as store:
-        evaluator = _PerRowEvaluator(space, recipe, store, on_miss="error")
+        evaluator = PerRowEvaluator(space, recipe, store, on_miss="error")
         for name in ("re", "rs"):
             run_search(make_strategy(name, space, np.random.default_rng(0)), name, evaluator, budget, 0)
 

@@ -55,6 +55,7 @@ def fast_fit(data: DataBundle, recipe: Recipe, seed: int, device: str, cuda_grap
 def plain_fit(data: DataBundle, recipe: Recipe, seed: int, device: str) -> Timed:
     """Train the reference network with the textbook loop for ``recipe.epochs`` epochs."""
     torch.manual_seed(seed)
+    torch.backends.cudnn.benchmark = torch.backends.cudnn.deterministic = False  # torch's defaults
     model = reference_model(data, recipe).to(device)
     mean, std = recipe.normalize
     train = TensorDataset((data.train.x - mean) / std, data.train.y)
