@@ -84,18 +84,19 @@ def _in_flight_worker(root: str | None, recipe_json: str, seed: int, barrier: An
     results.put((started, time.time(), timed.engine))
 
 
-def in_flight(root: str | None, recipe: Recipe, k: int) -> float:
-    """Aggregate model-epochs/s of ``k`` trainings started together in ``k`` processes on this GPU."""
+def in_flight(root: str | None, recipe: Recipe, k: int) -> tuple[float, set[str]]:
+    """Aggregate model-epochs/s of ``k`` trainings started together in ``k`` processes on this GPU, and
+    the engines they ran on."""
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(k), ctx.Queue()
     procs = [ctx.Process(target=_in_flight_worker, args=(root, recipe.to_json(), s, barrier, results)) for s in range(k)]
     for p in procs:
         p.start()
-    spans = [results.get() for _ in procs]
+    spans = [results.get(timeout=900) for _ in procs]  # a crashed worker fails the run instead of hanging it
     for p in procs:
         p.join()
     wall = max(end for _, end, _ in spans) - min(start for start, _, _ in spans)
-    return k * recipe.epochs / wall
+    return k * recipe.epochs / wall, {engine for _, _, engine in spans}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     fast_recipe = base.with_changes(precision="bf16")
     report["in_flight"] = {}
     for k in (int(x) for x in args.in_flight.split(",")):
-        report["in_flight"][k] = rate = in_flight(args.data_root, fast_recipe, k)
-        print(f"{k} trainings in flight (bf16 b128 cuda-graph, separate processes): {rate:.2f} model-epochs/s")
+        rate, engines = in_flight(args.data_root, fast_recipe, k)
+        report["in_flight"][k] = rate
+        print(f"{k} trainings in flight (bf16 b128, separate processes): {rate:.2f} model-epochs/s "
+              f"({'; '.join(sorted(engines))})")  # fmt: skip
     plain_acc = [plain_fit(data, base, s, "cuda").val_acc for s in range(args.seeds)]
     fast_acc = [fast_fit(data, fast_recipe, s, "cuda").val_acc for s in range(args.seeds)]
     report["sanity"] = {"plain_val_acc": plain_acc, "fast_val_acc": fast_acc}

@@ -4,6 +4,7 @@ writes and batch reads agree with single ones, and the CPU trainer reproduces ca
 from __future__ import annotations
 
 import importlib
+import math
 import os
 from pathlib import Path
 
@@ -146,3 +147,31 @@ def test_cpu_training_reproduces_a_cached_smoke_row_exactly():
     assert result.outcome is not None
     for metric, value in result.outcome.metrics.items():
         assert value == getattr(cached, metric), metric
+
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+
+
+@cuda
+@pytest.mark.parametrize("optimizer", ["adam", "sgd-nesterov"])
+def test_cuda_graph_training_runs_and_says_so(tiny_mnist, tiny_recipe, optimizer):
+    """Three epochs of 3 full batches and a short one: warm-up, capture, replay, a recapture after the
+    learning-rate milestone, and the eager last batch all happen."""
+    from repro.data import load_dataset
+
+    recipe = tiny_recipe.with_changes(epochs=3, lr_milestones=(2,), optimizer=optimizer)
+    data = load_dataset(recipe.dataset, tiny_mnist, val_size=recipe.val_size, train_size=recipe.train_size,
+                        test_size=recipe.test_size)  # fmt: skip
+    space = get_space("remnet")
+    genome = space.from_json(REMNET)
+
+    def build() -> torch.nn.Module:
+        return space.build(genome, data.input_shape, data.num_classes, **recipe.model_options)
+
+    graph = trainer.fit(build, data, recipe, 0, "cuda")
+    eager = trainer.fit(build, data, recipe, 0, "cuda", cuda_graph=False)
+    assert graph.engine == "cuda-graph, fp32, channels_last"
+    assert eager.engine == "eager (CUDA graphs switched off), fp32, channels_last"
+    assert all(math.isfinite(v) for v in graph.metrics.values())
+    augmented = trainer.fit(build, data, recipe.with_changes(augmentation="flip+erase"), 0, "cuda")
+    assert augmented.engine.startswith("eager (augmentation draws on the host)")
