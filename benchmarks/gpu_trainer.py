@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         report["configs"].append({"label": label, "s_per_epoch": t.steady, "ratio": ratio, "model_epochs_per_s":
                                   1 / t.steady, "tflops": tflops, "val_acc": t.val_acc, "engine": t.engine})  # fmt: skip
         print(f"{label:<26} {t.steady:8.3f} {ratio:6.1f}x {1 / t.steady:15.2f} {tflops:8.1f}  {t.val_acc:.4f}  {t.engine}")
-    fast_recipe = base.with_changes(precision="bf16")
+    fast_recipe = get_profile("remnet-gpu-bf16").with_changes(epochs=args.epochs)
     report["in_flight"] = {}
     for k in (int(x) for x in args.in_flight.split(",")):
         rate, engines = in_flight(args.data_root, fast_recipe, k)
