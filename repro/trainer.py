@@ -50,7 +50,8 @@ class TrainOutcome:
     macs: int
     train_seconds: float
     engine: str = "eager"
-    """How the steps ran, e.g. ``cuda-graph, bf16, channels_last`` or ``eager (not CUDA), fp32``."""
+    """How the steps ran, e.g. ``cuda-graph, bf16, channels_last``, ``eager (reason), fp32, channels_last`` or
+    (CPU) ``eager, fp32``; :func:`repro.evaluator.run_job` appends it to the row's device."""
 
 
 def pick_device(requested: str = "auto") -> str:
