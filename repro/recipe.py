@@ -135,6 +135,12 @@ PROFILES.register(
 """One GPU lease: full 50k/10k split and 64 channels as in the paper, but 3 epochs."""
 
 PROFILES.register(
+    "remnet-gpu-bf16",
+    Recipe(profile="remnet-gpu-bf16", epochs=3, val_size=10000, precision="bf16", model=(("channels", 64),)),
+)
+"""``remnet-gpu`` with bf16 autocast: the fast trainer's setting (issue 8); its own rows, as precision is in the key."""
+
+PROFILES.register(
     "remnet-final",
     Recipe(profile="remnet-final", epochs=20, val_size=10000, augmentation="flip+erase", model=(("channels", 128),)),
 )
