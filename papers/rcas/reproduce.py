@@ -27,12 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import read_reported, replay_experiments
+from papers.replay import named_experiment, read_reported, replay_experiments
 from repro.cache.store import Store
 from repro.claims import Measured
 from repro.cost import count_macs, count_params
 from repro.data.datasets import get_spec
-from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro import stats
 from repro.greedy import (
@@ -102,9 +101,7 @@ EXPERIMENTS = {
 
 def get_experiment(name: str) -> Experiment:
     """The named experiment, or a ReproError listing them."""
-    if name not in EXPERIMENTS:
-        raise ReproError(f"unknown rcas profile {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
-    return EXPERIMENTS[name]
+    return named_experiment("rcas", EXPERIMENTS, name)
 
 
 def reported() -> dict[str, Any]:
