@@ -522,11 +522,7 @@ def _summary(outcome: Outcome, nums: dict[str, Any], profile: str) -> str:
         f"(F is not exactly submodular, so they may differ). RCAS's best beats {rb['rcas_beats']} of "
         f"{len(rb['val_acc'])} random-block networks.", "",
         "## Monotonicity and diminishing returns (Section 4.3)", "",
-        "| blocks added | " + " | ".join(str(k) for k in range(len(nums["monotonicity"]["mean_by_blocks"]))) + " |",
-        "| --- |" + " ---: |" * len(nums["monotonicity"]["mean_by_blocks"]),
-        "| reproduced mean (n) | " + " | ".join(f"{100 * v:.2f} ({n})" for v, n in zip(
-            nums["monotonicity"]["mean_by_blocks"], nums["monotonicity"]["n_by_blocks"])) + " |",
-        "| reported (CIFAR-100) | — | " + " | ".join(f"{v}" for v in paper["monotonicity"]["mean_acc"]) + " |", "",
+        *_monotonicity_table(nums["monotonicity"], paper["monotonicity"]["mean_acc"]), "",
     ]  # fmt: skip
     mono, nested = nums["monotonicity"], nums["nested_gains"]
     lines += [
@@ -540,6 +536,20 @@ def _summary(outcome: Outcome, nums: dict[str, Any], profile: str) -> str:
         f"Provenance: {_provenance(_rows(outcome))}.", "",
     ]  # fmt: skip
     return "\n".join(lines)
+
+
+def _monotonicity_table(mono: dict[str, Any], reported_means: list[float]) -> list[str]:
+    """Mean F after k blocks, ours beside the paper's (which starts at k = 1), padded to the longer of the two."""
+    ours = [f"{100 * v:.2f} ({n})" for v, n in zip(mono["mean_by_blocks"], mono["n_by_blocks"])]
+    theirs = ["—"] + [f"{v}" for v in reported_means]
+    width = max(len(ours), len(theirs))
+    pad = lambda cells: cells + ["—"] * (width - len(cells))  # noqa: E731
+    return [
+        "| blocks added | " + " | ".join(str(k) for k in range(width)) + " |",
+        "| --- |" + " ---: |" * width,
+        "| reproduced mean (n) | " + " | ".join(pad(ours)) + " |",
+        "| reported (CIFAR-100) | " + " | ".join(pad(theirs)) + " |",
+    ]
 
 
 def _final_section(outcome: Outcome, final: dict[str, Any], data: str) -> list[str]:
