@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from repro.spaces.base import SPACES, CanonicalForm, InvalidArchitecture, SearchSpace
+from repro.spaces.darts import DartsSpace
 from repro.spaces.nar import NarSpace
+from repro.spaces.nb201 import Nb201Space
 from repro.spaces.rcas import RcasSpace
 from repro.spaces.remnet import RemnetSpace
 
 SPACES.register(RemnetSpace.name, RemnetSpace)
 SPACES.register(NarSpace.name, NarSpace)
 SPACES.register(RcasSpace.name, RcasSpace)
+SPACES.register(DartsSpace.name, DartsSpace)
+SPACES.register(Nb201Space.name, Nb201Space)
 
 
 def get_space(name: str, **options: Any) -> SearchSpace[Any]:
