@@ -4,5 +4,6 @@ PAPERS = {
     "nar": "papers.nar.reproduce",
     "remnet": "papers.remnet.reproduce",
     "rcas": "papers.rcas.reproduce",
+    "gdas": "papers.gdas.reproduce",
 }
 """Paper short name (as in shared/papers/INDEX.md) -> module with ``EXPERIMENTS``, ``run`` and ``write_report``."""
