@@ -88,7 +88,7 @@ EXPERIMENTS = {
     "smoke-darts": Experiment(
         "smoke-darts", "darts", True, "gdas-darts-smoke", GdasConfig(epochs=4, search_images=1000), seeds=(0, 1),
         random_cells=4, train_seeds=(0,),
-        about="proxy, CPU minutes: Fashion-MNIST (3,000 training images; the search uses 500/500), the paper's "
+        about="proxy, CPU minutes: Fashion-MNIST (1,000 training images; the search uses 500/500 of them), the paper's "
         "DARTS cells with the fixed reduction cell (GDAS (FRC)) at C=8 with one cell per stage, 4 search epochs, "
         "retraining 1 epoch",
     ),
