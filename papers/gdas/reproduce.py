@@ -18,10 +18,8 @@ replays read it and never search. Acceleration measurements (``benchmarks/bench_
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,14 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import read_reported, replay_experiments
+from papers.replay import SearchNotCached, read_reported, replay_experiments, retrain_all, stored_search
 from repro import plots, provenance, stats
 from repro.cache.store import Evaluation, Store
 from repro.claims import Measured
 from repro.cost import count_params
 from repro.data import load_dataset
 from repro.errors import ReproError
-from repro.evaluator import Evaluator, NotInCache
+from repro.evaluator import Evaluator
 from repro.gdas import GdasConfig, gdas_search
 from repro.recipe import Recipe, get_profile
 from repro.spaces import get_space
@@ -86,10 +84,10 @@ EXPERIMENTS = {
         "NAS-Bench-201 cells at C=8 with one cell per stage, 8 search epochs, retraining 2 epochs",
     ),
     "smoke-darts": Experiment(
-        "smoke-darts", "darts", True, "gdas-darts-smoke", GdasConfig(epochs=4, search_images=1000), seeds=(0, 1),
-        random_cells=4, train_seeds=(0,),
+        "smoke-darts", "darts", True, "gdas-darts-smoke", GdasConfig(epochs=3, search_images=1000), seeds=(0,),
+        random_cells=3, train_seeds=(0,),
         about="proxy, CPU minutes: Fashion-MNIST (1,000 training images; the search uses 500/500 of them), the paper's "
-        "DARTS cells with the fixed reduction cell (GDAS (FRC)) at C=8 with one cell per stage, 4 search epochs, "
+        "DARTS cells with the fixed reduction cell (GDAS (FRC)) at C=8 with one cell per stage, one 3-epoch search, "
         "retraining 1 epoch",
     ),
     "gpu": Experiment(
@@ -109,10 +107,6 @@ EXPERIMENTS = {
 }  # fmt: skip
 
 LABELS = ("GDAS", "random cells", "random search")
-
-
-class SearchNotCached(NotInCache):
-    """A GDAS search that the cache does not hold and ``on_miss="error"`` forbids running."""
 
 
 def reported() -> dict[str, Any]:
@@ -142,26 +136,15 @@ def _search(experiment: Experiment, space: Any, recipe: Recipe, seed: int, store
     """The stored search of (experiment, seed), run and stored first if allowed."""
     what = {"space": space.name, "space_config": space.config(), "recipe": recipe.key,
             "config": dataclasses.asdict(experiment.search), "seed": seed}  # fmt: skip
-    key = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:16]
-    path = store.root / SEARCH_DIR / f"{key}.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    if on_miss == "error":
-        raise SearchNotCached(f"gdas {experiment.name}: search seed {seed} not in the cache ({path.name}); "
-                              "rerun with --on-miss train")  # fmt: skip
-    data = load_dataset(recipe.dataset, data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
-                        train_size=recipe.train_size, test_size=recipe.test_size)  # fmt: skip
     device = pick_device(device)
-    started = time.perf_counter()
-    result = gdas_search(space, data, experiment.search, seed, recipe.normalize, device)
-    record = {
-        **what, **dataclasses.asdict(result), "genome": result.derived[-1],
-        "seconds": time.perf_counter() - started, "code_version": provenance.code_version(),
-        "device": provenance.device_name(device), "libraries": provenance.library_versions(),
-    }  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=1) + "\n")
-    return record
+
+    def search() -> dict[str, Any]:
+        data = load_dataset(recipe.dataset, data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
+                            train_size=recipe.train_size, test_size=recipe.test_size)  # fmt: skip
+        result = gdas_search(space, data, experiment.search, seed, recipe.normalize, device)
+        return {**dataclasses.asdict(result), "genome": result.derived[-1]}
+
+    return stored_search(store, SEARCH_DIR, what, on_miss, f"gdas {experiment.name}: search seed {seed}", device, search)
 
 
 def _random_search(experiment: Experiment, searches: list[dict[str, Any]], gdas: list[list[Evaluation]],
@@ -201,16 +184,7 @@ def run(
         "GDAS": [space.from_json(r["genome"]) for r in searches],
         "random cells": [space.sample(rng) for _ in range(experiment.random_cells)],
     }
-    evaluations: dict[str, list[list[Evaluation]]] = {}
-    for label, found in genomes.items():
-        evaluations[label] = []
-        for genome in found:
-            rows = []
-            for train_seed in experiment.train_seeds:
-                rows.append(evaluator.evaluate(genome, train_seed)[0])
-                if on_step:
-                    on_step()
-            evaluations[label].append(rows)
+    evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, on_step)
     picks = _random_search(experiment, searches, evaluations["GDAS"], evaluations["random cells"])
     genomes["random search"] = [genomes["random cells"][p["pick"]] for p in picks]
     evaluations["random search"] = [evaluations["random cells"][p["pick"]] for p in picks]
@@ -377,7 +351,8 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
             accs = ", ".join(f"{100 * ev.test_acc:.2f}" for ev in rows if ev.test_acc is not None)
             lines.append(f"| {label} | {e.seeds[i] if label == 'GDAS' else i} | `{space.describe(genome)}` | {supernet} | "
                          f"{rows[0].params:,} | {accs} |")  # fmt: skip
-    lines += ["", "Random search at the GDAS budget (per GDAS seed: its search seconds + its cell's training seconds):",
+    lines += ["", "Random search at the GDAS budget (per GDAS seed: its search seconds + its cell's training seconds; "
+              "at least one cell is always trained):",
               "", "| GDAS seed | budget (s) | random cells trained | seconds spent | pick (by val acc) |",
               "| ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for p in outcome.random_search:
@@ -394,8 +369,8 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         "",
         "## Figures",
         "",
-        f"- `operator_probabilities.png`: per search seed, softmax(A) of each candidate averaged over the {space.cell_types[0]} "
-        "cell's edges, after each search epoch.",
+        f"- `operator_probabilities.png`: per search seed, softmax(A) of each candidate averaged over the edges of the "
+        f"`{space.cell_types[0]}` logits, after each search epoch.",
         "- `accuracy_ecdf.png`: distribution of test accuracy after retraining, GDAS-derived cells vs random cells vs "
         "the budget-matched random-search picks.",
         "",
@@ -487,5 +462,5 @@ def get_experiment(name: str) -> Experiment:
     return EXPERIMENTS[name]
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "all_measurements", "describe_profile", "get_experiment",
+__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "SearchNotCached", "all_measurements", "describe_profile", "get_experiment",
            "measurements", "replay_all", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip
