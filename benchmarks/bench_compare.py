@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench_cache import PerRowEvaluator
 from repro.cache.store import Store
 from repro.cache.table import CachedTable
 from repro.compare import Comparison, run_comparison
@@ -43,8 +44,8 @@ def per_evaluation(preloaded: bool, seeds: int = 5, budget: int = 100) -> float:
     with Store(CACHE, read_only=True) as store:
         table = CachedTable(store, space.name, recipe.key)
         surrogate = Surrogate(space, table, "val_acc", spec.input_shape, spec.num_classes, recipe.model_options)
-        evaluator = Evaluator(space, recipe, store, on_miss="surrogate", surrogate=surrogate,
-                              table=table if preloaded else None)  # fmt: skip
+        evaluator = (Evaluator if preloaded else PerRowEvaluator)(space, recipe, store, on_miss="surrogate",
+                                                                  surrogate=surrogate, table=table)  # fmt: skip
         started = time.perf_counter()
         for name in STRATEGIES:
             for seed in range(seeds):

@@ -6,12 +6,13 @@ import hashlib
 import json
 import time
 import tomllib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from repro import provenance
 from repro.cache.store import Evaluation, Store
+from repro.errors import ReproError
 from repro.evaluator import Evaluator, NotInCache
 
 
@@ -22,6 +23,13 @@ class SearchNotCached(NotInCache):
 def read_reported(folder: Path) -> dict[str, Any]:
     """A paper's numbers, as printed (``reported.toml`` in the paper's folder)."""
     return tomllib.loads((folder / "reported.toml").read_text())
+
+
+def named_experiment(paper: str, experiments: Mapping[str, Any], name: str) -> Any:
+    """``experiments[name]``, or a ReproError listing the paper's profiles."""
+    if name not in experiments:
+        raise ReproError(f"unknown {paper} profile {name!r}; choose one of: {', '.join(experiments)}")
+    return experiments[name]
 
 
 def replay_experiments(

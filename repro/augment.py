@@ -35,3 +35,26 @@ def flip_and_erase(x: torch.Tensor, generator: torch.Generator, p_flip: float = 
     in_cols = (cols >= left[:, None]) & (cols < (left + box_w)[:, None])
     erase = (draws[:, 1] < p_erase)[:, None, None] & in_rows[:, :, None] & in_cols[:, None, :]
     return torch.where(erase[:, None], torch.full_like(x, value), x)
+
+
+def crop_and_flip(x: torch.Tensor, generator: torch.Generator, padding: int = 4, p_flip: float = 0.5) -> torch.Tensor:
+    """ResNet's CIFAR augmentation: zero-pad by ``padding``, crop back to the original size at a random offset, flip.
+
+    Offsets and flips are drawn per image from ``generator`` (on the CPU, as :func:`flip_and_erase`)
+    and applied as one gather, with no per-image Python loop.
+    """
+    n, _, h, w = x.shape
+    draws = torch.rand(n, 3, generator=generator).to(x.device)
+    top = (draws[:, 0] * (2 * padding + 1)).floor().long()
+    left = (draws[:, 1] * (2 * padding + 1)).floor().long()
+    padded = torch.nn.functional.pad(x, (padding, padding, padding, padding))
+    rows = (top[:, None] + torch.arange(h, device=x.device)[None, :])[:, None, :, None].expand(n, x.shape[1], h, w + 2 * padding)
+    x = padded.gather(2, rows)
+    cols = (left[:, None] + torch.arange(w, device=x.device)[None, :])[:, None, None, :].expand(n, x.shape[1], h, w)
+    x = x.gather(3, cols)
+    flip = draws[:, 2] < p_flip
+    return torch.where(flip[:, None, None, None], x.flip(-1), x)
+
+
+AUGMENTERS = {"flip+erase": flip_and_erase, "crop+flip": crop_and_flip}
+"""Recipe ``augmentation`` name -> batch augmentation (``"none"`` has none)."""

@@ -44,17 +44,28 @@ class CanonicalGraph:
 
 def _refine(colours: list[int], preds: list[list[int]], succs: list[list[int]]) -> list[int]:
     """Colour refinement to a stable colouring; colour ids are ranks of signatures."""
+    n = len(colours)
     n_classes = len(set(colours))
     while True:
+        if n_classes == n:
+            # Discrete: every signature starts with a distinct colour, so ranking them only renumbers.
+            rank = {c: i for i, c in enumerate(sorted(colours))}
+            return [rank[c] for c in colours]
         signatures = [
-            (colours[v], tuple(sorted(colours[u] for u in preds[v])), tuple(sorted(colours[w] for w in succs[v])))
-            for v in range(len(colours))
+            (colours[v], _sorted_colours(colours, preds[v]), _sorted_colours(colours, succs[v])) for v in range(n)
         ]
         rank = {sig: i for i, sig in enumerate(sorted(set(signatures)))}
         colours = [rank[sig] for sig in signatures]
         if len(rank) == n_classes:
             return colours
         n_classes = len(rank)
+
+
+def _sorted_colours(colours: list[int], vertices: list[int]) -> tuple[int, ...]:
+    """The multiset of the colours of ``vertices``, as a sorted tuple (most vertices have one neighbour)."""
+    if len(vertices) == 1:
+        return (colours[vertices[0]],)
+    return tuple(sorted([colours[u] for u in vertices]))
 
 
 def _individualise(colours: list[int], vertex: int) -> list[int]:

@@ -71,8 +71,9 @@ class Evaluator:
         table: CachedTable | None = None,
         surrogate: Surrogate | None = None,
     ) -> None:
-        """``table``, a preloaded view of ``store``'s rows for this space and recipe, replaces per-lookup
-        queries; ``surrogate`` serves misses when ``on_miss`` is ``"surrogate"``."""
+        """``table`` is an in-memory view of ``store``'s rows for this space and recipe (read on the first
+        lookup when not given: one query instead of one per lookup); ``surrogate`` serves misses when
+        ``on_miss`` is ``"surrogate"``."""
         if on_miss not in ON_MISS:
             raise ReproError(f"--on-miss must be one of {', '.join(ON_MISS)}, got {on_miss!r}")
         if on_miss == "surrogate" and surrogate is None:
@@ -84,36 +85,52 @@ class Evaluator:
         self.device = device
         self.data_root = data_root
         self.on_epoch = on_epoch
-        self.table = table
+        self._table = table
         self.surrogate = surrogate
         # Canonicalising is the costliest step of a cached lookup; searches revisit genomes often.
         self._forms: dict[str, CanonicalForm] = {}
+        # A search asks about the genome it just asked for several times (key, lookup, log); genomes
+        # are immutable, so the same object has the same text and form.
+        self._last: tuple[Any, str, CanonicalForm] | None = None
         spec = get_spec(recipe.dataset)
         self.input_shape = spec.input_shape
         self.num_classes = spec.num_classes
 
     def canonical(self, genome: Any) -> CanonicalForm:
         """The space's canonical form of ``genome``, memoised by the genome's JSON text."""
+        if self._last is not None and self._last[0] is genome:
+            return self._last[2]
         text = self.space.to_json(genome)
         form = self._forms.get(text)
         if form is None:
             form = self._forms[text] = self.space.canonical(genome)
+        self._last = (genome, text, form)
         return form
+
+    def to_json(self, genome: Any) -> str:
+        """The space's JSON text of ``genome`` (not recomputed for the genome canonicalised last)."""
+        if self._last is not None and self._last[0] is genome:
+            return self._last[1]
+        return self.space.to_json(genome)
 
     def request(self, genome: Any, train_seed: int) -> Request:
         """The cache coordinates of evaluating ``genome`` with ``train_seed``."""
         form = self.canonical(genome)
         return Request(self.space.name, form.key, self.recipe.key, train_seed, form.text)
 
+    @property
+    def table(self) -> CachedTable:
+        """The in-memory view of the cached rows this evaluator serves (complete: its own writes are added)."""
+        if self._table is None:
+            self._table = CachedTable(self.store, self.space.name, self.recipe.key)
+        return self._table
+
     def _cached(self, r: Request) -> Evaluation | None:
-        if self.table is not None:
-            return self.table.get(r.genome_key, r.train_seed)
-        return self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed)
+        return self.table.get(r.genome_key, r.train_seed)
 
     def _put(self, evaluation: Evaluation, curve: Any = None) -> None:
         self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile, curve)
-        if self.table is not None:
-            self.table.add(evaluation)
+        self.table.add(evaluation)
 
     def lookup(self, genome: Any, train_seed: int) -> Evaluation | None:
         """The cached evaluation, or None."""
@@ -122,7 +139,8 @@ class Evaluator:
     def missing(self, requests: list[tuple[Any, int]]) -> list[Request]:
         """Which of ``(genome, train_seed)`` pairs the cache lacks."""
         wanted = [self.request(g, s) for g, s in requests]
-        return [r for r in wanted if self._cached(r) is None]
+        rows = self.table.get_many((r.genome_key, r.train_seed) for r in wanted)
+        return [r for r, row in zip(wanted, rows) if row is None]
 
     def prepare(self, genome: Any, train_seed: int) -> Ready | TrainJob:
         """A cache hit, a newly found invalid architecture or a surrogate's prediction ready now, or the
@@ -143,7 +161,7 @@ class Evaluator:
             evaluation = Evaluation(status="invalid", reason=exc.reason, device="none (not trained)", **_common(r))
             self._put(evaluation)
             return Ready(evaluation, "invalid")
-        return TrainJob(r, self.space.name, self.space.config(), self.space.to_json(genome), self.recipe.to_json(),
+        return TrainJob(r, self.space.name, self.space.config(), self.to_json(genome), self.recipe.to_json(),
                         self.device, self.data_root)  # fmt: skip
 
     def record(self, result: JobResult) -> Ready:
@@ -242,4 +260,4 @@ def run_job(job: TrainJob, on_epoch: Callable[[int], None] | None = None) -> Job
         return JobResult(job.request, "failed", name, reason=exc.reason)
     except torch.cuda.OutOfMemoryError as exc:
         return JobResult(job.request, "oom", name, reason=f"CUDA out of memory on {name}: {str(exc).splitlines()[0]}")
-    return JobResult(job.request, "train", name, outcome=outcome)
+    return JobResult(job.request, "train", f"{name}; {outcome.engine}", outcome=outcome)

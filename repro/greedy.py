@@ -170,6 +170,49 @@ def rcas(problem: Problem) -> tuple[str, dict[str, GreedyResult]]:
     return best, results
 
 
+def marginal_gains(problem: Problem, result: GreedyResult) -> list[dict[Any, float]]:
+    """``F(S_k + v) - F(S_k)`` for every ``v`` eligible at every prefix ``S_k`` of ``result``'s path.
+
+    On a plain greedy's result every set asked about here was already evaluated by the search (each
+    step scores every eligible element), so with a cached ``f`` this costs no new evaluation.
+    """
+    gains, selected = [], problem.start
+    for element, _ in [*result.path, (None, None)]:
+        base = problem.f(selected)
+        gains.append({v: problem.f(selected | {v}) - base for v in problem.ground if problem.eligible(v, selected)})
+        if element is not None:
+            selected = selected | {element}
+    return gains
+
+
+@dataclass(frozen=True)
+class Violations:
+    """How often measured marginal gains break the two properties the greedy guarantees rest on."""
+
+    monotonicity: int
+    """Gains below zero (adding the element lowered F)."""
+    gains: int
+    diminishing_returns: int
+    """Pairs ``S_i ⊂ S_j`` (i < j) and an element eligible at both whose gain at the larger set is larger."""
+    pairs: int
+
+
+def violations(gains: Sequence[Mapping[Any, float]], tolerance: float = 1e-9) -> Violations:
+    """Count monotonicity and diminishing-returns violations in the gains of nested sets (:func:`marginal_gains`).
+
+    Differences within ``tolerance`` are ties: equal gains summed in another order differ in the last bits.
+    """
+    negative = sum(g < -tolerance for step in gains for g in step.values())
+    broken = pairs = 0
+    for i, early in enumerate(gains):
+        for late in gains[i + 1 :]:
+            for element, gain in late.items():
+                if element in early:
+                    pairs += 1
+                    broken += gain > early[element] + tolerance
+    return Violations(negative, sum(len(step) for step in gains), broken, pairs)
+
+
 def random_fill(problem: Problem, rng: np.random.Generator) -> list[frozenset]:
     """Random block additions (Section 4.3): uniform eligible elements until none fits; the chain of sets (f unused)."""
     chain = [problem.start]

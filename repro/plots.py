@@ -121,3 +121,41 @@ def operator_frequencies(
     for ax in axes[0][1:]:
         ax.legend(frameon=False, loc="upper right")
     return _finish(fig, axes[0][0], path, caption, legend="upper right")
+
+
+def accuracy_vs_size(
+    groups: Mapping[str, Sequence[tuple[float, float]]],
+    path: Path,
+    *,
+    title: str,
+    caption: str = "",
+    references: Mapping[str, tuple[float, float]] | None = None,
+) -> Path:
+    """Scatter of (size, accuracy) points per group on a log size axis; ``references`` are drawn as stars."""
+    fig, ax = plt.subplots(figsize=(8.5, 4.8))
+    palette = sns.color_palette("colorblind")
+    for i, (name, points) in enumerate(groups.items()):
+        ax.scatter([p for p, _ in points], [a for _, a in points], s=18, alpha=0.7, color=palette[i],
+                   label=f"{name} (n={len(points)})")  # fmt: skip
+    for j, (name, (size, acc)) in enumerate((references or {}).items()):
+        ax.scatter([size], [acc], marker="*", s=180, color=palette[(len(groups) + j) % len(palette)],
+                   edgecolor="black", label=name)  # fmt: skip
+    ax.set_xscale("log")
+    ax.set(title=title, xlabel="trainable weights (log scale)", ylabel="test accuracy (%)")
+    return _finish(fig, ax, path, caption, legend="best")
+
+
+def epoch_curves(
+    lines: Mapping[str, Sequence[float]], path: Path, *, title: str, ylabel: str, caption: str = ""
+) -> Path:
+    """One line per named per-epoch series (epochs from 1); names sharing the part before a comma share a colour."""
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    palette = sns.color_palette("colorblind")
+    prefixes = list(dict.fromkeys(name.split(",")[0] for name in lines))
+    for i, (name, values) in enumerate(lines.items()):
+        colour = palette[prefixes.index(name.split(",")[0]) % len(palette)]
+        ax.plot(range(1, len(values) + 1), values, color=colour, marker="os^v"[i % 4], linestyle=("-", "--")[i % 2],
+                label=name)  # fmt: skip
+    ax.set(title=title, xlabel="epoch", ylabel=ylabel)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    return _finish(fig, ax, path, caption, legend="best")

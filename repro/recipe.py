@@ -18,11 +18,13 @@ from repro.errors import ReproError
 from repro.registry import Registry
 
 
-OPTIMIZERS = ("adam", "sgd-nesterov")
-"""``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``lr_milestones`` multiply lr by 0.1."""
+OPTIMIZERS = ("adam", "sgd-nesterov", "sgd")
+"""``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``sgd``: plain SGD, no momentum
+(FeatureNet's); ``lr_milestones`` multiply lr by 0.1."""
 
-AUGMENTATIONS = ("none", "flip+erase")
-"""``flip+erase``: random horizontal flip and random erasing (p 0.5 each), as REMNet's final training."""
+AUGMENTATIONS = ("none", "flip+erase", "crop+flip")
+"""``flip+erase``: random horizontal flip and random erasing (p 0.5 each), as REMNet's final training;
+``crop+flip``: pad 4, random crop, random horizontal flip (ResNet's CIFAR augmentation, RCAS's final training)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,12 @@ PROFILES.register(
 """One GPU lease: full 50k/10k split and 64 channels as in the paper, but 3 epochs."""
 
 PROFILES.register(
+    "remnet-gpu-bf16",
+    Recipe(profile="remnet-gpu-bf16", epochs=3, val_size=10000, precision="bf16", model=(("channels", 64),)),
+)
+"""``remnet-gpu`` with bf16 autocast: the fast trainer's setting (issue 8); its own rows, as precision is in the key."""
+
+PROFILES.register(
     "remnet-final",
     Recipe(profile="remnet-final", epochs=20, val_size=10000, augmentation="flip+erase", model=(("channels", 128),)),
 )
@@ -167,10 +175,12 @@ _CIFAR_NORMALIZE = (0.478, 0.268)
 
 PROFILES.register(
     "rcas-smoke",
-    Recipe(profile="rcas-smoke", epochs=2, lr_milestones=(1,), val_size=500, train_size=1000, test_size=1000,
-           batch_size=64, **_RCAS_SGD),
+    Recipe(profile="rcas-smoke", epochs=2, lr_milestones=(1,), val_size=300, train_size=500, test_size=1000,
+           batch_size=32, **_RCAS_SGD),
 )  # fmt: skip
-"""CPU proxy: Fashion-MNIST, 1,000 training images, 500 validation, 2 epochs (lr x0.1 after epoch 1)."""
+"""CPU proxy: Fashion-MNIST, 500 training images, 300 validation, 2 epochs (lr x0.1 after epoch 1), batch 32.
+
+A smoke reproduction makes ~300 F evaluations, so each must cost CPU seconds; F is noisy at this scale."""
 
 PROFILES.register(
     "rcas-gpu",
@@ -185,6 +195,55 @@ PROFILES.register(
            normalize=_CIFAR_NORMALIZE, **_RCAS_SGD),
 )  # fmt: skip
 """RCAS's search recipe (Section 4.1): CIFAR-100, 10 epochs, lr decay at 4, 7, 9; batch size 128 (not stated)."""
+
+PROFILES.register(
+    "rcas-final-smoke",
+    Recipe(profile="rcas-final-smoke", epochs=4, lr_milestones=(2, 3), val_size=300, train_size=2000, test_size=2000,
+           batch_size=64, augmentation="crop+flip", **_RCAS_SGD),
+)  # fmt: skip
+"""CPU proxy of RCAS's final training: Fashion-MNIST, 2,000 training images, 4 epochs (lr x0.1 after 2 and 3), crop + flip."""
+
+PROFILES.register(
+    "rcas-final-gpu",
+    Recipe(profile="rcas-final-gpu", epochs=30, lr_milestones=(9, 18, 27), dataset="cifar-100", val_size=1000,
+           normalize=_CIFAR_NORMALIZE, augmentation="crop+flip", **_RCAS_SGD),
+)  # fmt: skip
+"""RCAS's final training shortened to 30 epochs (decay at the same fractions, 0.3/0.6/0.9) for GPU leases."""
+
+PROFILES.register(
+    "rcas-final",
+    Recipe(profile="rcas-final", epochs=200, lr_milestones=(60, 120, 180), dataset="cifar-100", val_size=1000,
+           normalize=_CIFAR_NORMALIZE, augmentation="crop+flip", **_RCAS_SGD),
+)  # fmt: skip
+"""RCAS's final training (Section 4.1): the search settings, 200 epochs, decay at 60, 120, 180, random crop + flip."""
+
+_FEATURENET_SGD = dict(optimizer="sgd", lr=0.01, batch_size=128, model=())
+"""FeatureNet Section 5.2: SGD, learning rate 0.01 without decay or momentum, batch 128."""
+
+PROFILES.register(
+    "featurenet-smoke",
+    Recipe(profile="featurenet-smoke", epochs=2, val_size=2000, train_size=10000, test_size=2000, **_FEATURENET_SGD),
+)
+"""CPU proxy: Fashion-MNIST, 10,000 training images, 2 epochs (the paper: 12 on all of MNIST/CIFAR-10)."""
+
+PROFILES.register(
+    "featurenet-gpu",
+    Recipe(profile="featurenet-gpu", epochs=12, val_size=5000, **_FEATURENET_SGD),
+)
+"""One GPU lease, Fashion-MNIST proxy: 55k/5k split, the paper's 12 epochs."""
+
+PROFILES.register(
+    "featurenet-mnist",
+    Recipe(profile="featurenet-mnist", epochs=12, dataset="mnist", val_size=5000, **_FEATURENET_SGD),
+)
+"""The paper's MNIST setting (local copy): 12 epochs; 5,000 training images held out for validation."""
+
+PROFILES.register(
+    "featurenet-cifar10",
+    Recipe(profile="featurenet-cifar10", epochs=12, dataset="cifar-10", val_size=5000, normalize=(0.4734, 0.2516),
+           **_FEATURENET_SGD),
+)  # fmt: skip
+"""The paper's CIFAR-10 setting (local copy): 12 epochs; 5,000 training images held out for validation."""
 
 
 _CELLS_SMOKE = dict(val_size=1000, train_size=3000, test_size=2000)

@@ -137,7 +137,7 @@ def run_search(
         value = ready.evaluation.value(metric)
         with result.timer("strategy"):
             strategy.tell(genome, value)
-        genome_json = space.to_json(genome)
+        genome_json = evaluator.to_json(genome)
         step = len(result.trials)
         if log:
             store.record_trial(rid, step, ready.evaluation.genome_key, ready.evaluation.train_seed, genome_json,

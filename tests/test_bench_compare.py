@@ -14,10 +14,11 @@ import pytest
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_compare.py"
 
 
-def test_compare_100_seeds_3_strategies_budget_500(benchmark, request):
+def test_compare_100_seeds_3_strategies_budget_500(benchmark, request, monkeypatch):
     options = request.config.getoption
     if options("benchmark_disable") and not options("benchmark_enable"):
         pytest.skip("a benchmark: run with --benchmark-enable")
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))  # the script imports its neighbours, as when run directly
     spec = importlib.util.spec_from_file_location("bench_compare", SCRIPT)
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)

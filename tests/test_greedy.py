@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from repro.greedy import Budget, Problem, cost_effective_greedy, lazy_cost_effective_greedy, random_fill, rcas, resource_cost
+from repro.greedy import (
+    Budget,
+    Problem,
+    cost_effective_greedy,
+    lazy_cost_effective_greedy,
+    marginal_gains,
+    random_fill,
+    rcas,
+    resource_cost,
+    violations,
+)
 
 
 def _coverage(seed: int, elements: int = 30, items: int = 40):
@@ -70,3 +80,35 @@ def test_random_fill_respects_the_budget_and_ends_full():
         assert all(budget.fits(s) for s in chain)
         assert [len(s) for s in chain] == list(range(len(chain)))
         assert all(not budget.fits(chain[-1] | {e}) for e in ground if e not in chain[-1])
+
+
+def _counting(f):
+    calls: set[frozenset] = set()
+
+    def counted(selected: frozenset) -> float:
+        calls.add(selected)
+        return f(selected)
+
+    return counted, calls
+
+
+def test_marginal_gains_of_a_plain_greedy_need_no_new_evaluation_and_submodular_f_breaks_nothing():
+    ground, f, resources = _coverage(3)
+    counted, calls = _counting(f)
+    problem = Problem(ground, counted, Budget(resources, {"params": 25, "madds": 50}))
+    result = cost_effective_greedy(problem)
+    before = set(calls)
+    gains = marginal_gains(problem, result)
+    assert calls == before
+    assert len(gains) == len(result.path) + 1 and gains[-1] == {}
+    found = violations(gains)
+    assert found.monotonicity == 0 and found.diminishing_returns == 0
+    assert found.gains == sum(len(g) for g in gains) and found.pairs > 0
+
+
+def test_violations_count_negative_gains_and_growing_gains_on_nested_sets():
+    gains = [{"a": 0.1, "b": 0.3, "c": -0.1}, {"a": 0.2, "c": 0.0}, {"a": 0.05}]
+    found = violations(gains)
+    assert (found.monotonicity, found.gains) == (1, 6)
+    # pairs: (0,1) a, c; (0,2) a; (1,2) a -> a grows 0.1 -> 0.2 and c grows -0.1 -> 0.0
+    assert (found.diminishing_returns, found.pairs) == (2, 4)

@@ -20,3 +20,11 @@ def test_bands_on_a_time_axis_are_drawn(tmp_path):
     path = plots.best_so_far_bands(runs, tmp_path / "t.png", title="t", ylabel="v", xlabel="simulated seconds",
                                    times=times)  # fmt: skip
     assert path.stat().st_size > 10_000
+
+
+def test_accuracy_vs_size_and_epoch_curves_are_drawn(tmp_path):
+    groups = {"a": [(100.0, 50.0), (1e5, 80.0)], "b": [(1e3, 10.0)]}
+    path = plots.accuracy_vs_size(groups, tmp_path / "s.png", title="t", caption="c", references={"ref": (5e5, 70.0)})
+    assert path.stat().st_size > 10_000
+    lines = {"x, train": [10.0, 20.0], "x, val": [9.0, 15.0], "y, train": [11.0, 19.0]}
+    assert plots.epoch_curves(lines, tmp_path / "e.png", title="t", ylabel="acc").stat().st_size > 10_000

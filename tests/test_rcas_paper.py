@@ -34,13 +34,13 @@ def test_monotonicity_counts_violations():
     assert mono["mean_by_blocks"][:3] == pytest.approx([0.5, 0.56, 0.625])
     assert mono["n_by_blocks"] == [2, 2, 2, 1]
     assert (mono["monotonicity_violations"], mono["steps"]) == (1, 5)
-    assert (mono["diminishing_returns_violations"], mono["step_pairs"]) == (1, 3)
 
 
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     recipe = tiny_recipe.with_changes(profile="test-rcas", model=(), optimizer="sgd-nesterov", lr=0.05, batch_size=30)
+    final_recipe = recipe.with_changes(profile="test-rcas-final", augmentation="crop+flip")
     experiment = reproduce.Experiment("tiny", recipe, "fmnist-proxy", (5, 0, 0, 5, 5, 0, 5, 0, 0), (0, 1),
-                                      about="test", types=(1, 5))  # fmt: skip
+                                      about="test", types=(1, 5), final_recipe=final_recipe, final_seeds=(0, 1))  # fmt: skip
     with Store(tmp_path / "cache") as store:
         with pytest.raises(MissingEvaluations):
             reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
@@ -48,6 +48,9 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay trains nothing
         replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
     assert replay.chains == outcome.chains and replay.rcas["UC"].path == outcome.rcas["UC"].path
+    assert [r.value("test_acc") for r in replay.final["RCAS"]] == [r.value("test_acc") for r in outcome.final["RCAS"]]
+    assert {r.recipe_key for rows in outcome.final.values() for r in rows} == {final_recipe.key}
+    assert [r.train_seed for r in outcome.final["reference"]] == [0, 1]
 
     nums = reproduce.numbers(outcome)
     for name, result in nums["rcas"].items():
@@ -58,12 +61,19 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     assert nums["random_search"]["evaluations_each"] == nums["rcas_distinct_evaluations"]
     assert all(p <= nums["budget"]["params"] for p in nums["random_blocks"]["params"])
     assert {p["type"] for r in nums["rcas"].values() for p in r["path"]} <= {1, 5}
+    nested = nums["nested_gains"]
+    assert nested["gains"] == nums["plain_ceg_uc"]["evaluations"] - 1  # every set plain CEG scored but the start
+    assert 0 <= nested["diminishing_returns"] <= nested["pairs"] and 0 <= nested["monotonicity"] <= nested["gains"]
+    assert nums["final"]["comparison"]["a12"] == pytest.approx(
+        sum((a > b) + 0.5 * (a == b) for a in nums["final"]["RCAS"]["test_acc"] for b in nums["final"]["reference"]["test_acc"]) / 4)
 
     paths = reproduce.write_report(outcome, tmp_path / "reports")
-    assert {p.name for p in paths} == {"search_paths.png", "monotonicity.png", "summary.md", "numbers.json"}
+    assert {p.name for p in paths} == {"search_paths.png", "monotonicity.png", "final.png", "summary.md", "numbers.json"}
     summary = (tmp_path / "reports" / "summary.md").read_text()
     assert "validation accuracy on mnist **proxy** (not CIFAR-100)" in summary
     assert "| MobileNetV2 | 74.2 | 93.3 | 2.4M | 91.1M | manual | reported |" in summary
     assert json.loads((tmp_path / "reports" / "numbers.json").read_text())["numbers"]["budget"] == nums["budget"]
     claims = {m.claim_id: m.value for m in reproduce.measurements(outcome)}
     assert claims["rcas_within_budget"] == "yes" and claims["lazy_fewer_evaluations"] in ("yes", "no")
+    assert claims["rcas_beats_reference"] == ("yes" if claims["rcnet_top1"] > 100 * nums["final"]["reference"]["mean_sd"][0] else "no")
+    assert "trained from scratch" in summary and "Mann-Whitney" in summary

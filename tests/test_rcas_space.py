@@ -104,7 +104,7 @@ def test_mutation_never_empties_a_forced_position():
 
 
 def test_variants_build_for_their_inputs():
-    for variant, shape in (("fmnist-proxy", (1, 28, 28)), ("cifar", (3, 32, 32))):
+    for variant, shape in (("fmnist-proxy", (1, 28, 28)), ("fmnist-small", (1, 28, 28)), ("cifar", (3, 32, 32))):
         net = get_space("rcas", variant=variant).build(seed_genome(variant), shape, 10)
         assert net(torch.zeros(2, *shape)).shape == (2, 10)
     assert get_space("rcas").describe(seed_genome("cifar")) == "cifar 5.....|5.....|5.....|......|5.....|......"
@@ -121,3 +121,20 @@ def test_empty_slots_within_a_stage_do_not_change_the_key():
     assert space.canonical(first) == space.canonical(later)
     assert space.canonical(first) != space.canonical(seed.with_position(7, 3))  # stage 2 instead
     assert space.canonical(space.from_json(space.canonical(later).text)) == space.canonical(later)
+
+
+def test_macs_agree_with_torch_flop_counter_on_random_genomes():
+    """An independent counter: torch's FlopCounterMode counts aten convolutions/matmuls at dispatch (2 FLOPs per MAC)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    space = get_space("rcas", variant="fmnist-proxy")
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        genome = space.sample(rng)
+        net = space.build(genome, (1, 28, 28), 10).eval()
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            net(torch.zeros(1, 1, 28, 28))
+        flops = {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
+        conv = flops.get("aten.convolution", 0)
+        assert count_macs(net, (1, 28, 28), linear=False) == conv // 2
+        assert count_macs(net, (1, 28, 28)) == (conv + flops.get("aten.addmm", 0)) // 2

@@ -29,8 +29,8 @@ def test_milestones_round_trip_and_are_checked():
     assert Recipe.from_json(recipe.to_json()) == recipe and recipe.lr_milestones == (4, 7, 9)
     with pytest.raises(ReproError, match="lr_milestones"):
         Recipe(profile="x", epochs=3, lr_milestones=(3,))
-    with pytest.raises(ReproError, match="optimizer must be one of adam, sgd-nesterov"):
-        Recipe(profile="x", epochs=3, optimizer="sgd")
+    with pytest.raises(ReproError, match="optimizer must be one of adam, sgd-nesterov, sgd"):
+        Recipe(profile="x", epochs=3, optimizer="rmsprop")
 
 
 def test_sgd_nesterov_with_milestones_trains(tiny_mnist, tiny_recipe, monkeypatch):

@@ -27,13 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import SearchNotCached, read_reported, replay_experiments, retrain_all, stored_search
+from papers.replay import SearchNotCached, named_experiment, read_reported, replay_experiments, retrain_all, stored_search
 from repro import plots, provenance, stats
 from repro.cache.store import Evaluation, Store
 from repro.claims import Measured
 from repro.cost import count_params
 from repro.data import load_dataset
-from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro.gdas import GdasConfig, gdas_search
 from repro.recipe import Recipe, get_profile
@@ -457,9 +456,7 @@ def total_evaluations(experiment: Experiment) -> int:
 
 def get_experiment(name: str) -> Experiment:
     """The named experiment, or a ReproError listing them."""
-    if name not in EXPERIMENTS:
-        raise ReproError(f"unknown gdas profile {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
-    return EXPERIMENTS[name]
+    return named_experiment("gdas", EXPERIMENTS, name)
 
 
 __all__ = ["EXPERIMENTS", "Experiment", "Outcome", "SearchNotCached", "all_measurements", "describe_profile", "get_experiment",

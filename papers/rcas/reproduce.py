@@ -16,6 +16,7 @@ block-diversity ablation).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import statistics
@@ -26,14 +27,24 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import read_reported, replay_experiments
+from papers.replay import named_experiment, read_reported, replay_experiments
 from repro.cache.store import Store
 from repro.claims import Measured
 from repro.cost import count_macs, count_params
 from repro.data.datasets import get_spec
-from repro.errors import ReproError
 from repro.evaluator import Evaluator
-from repro.greedy import Budget, GreedyResult, Problem, cost_effective_greedy, random_fill, rcas
+from repro import stats
+from repro.greedy import (
+    Budget,
+    GreedyResult,
+    Problem,
+    Violations,
+    cost_effective_greedy,
+    marginal_gains,
+    random_fill,
+    rcas,
+    violations,
+)
 from repro.recipe import Recipe, get_profile
 from repro.spaces import get_space
 from repro.spaces.rcas.genome import BLOCK_TYPES, Genome, seed_genome
@@ -45,7 +56,7 @@ MOBILENETV2_CIFAR = (5, 5, 0, 0, 0, 0, 5, 5, 5, 0, 0, 0, 5, 5, 5, 5, 0, 0, 5, 5,
 """MobileNetV2's CIFAR layout (bottlenecks 1, 2, 3, 4, 3, 3, 1 after the t=1 block) on the rcas skeleton."""
 
 PROXY_REFERENCE = (5, 5, 0, 5, 5, 0, 5, 5, 0)
-"""The proxy budget's reference: two type-5 blocks per stage of the fmnist-proxy skeleton (ours, not the paper's)."""
+"""The proxy budget's reference: two type-5 blocks per stage of a 9-position proxy skeleton (ours, not the paper's)."""
 
 
 @dataclass(frozen=True)
@@ -61,31 +72,36 @@ class Experiment:
     train_seed: int = 0
     types: tuple[int, ...] = tuple(BLOCK_TYPES)
     """The block types RCAS may place (the type-5-only ablation always uses ``(5,)``)."""
+    final_recipe: str | Recipe | None = None
+    """Training from scratch of RCAS's network and the reference (Table 2); None: no final training."""
+    final_seeds: tuple[int, ...] = (0, 1, 2)
 
 
 EXPERIMENTS = {
     "smoke": Experiment(
-        "smoke", "rcas-smoke", "fmnist-proxy", PROXY_REFERENCE, (0, 1, 2, 3, 4),
-        about="CPU proxy: Fashion-MNIST (not CIFAR-100), the 9-position fmnist-proxy skeleton, 1,000 training "
-        "images, 2 epochs; the budget is the proxy reference's cost",
+        "smoke", "rcas-smoke", "fmnist-small", PROXY_REFERENCE, (0, 1, 2, 3, 4),
+        about="CPU proxy: Fashion-MNIST (not CIFAR-100), the 9-position fmnist-small skeleton, 500 training "
+        "images, 2 epochs; the budget is the proxy reference's cost; final training on 2,000 images for 4 epochs",
+        final_recipe="rcas-final-smoke",
     ),
     "gpu": Experiment(
         "gpu", "rcas-gpu", "cifar", MOBILENETV2_CIFAR, (0, 1, 2),
         about="CIFAR-100, the paper's 36-position skeleton and MobileNetV2 budget, 4 epochs per F: several "
-        "GPU leases, resumable",
+        "GPU leases, resumable; final training 30 epochs",
+        final_recipe="rcas-final-gpu",
     ),
     "paper": Experiment(
         "paper", "rcas-paper", "cifar", MOBILENETV2_CIFAR, tuple(range(20)),
-        about="the paper's search recipe (10 epochs, lr decay at 4, 7, 9) on CIFAR-100: GPU days",
+        about="the paper's search recipe (10 epochs, lr decay at 4, 7, 9) on CIFAR-100 and its final training "
+        "(200 epochs, decay at 60, 120, 180, crop + flip): GPU days",
+        final_recipe="rcas-final", final_seeds=(0, 1, 2, 3, 4),
     ),
 }  # fmt: skip
 
 
 def get_experiment(name: str) -> Experiment:
     """The named experiment, or a ReproError listing them."""
-    if name not in EXPERIMENTS:
-        raise ReproError(f"unknown rcas profile {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
-    return EXPERIMENTS[name]
+    return named_experiment("rcas", EXPERIMENTS, name)
 
 
 def reported() -> dict[str, Any]:
@@ -128,6 +144,10 @@ class Outcome:
     chains: list[list[float]]
     chain_sets: list[list[frozenset]]
     random_search: list[float]
+    nested: Violations
+    """Monotonicity and diminishing-returns violations among plain CEG's marginal gains on nested sets."""
+    final: dict[str, list[Any]]
+    """Final training (Table 2): ``"RCAS"`` and ``"reference"`` -> one cached row per final seed."""
     evaluations: list[Any]
     """Every cached row the outcome read, in order of first use."""
 
@@ -220,8 +240,29 @@ def run(
     distinct = len(set().union(*(r.evaluated for r in results.values())))
     # One random-search run: it costs as many evaluations as RCAS itself.
     searches = [_random_search(problem, distinct, seed=0)]
+    nested = violations(marginal_gains(problem, plain))
+    finalists = {"RCAS": genome_of(experiment.variant, results[best].selected), "reference": reference}
+    final = _final_training(experiment, space, store, on_miss, device, data_root, finalists, on_step)
     return Outcome(experiment, recipe, budget, reference_value, best, results, plain, type5_best, type5, chains,
-                   chain_sets, searches, list(f.rows.values()))  # fmt: skip
+                   chain_sets, searches, nested, final, list(f.rows.values()))  # fmt: skip
+
+
+def _final_training(experiment: Experiment, space: Any, store: Store, on_miss: str, device: str,
+                    data_root: str | None, finalists: dict[str, Genome],
+                    on_step: Callable[[], None] | None) -> dict[str, list[Any]]:  # fmt: skip
+    """Train each finalist from scratch with the final recipe, once per final seed (rows through the cache)."""
+    if experiment.final_recipe is None:
+        return {}
+    evaluator = Evaluator(space, _recipe(experiment.final_recipe), store, on_miss=on_miss, device=device,
+                          data_root=data_root)  # fmt: skip
+    final: dict[str, list[Any]] = {}
+    for name, genome in finalists.items():
+        final[name] = []
+        for seed in experiment.final_seeds:
+            final[name].append(evaluator.evaluate(genome, seed)[0])
+            if on_step is not None:
+                on_step()
+    return final
 
 
 # -- numbers ---------------------------------------------------------------------------------------
@@ -247,25 +288,34 @@ def _path_rows(outcome: Outcome, result: GreedyResult) -> list[dict[str, Any]]:
 
 
 def monotonicity(chains: list[list[float]]) -> dict[str, Any]:
-    """Mean F after k random blocks, and how often the chains break monotonicity or diminishing returns.
+    """Mean F after k random blocks (Section 4.3's study), and how often a random block lowered F.
 
-    A monotonicity violation is a step whose block lowers F. Along a chain, a diminishing-returns
-    violation is a step whose gain exceeds the previous step's gain (the chain version of the
-    property; the paper states it for one block added to nested sets).
+    Diminishing returns needs the same block added to nested sets, which random chains do not
+    give; it is counted on plain CEG's gains instead (``Outcome.nested``).
     """
     longest = max(len(c) for c in chains)
     by_k = [[c[k] for c in chains if len(c) > k] for k in range(longest)]
-    gains = [[b - a for a, b in zip(c, c[1:])] for c in chains]
-    steps = sum(len(g) for g in gains)
-    pairs = sum(max(len(g) - 1, 0) for g in gains)
+    gains = [b - a for c in chains for a, b in zip(c, c[1:])]
     return {
         "mean_by_blocks": [statistics.fmean(v) for v in by_k],
         "n_by_blocks": [len(v) for v in by_k],
-        "monotonicity_violations": sum(x < 0 for g in gains for x in g),
-        "steps": steps,
-        "diminishing_returns_violations": sum(b > a for g in gains for a, b in zip(g, g[1:])),
-        "step_pairs": pairs,
+        "monotonicity_violations": sum(x < 0 for x in gains),
+        "steps": len(gains),
     }
+
+
+def _final_numbers(outcome: Outcome) -> dict[str, Any]:
+    """Test accuracy of each finalist over the final seeds, and RCAS against the reference (stats.compare)."""
+    if not outcome.final:
+        return {}
+    out: dict[str, Any] = {"recipe": outcome.final["RCAS"][0].recipe_key, "seeds": list(outcome.experiment.final_seeds)}
+    for name, rows in outcome.final.items():
+        accs = [row.value("test_acc") for row in rows]
+        out[name] = {"test_acc": accs, "mean_sd": _mean_sd(accs)}
+    comparison = stats.compare(out["RCAS"]["test_acc"], out["reference"]["test_acc"], names=("RCAS", "reference"))
+    out["comparison"] = {"a12": comparison.a12, "mw_p": comparison.mw_p, "diff": comparison.diff,
+                         "diff_ci": [comparison.diff_lo, comparison.diff_hi], "markdown": comparison.to_markdown()}  # fmt: skip
+    return out
 
 
 def numbers(outcome: Outcome) -> dict[str, Any]:
@@ -298,7 +348,9 @@ def numbers(outcome: Outcome) -> dict[str, Any]:
         "random_search": {"best_val_acc": outcome.random_search,
                           "evaluations_each": len(set().union(*(r.evaluated for r in outcome.rcas.values())))},
         "monotonicity": monotonicity(outcome.chains),
-        "rows_trained_or_cached": len(outcome.evaluations),
+        "nested_gains": dataclasses.asdict(outcome.nested),
+        "final": _final_numbers(outcome),
+        "rows_trained_or_cached": len(_rows(outcome)),
     }  # fmt: skip
 
 
@@ -308,7 +360,7 @@ def numbers(outcome: Outcome) -> dict[str, Any]:
 def describe_profile(outcome: Outcome) -> str:
     """One line naming the scale, data and devices that produced an outcome's numbers."""
     e, r = outcome.experiment, outcome.recipe
-    devices = sorted({row.device for row in outcome.evaluations if row.status == "ok"})
+    devices = sorted({row.device for row in _rows(outcome) if row.status == "ok"})
     return (
         f"profile `{e.name}`: skeleton {e.variant}, {r.dataset}{'' if r.dataset == 'cifar-100' else ' (proxy)'}, "
         f"budget {outcome.budget['params']:,} params / {outcome.budget['madds']:,} MAdds, F = val_acc after {r.epochs} "
@@ -366,6 +418,30 @@ def _plot_monotonicity(outcome: Outcome, nums: dict[str, Any], path: Path, capti
     return path
 
 
+def _plot_final(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    final = nums["final"]
+    names = ["RCAS", "reference"]
+    values = [100 * v for name in names for v in final[name]["test_acc"]]
+    labels = [name for name in names for _ in final[name]["test_acc"]]
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    sns.boxplot(x=labels, y=values, hue=labels, ax=ax, width=0.45, palette="pastel", showfliers=False, legend=False)
+    sns.stripplot(x=labels, y=values, hue=labels, ax=ax, size=7, palette="dark", legend=False)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(f"Trained from scratch: RCAS vs reference (A12 {final['comparison']['a12']:.2f}) "
+                 f"[{outcome.experiment.name}]", fontsize=10)  # fmt: skip
+    fig.text(0.01, 0.01, caption, fontsize=7, color="0.35", wrap=True)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path
+
+
 def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
     """Figures (PNG), ``summary.md`` and ``numbers.json`` under ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -376,6 +452,8 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
         _plot_paths(outcome, nums, out_dir / "search_paths.png", caption),
         _plot_monotonicity(outcome, nums, out_dir / "monotonicity.png", caption),
     ]
+    if nums["final"]:
+        paths.append(_plot_final(outcome, nums, out_dir / "final.png", caption))
     summary = out_dir / "summary.md"
     summary.write_text(_summary(outcome, nums, profile))
     numbers_path = out_dir / "numbers.json"
@@ -405,9 +483,18 @@ def _summary(outcome: Outcome, nums: dict[str, Any], profile: str) -> str:
     lines.append(f"| reference layout ({ref['architecture']}) | {_pct(ref['val_acc'])} val | — | "
                  f"{nums['budget']['params']:,} | {nums['budget']['madds']:,} | manual | reproduced, {data} |")  # fmt: skip
     best = nums["rcas"][nums["rcas_best"]]
+    lines.append(f"| RCAS ({nums['rcas_best']}; {best['architecture']}) | {_pct(best['val_acc'])} val | — | {best['params']:,} | "
+                 f"{best['madds']:,} | RCAS | reproduced, {data}, search-time F |")  # fmt: skip
+    final = nums["final"]
+    if final:
+        for name, label, cost in (("RCAS", f"RCAS ({nums['rcas_best']}), trained from scratch", best),
+                                  ("reference", "reference layout, trained from scratch", nums["budget"])):
+            mean, sd = final[name]["mean_sd"]
+            lines.append(f"| {label} | {_pct(mean)} ± {100 * sd:.2f} test | — | {cost['params']:,} | {cost['madds']:,} | "
+                         f"{'RCAS' if name == 'RCAS' else 'manual'} | reproduced, {data}, {len(final['seeds'])} seeds |")  # fmt: skip
     lines += [
-        f"| RCAS ({nums['rcas_best']}; {best['architecture']}) | {_pct(best['val_acc'])} val | — | {best['params']:,} | "
-        f"{best['madds']:,} | RCAS | reproduced, {data}, search-time F (no retraining) |", "",
+        "",
+        *(_final_section(outcome, final, data) if final else []),
         "## RCAS and its baselines", "",
         "| search | val accuracy | params | MAdds | distinct F evaluations | architecture |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
@@ -441,18 +528,38 @@ def _summary(outcome: Outcome, nums: dict[str, Any], profile: str) -> str:
             nums["monotonicity"]["mean_by_blocks"], nums["monotonicity"]["n_by_blocks"])) + " |",
         "| reported (CIFAR-100) | — | " + " | ".join(f"{v}" for v in paper["monotonicity"]["mean_acc"]) + " |", "",
     ]  # fmt: skip
-    mono = nums["monotonicity"]
+    mono, nested = nums["monotonicity"], nums["nested_gains"]
     lines += [
-        f"Along our random chains, {mono['monotonicity_violations']} of {mono['steps']} block additions lowered F "
-        f"(monotonicity violations) and {mono['diminishing_returns_violations']} of {mono['step_pairs']} consecutive "
-        "pairs of additions had a larger second gain (diminishing-returns violations along a chain).", "",
+        f"Along our random chains, {mono['monotonicity_violations']} of {mono['steps']} block additions lowered F. "
+        f"On the nested sets of plain CEG's path (every eligible block scored at every step, so no extra training), "
+        f"{nested['monotonicity']} of {nested['gains']} marginal gains were negative (monotonicity violations) and "
+        f"{nested['diminishing_returns']} of {nested['pairs']} pairs (block v, sets A ⊂ B) had Δ(v|B) > Δ(v|A) "
+        "(diminishing-returns violations).", "",
         "![search paths](search_paths.png)", "", "![monotonicity](monotonicity.png)", "",
-        f"Provenance: {_provenance(outcome.evaluations)}.", "",
+        *(["![final training](final.png)", ""] if final else []),
+        f"Provenance: {_provenance(_rows(outcome))}.", "",
     ]  # fmt: skip
     return "\n".join(lines)
 
 
+def _final_section(outcome: Outcome, final: dict[str, Any], data: str) -> list[str]:
+    recipe = _recipe(outcome.experiment.final_recipe)
+    return [
+        "## Final training: RCAS's network vs the reference under the same budget", "",
+        f"Both trained from scratch with recipe `{recipe.profile}` ({final['recipe']}: {recipe.epochs} epochs, "
+        f"{recipe.optimizer}, lr {recipe.lr}, milestones {list(recipe.lr_milestones)}, augmentation "
+        f"{recipe.augmentation}, {recipe.train_size or 'all'} training images) on {data}; test accuracy over training "
+        f"seeds {final['seeds']}.", "",
+        final["comparison"]["markdown"], "",
+    ]
+
+
 # -- claims ----------------------------------------------------------------------------------------
+
+
+def _rows(outcome: Outcome) -> list[Any]:
+    """Every cached row behind an outcome: the search's F evaluations, then the final trainings."""
+    return outcome.evaluations + [row for rows in outcome.final.values() for row in rows]
 
 
 def _provenance(evaluations: list[Any]) -> str:
@@ -477,7 +584,7 @@ def measurements(outcome: Outcome) -> list[Measured]:
     """Our values for the paper's claims at ``outcome``'s profile."""
     nums = numbers(outcome)
     name = outcome.experiment.name
-    prov = _provenance(outcome.evaluations)
+    prov = _provenance(_rows(outcome))
     means = nums["monotonicity"]["mean_by_blocks"]
     within = all(r["params"] <= nums["budget"]["params"] and r["madds"] <= nums["budget"]["madds"]
                  for r in nums["rcas"].values())  # fmt: skip
@@ -491,6 +598,14 @@ def measurements(outcome: Outcome) -> list[Measured]:
                  "yes" if nums["rcas"]["UC"]["evaluations"] < nums["plain_ceg_uc"]["evaluations"] else "no",
                  f"lazy UC {nums['rcas']['UC']['evaluations']} vs plain UC {nums['plain_ceg_uc']['evaluations']}", prov),
     ]  # fmt: skip
+    final = nums["final"]
+    if final:
+        rcas_mean, ref_mean = final["RCAS"]["mean_sd"][0], final["reference"]["mean_sd"][0]
+        detail = f"mean test accuracy over {len(final['seeds'])} seeds: RCAS {100 * rcas_mean:.2f}%, reference {100 * ref_mean:.2f}%"
+        out += [
+            Measured("rcnet_top1", name, round(100 * rcas_mean, 4), detail, prov),
+            Measured("rcas_beats_reference", name, "yes" if rcas_mean > ref_mean else "no", detail, prov),
+        ]
     for k, value in enumerate(means[1:9], start=1):
         out.append(Measured(f"random_blocks_{k}_mean_acc", name, round(100 * value, 4),
                             f"{nums['monotonicity']['n_by_blocks'][k]} chains", prov))  # fmt: skip

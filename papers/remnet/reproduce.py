@@ -23,12 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import read_reported, replay_experiments
+from papers.replay import named_experiment, read_reported, replay_experiments
 from repro import plots, provenance, stats
 from repro.cache.store import Store
 from repro.canonical import topological_order
 from repro.cost import count_params
-from repro.errors import ReproError
 from repro.claims import Measured
 from repro.evaluator import Evaluator
 from repro.recipe import Recipe, get_profile
@@ -485,9 +484,7 @@ def total_evaluations(experiment: Experiment) -> int:
 
 def get_experiment(name: str) -> Experiment:
     """The named experiment, or a ReproError listing them."""
-    if name not in EXPERIMENTS:
-        raise ReproError(f"unknown remnet profile {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
-    return EXPERIMENTS[name]
+    return named_experiment("remnet", EXPERIMENTS, name)
 
 
 __all__ = ["EXPERIMENTS", "Experiment", "describe_profile", "all_measurements", "measurements", "replay_all", "Outcome", "get_experiment", "numbers", "reported", "run",

@@ -262,6 +262,34 @@ class Store:
             )
         return True
 
+    def put_many(self, evaluations: Sequence[Evaluation], recipe_json: str, profile: str) -> None:
+        """Store many curve-less evaluations of one recipe in one transaction; rows already stored are kept.
+
+        For bulk loads (a benchmark's fixture): one ``put`` per row costs a transaction each.
+        """
+        self._require_writable()
+        if any(e.status not in MEASURED for e in evaluations):
+            raise ReproError(f"only measured evaluations ({', '.join(MEASURED)}) are stored")
+        keys = {e.recipe_key for e in evaluations}
+        if not keys:
+            return
+        if len(keys) > 1:
+            raise ReproError(f"put_many stores rows of one recipe, got {len(keys)} recipe keys")
+        with self._transaction():
+            for key in keys:
+                self.db.execute("INSERT OR IGNORE INTO recipes VALUES (?, ?, ?)", [key, profile, recipe_json])
+            genomes = {(e.space, e.genome_key): e.genome for e in evaluations}
+            self._insert_columns("genomes", ["space", "genome_key", "genome"], [[*k, g] for k, g in genomes.items()])
+            self._insert_columns("evaluations", _EVAL_COLUMNS, [[getattr(e, c) for c in _EVAL_COLUMNS] for e in evaluations])
+
+    def _insert_columns(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """INSERT OR IGNORE ``rows`` as one statement of column lists (``executemany`` costs a statement per row)."""
+        types = dict(self.db.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall())  # fmt: skip
+        unnest = ", ".join(f"unnest(?::{types[c]}[]) AS {c}" for c in columns)
+        self.db.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) SELECT {unnest}", [list(col) for col in zip(*rows)])
+
     def recipe(self, recipe_key: str) -> tuple[str, str] | None:
         """The stored (profile, recipe JSON) for a recipe key."""
         row = self.db.execute("SELECT profile, recipe FROM recipes WHERE recipe_key = ?", [recipe_key]).fetchone()

@@ -6,6 +6,8 @@ dominate its run time, so the slice is read once and served from a dict.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from repro.cache.store import Evaluation, Store
 
 
@@ -22,6 +24,10 @@ class CachedTable:
     def get(self, genome_key: str, train_seed: int) -> Evaluation | None:
         """The row for exactly this training seed, or None."""
         return self.rows.get((genome_key, train_seed))
+
+    def get_many(self, keys: Iterable[tuple[str, int]]) -> list[Evaluation | None]:
+        """The rows for many (genome key, training seed) pairs, None where absent, in the order given."""
+        return list(map(self.rows.get, keys))
 
     def add(self, evaluation: Evaluation) -> None:
         """Record a row just written to the store, so the table stays a complete view of it."""

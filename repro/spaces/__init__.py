@@ -6,6 +6,8 @@ from typing import Any
 
 from repro.spaces.base import SPACES, CanonicalForm, InvalidArchitecture, SearchSpace
 from repro.spaces.darts import DartsSpace
+from repro.spaces.featurenet import FeatureNetSpace
+from repro.spaces.handcrafted import HandcraftedSpace
 from repro.spaces.nar import NarSpace
 from repro.spaces.nb201 import Nb201Space
 from repro.spaces.rcas import RcasSpace
@@ -16,6 +18,8 @@ SPACES.register(NarSpace.name, NarSpace)
 SPACES.register(RcasSpace.name, RcasSpace)
 SPACES.register(DartsSpace.name, DartsSpace)
 SPACES.register(Nb201Space.name, Nb201Space)
+SPACES.register(FeatureNetSpace.name, FeatureNetSpace)
+SPACES.register(HandcraftedSpace.name, HandcraftedSpace)
 
 
 def get_space(name: str, **options: Any) -> SearchSpace[Any]:

@@ -15,7 +15,7 @@ TYPES = tuple(BLOCK_TYPES)
 
 
 class RcasSpace(SearchSpace[Genome]):
-    """Position vectors over a skeleton ``variant`` (``cifar``, ``imagenet`` or the ``fmnist-proxy``).
+    """Position vectors over a skeleton ``variant`` (``cifar``, ``imagenet``, or the proxies ``fmnist-proxy`` and ``fmnist-small``).
 
     The canonical form is the position vector, empty positions included, plus the variant: the
     identity RCAS's greedy search works with (a position filled at step k is a different element

@@ -54,19 +54,26 @@ class Genome:
         Returns ``([], [])`` when no enabled path joins input to output.
         """
         enabled = [(c.source, c.target) for c in self.connections if c.enabled]
-        forward = _reachable(INPUT, enabled)
-        backward = _reachable(OUTPUT, [(b, a) for a, b in enabled])
+        forward = _reachable(INPUT, _adjacency(enabled))
         if OUTPUT not in forward:
             return [], []
+        backward = _reachable(OUTPUT, _adjacency([(b, a) for a, b in enabled]))
         on_path = forward & backward
         edges = sorted({(a, b) for a, b in enabled if a in on_path and b in on_path})
         return sorted(on_path), edges
 
 
-def _reachable(start: int, edges: list[tuple[int, int]]) -> set[int]:
+def _adjacency(edges: list[tuple[int, int]]) -> dict[int, list[int]]:
     succ: dict[int, list[int]] = {}
     for a, b in edges:
-        succ.setdefault(a, []).append(b)
+        if a in succ:
+            succ[a].append(b)
+        else:
+            succ[a] = [b]
+    return succ
+
+
+def _reachable(start: int, succ: dict[int, list[int]]) -> set[int]:
     seen, stack = {start}, [start]
     while stack:
         for nxt in succ.get(stack.pop(), ()):
@@ -179,4 +186,5 @@ def check(genome: Genome) -> None:
 
 def _has_cycle(genome: Genome) -> bool:
     edges = [(c.source, c.target) for c in genome.connections]
-    return any(a in _reachable(b, edges) for a, b in edges)
+    succ = _adjacency(edges)
+    return any(a in _reachable(b, succ) for a, b in edges)

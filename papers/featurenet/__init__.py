@@ -1,0 +1,1 @@
+"""FeatureNet (Ghamizi, Cordy, Papadakis & Le Traon 2019): feature-model configuration search."""

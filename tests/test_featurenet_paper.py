@@ -1,0 +1,76 @@
+"""The FeatureNet reproduction end to end on a tiny experiment, and its claims."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from papers.featurenet import reproduce
+from repro.cache.store import Store
+from repro.claims import judge, load_claims
+from repro.errors import ReproError
+
+
+def test_reported_numbers_are_data():
+    data = reproduce.reported()
+    rows = {(r["dataset"], r["architecture"]): r for r in data["table1"]}
+    assert rows[("mnist", "LeNet5")]["size"] == 545546 and rows[("cifar-10", "Top S2")]["accuracy"] == "57.79%"
+    assert data["fig7"]["mnist_below"]["50"] == 585
+    assert {c.id for c in load_claims(reproduce.HERE / "reported.toml")} >= {"lenet5_mnist_size", "lenet5_mnist_acc"}
+
+
+def test_unknown_profile():
+    with pytest.raises(ReproError, match="choose one of: smoke, gpu, mnist, cifar10"):
+        reproduce.get_experiment("huge")
+
+
+def test_structural_counts(monkeypatch):
+    monkeypatch.setattr(reproduce, "BUILD_CHECK", 30)
+    counted = {m.claim_id: m.value for m in reproduce.structural_measurements()}
+    assert counted == {"lenet5_mnist_size": 545_546, "lenet5_cifar10_size": 697_046, "squeezenet_mnist_size": 726_474,
+                       "squeezenet_cifar10_size": 727_626, "rq1_configurations_built": 30}  # fmt: skip
+
+
+def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
+    recipe = tiny_recipe.with_changes(profile="test-featurenet", model=(), optimizer="sgd", lr=0.01)
+    experiment = reproduce.Experiment("tiny", recipe, count=3, seeds=(0,), iterations=20, family_count=2,
+                                      baseline_seeds=(0, 1), about="test", max_params=300_000,
+                                      max_macs=4_000_000)  # fmt: skip
+    with Store(tmp_path / "cache") as store:
+        with pytest.raises(reproduce.SamplesNotCached):  # known before any sampling or training
+            reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+        steps = []
+        outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
+                                on_step=lambda: steps.append(1))  # fmt: skip
+    assert len(steps) == reproduce.total_evaluations(experiment) == 2 * 3 + 2 * 2 + 3 * 2 + 1
+    samples = next((tmp_path / "cache" / reproduce.SAMPLES_DIR).glob("*.json"))
+    assert len(json.loads(samples.read_text())["groups"]["diversity"][0]) == 3
+    with Store(tmp_path / "cache", read_only=True) as store:  # a replay trains nothing
+        replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+    assert reproduce.numbers(replay) == reproduce.numbers(outcome)
+
+    nums = reproduce.numbers(outcome)
+    rq1 = nums["rq1"]
+    assert rq1["sampled"] == 10 and rq1["trained"] + rq1["invalid"] + len(rq1["failed"]) == 10
+    eq = nums["rq1"]["lenet5_equivalence"]
+    assert eq["seeds"] == 2 and eq["params"]["LeNet5 (feature model)"] == eq["params"]["LeNet5 (hand-written)"]
+    assert eq["max_gap"] < 1e-6  # same seed, same initial weights, same batches
+    distance = nums["diversity_vs_random"]["distance"][0]
+    assert distance["diversity"] >= distance["initial"]
+    assert [r["architecture"] for r in nums["table1"]] == ["LeNet5", "Top S1", "Top S2", "Top S3", "SqueezeNet"]
+
+    paths = reproduce.write_report(outcome, tmp_path / "reports")
+    assert {p.name for p in paths} == {"fig7_accuracy_cdf.png", "fig8_accuracy_vs_size.png",
+                                       "fig5_lenet5_equivalence.png", "summary.md", "numbers.json"}  # fmt: skip
+    summary = (tmp_path / "reports" / "summary.md").read_text()
+    assert "| mnist | LeNet5 | 97.14% | 545,546 | 1.78 | reported |" in summary
+    assert "| **mnist** | LeNet5 |" in summary and "proxy" not in summary.split("## RQ1")[0].split("*profile")[0]
+    assert json.loads((tmp_path / "reports" / "numbers.json").read_text())["numbers"]["rq1"]["sampled"] == 10
+
+    measured = reproduce.measurements(outcome)
+    claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
+    verdict = judge(claims["lenet5_mnist_acc"], measured, {})
+    assert verdict.status == "not reproducible here"  # the tiny profile is not the paper's mnist profile
+    wanted = {"lenet5_mnist_acc", "top_s1_beats_lenet5_mnist", "mnist_below_50_per_1000"}
+    assert {m.claim_id for m in measured} >= wanted
