@@ -4,6 +4,7 @@ PAPERS = {
     "nar": "papers.nar.reproduce",
     "remnet": "papers.remnet.reproduce",
     "rcas": "papers.rcas.reproduce",
+    "gdas": "papers.gdas.reproduce",
     "featurenet": "papers.featurenet.reproduce",
 }
 """Paper short name (as in shared/papers/INDEX.md) -> module with ``EXPERIMENTS``, ``run`` and ``write_report``."""

@@ -24,7 +24,8 @@ def test_help_explains_every_command(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["search", "--space", "nope"], "unknown search space 'nope'; choose one of: featurenet, handcrafted, nar, rcas, remnet"),
+        (["search", "--space", "nope"],
+         "unknown search space 'nope'; choose one of: darts, featurenet, handcrafted, nar, nb201, rcas, remnet"),
         (["search", "--strategy", "nope"], "unknown strategy 'nope'"),
         (["search", "--profile", "nope"], "unknown profile 'nope'"),
         (["search", "--strategy", "rs", "--population", "5"], "does not take population_size"),

@@ -17,10 +17,8 @@ it; replays read it and never search.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import named_experiment, read_reported, replay_experiments
+from papers.replay import (SearchNotCached, named_experiment, read_reported, replay_experiments, retrain_all,
+                           stored_search)  # fmt: skip
 from repro import plots, provenance, stats
 from repro.cache.store import Evaluation, Store
 from repro.claims import Measured
 from repro.cost import count_macs, count_params
 from repro.data import load_dataset
-from repro.evaluator import Evaluator, NotInCache
+from repro.evaluator import Evaluator
 from repro.recipe import Recipe, get_profile
 from repro.spaces import get_space
 from repro.spaces.nar import NarGenome, NarSpace
@@ -99,10 +98,6 @@ VARIANTS = ("NAR", "NAR-PreTrain")
 LABELS = ("baseline", *VARIANTS, "random")
 
 
-class SearchNotCached(NotInCache):
-    """A supernet search that the cache does not hold and ``on_miss="error"`` forbids running."""
-
-
 def reported() -> dict[str, Any]:
     """The paper's numbers, as printed (``reported.toml``)."""
     return read_reported(HERE)
@@ -129,27 +124,17 @@ def _search(experiment: Experiment, space: NarSpace, recipe: Recipe, variant: st
     """The stored search of (experiment, variant, seed), run and stored first if allowed."""
     config = _config(experiment, variant)
     what = {"space": space.config(), "recipe": recipe.key, "config": dataclasses.asdict(config), "seed": seed}
-    key = hashlib.sha256(json.dumps(what, sort_keys=True, default=list).encode()).hexdigest()[:16]
-    path = store.root / SEARCH_DIR / f"{key}.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    if on_miss == "error":
-        raise SearchNotCached(f"nar {experiment.name}: search {variant} seed {seed} not in the cache ({path.name}); "
-                              f"rerun with --on-miss train")  # fmt: skip
-    data = load_dataset(recipe.dataset, data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
-                        train_size=recipe.train_size, test_size=recipe.test_size)  # fmt: skip
-    started = time.perf_counter()
     device = pick_device(device)
-    result = enas_search(space, data, config, seed, recipe.model_options["channels"], recipe.normalize, device)
-    record = {
-        **what, "variant": variant, "best": list(result.best),
-        "derived": [[list(v), acc] for v, acc in result.derived], "frequencies": result.frequencies.tolist(),
-        "seconds": time.perf_counter() - started, "code_version": provenance.code_version(),
-        "device": provenance.device_name(device),
-    }  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=1) + "\n")
-    return record
+
+    def search() -> dict[str, Any]:
+        data = load_dataset(recipe.dataset, data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
+                            train_size=recipe.train_size, test_size=recipe.test_size)  # fmt: skip
+        result = enas_search(space, data, config, seed, recipe.model_options["channels"], recipe.normalize, device)
+        return {"variant": variant, "best": list(result.best), "derived": [[list(v), acc] for v, acc in result.derived],
+                "frequencies": result.frequencies.tolist()}  # fmt: skip
+
+    return stored_search(store, SEARCH_DIR, what, on_miss, f"nar {experiment.name}: search {variant} seed {seed}",
+                         device, search)  # fmt: skip
 
 
 def run(
@@ -175,16 +160,7 @@ def run(
         # One random vector per search seed: as many retrained architectures as each NAR variant.
         "random": [space.sample(np.random.default_rng(seed)) for seed in experiment.seeds],
     }
-    evaluations: dict[str, list[list[Evaluation]]] = {}
-    for label, found in genomes.items():
-        evaluations[label] = []
-        for genome in found:
-            rows = []
-            for train_seed in experiment.train_seeds:
-                rows.append(evaluator.evaluate(genome, train_seed)[0])
-                if on_step:
-                    on_step()
-            evaluations[label].append(rows)
+    evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, on_step)
     return Outcome(experiment, recipe, searches, genomes, evaluations)
 
 
@@ -389,5 +365,5 @@ def get_experiment(name: str) -> Experiment:
     return named_experiment("nar", EXPERIMENTS, name)
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "all_measurements", "describe_profile", "get_experiment",
+__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "SearchNotCached", "all_measurements", "describe_profile", "get_experiment",
            "measurements", "replay_all", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip

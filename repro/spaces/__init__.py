@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from repro.spaces.base import SPACES, CanonicalForm, InvalidArchitecture, SearchSpace
+from repro.spaces.darts import DartsSpace
 from repro.spaces.featurenet import FeatureNetSpace
 from repro.spaces.handcrafted import HandcraftedSpace
 from repro.spaces.nar import NarSpace
+from repro.spaces.nb201 import Nb201Space
 from repro.spaces.rcas import RcasSpace
 from repro.spaces.remnet import RemnetSpace
 
 SPACES.register(RemnetSpace.name, RemnetSpace)
 SPACES.register(NarSpace.name, NarSpace)
 SPACES.register(RcasSpace.name, RcasSpace)
+SPACES.register(DartsSpace.name, DartsSpace)
+SPACES.register(Nb201Space.name, Nb201Space)
 SPACES.register(FeatureNetSpace.name, FeatureNetSpace)
 SPACES.register(HandcraftedSpace.name, HandcraftedSpace)
 

@@ -1,0 +1,1 @@
+"""GDAS reproduction (Dong & Yang, CVPR 2019)."""

@@ -1,0 +1,67 @@
+"""The GDAS reproduction: Table 1's structural claims, and the report built end to end on a tiny experiment."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from papers.gdas import reproduce
+from repro.cache.store import Store
+from repro.claims import judge, load_claims
+from repro.errors import ReproError
+from repro.gdas import GdasConfig
+
+
+def test_table1_parameter_counts_match_the_published_cells():
+    claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
+    measured = reproduce.structural_measurements()
+    for claim_id in ("gdas_params", "gdas_frc_params"):
+        assert judge(claims[claim_id], measured, {}).status == "matches"
+    values = {m.claim_id: m.value for m in measured}
+    assert values["gdas_params"] == 3_368_782 and values["gdas_frc_params"] == 2_543_014
+
+
+def test_accuracies_and_search_cost_are_never_compared_below_the_papers_scale():
+    claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
+    for claim in claims.values():
+        if claim.kind == "stochastic":
+            assert claim.profiles == ("paper",) and "paper" not in reproduce.EXPERIMENTS
+
+
+def test_unknown_profile():
+    with pytest.raises(ReproError, match="smoke, smoke-darts, gpu, cifar10"):
+        reproduce.get_experiment("huge")
+
+
+@pytest.mark.parametrize("space,frc", [("nb201", False), ("darts", True)])
+def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
+    recipe = tiny_recipe.with_changes(model=(("channels", 8), ("layers", 1)))
+    experiment = reproduce.Experiment(
+        "tiny", space, frc, recipe, GdasConfig(epochs=2, search_images=32, batch_size=16), seeds=(0, 1),
+        random_cells=3, train_seeds=(0,), about="test",
+    )  # fmt: skip
+    with Store(tmp_path / "cache") as store:
+        with pytest.raises(reproduce.SearchNotCached):
+            reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+        steps = []
+        outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
+                                on_step=lambda: steps.append(1))  # fmt: skip
+        assert len(steps) == reproduce.total_evaluations(experiment) == 5
+    with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes, no search, no training
+        replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+    assert replay.genomes == outcome.genomes and replay.random_search == outcome.random_search
+    records = sorted((tmp_path / "cache" / reproduce.SEARCH_DIR).glob("*.json"))
+    assert len(records) == 2
+    record = json.loads(records[0].read_text())
+    assert len(record["logits"]) == 2 and record["device"] and record["seconds"] > 0
+    for pick in replay.random_search:
+        assert pick["cells"] and pick["pick"] in pick["cells"]
+    paths = reproduce.write_report(replay, tmp_path / "report")
+    assert [p.name for p in paths] == ["operator_probabilities.png", "accuracy_ecdf.png", "summary.md", "numbers.json"]
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    assert "proxy" in summary and "| GDAS (FRC) [C=36,N=6] + CutOut | 1 | 0.17 | 2.5 | 2.82% | 18.13% | 2,543,014 |" in summary
+    assert "### GDAS vs random search" in summary
+    ids = {m.claim_id for m in reproduce.measurements(replay)}
+    assert {"gdas_derived_test_acc", "gdas_beats_random"} <= ids
+    assert ("gdas_frc_search_gpu_days" in ids) == frc
