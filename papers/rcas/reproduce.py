@@ -453,7 +453,11 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
         _plot_monotonicity(outcome, nums, out_dir / "monotonicity.png", caption),
     ]
     if nums["final"]:
-        paths.append(_plot_final(outcome, nums, out_dir / "final.png", caption))
+        final = _recipe(outcome.experiment.final_recipe)
+        final_caption = (f"Reproduced by repro: final training with recipe {final.profile} ({final.key}: {final.dataset}"
+                         f"{'' if final.dataset == 'cifar-100' else ' (proxy)'}, {final.epochs} epochs, "
+                         f"{final.augmentation}) of the networks found at {profile}.")  # fmt: skip
+        paths.append(_plot_final(outcome, nums, out_dir / "final.png", final_caption))
     summary = out_dir / "summary.md"
     summary.write_text(_summary(outcome, nums, profile))
     numbers_path = out_dir / "numbers.json"
