@@ -276,6 +276,11 @@ PROFILES.register(
 """GDAS on CIFAR-10 (a local copy): 45k/5k split, DARTS cells at C=16, N=2, 30 epochs (the paper: C=36, N=6, 600)."""
 
 
+def as_recipe(recipe: str | Recipe) -> Recipe:
+    """``recipe`` itself, or the registered profile of that name (experiments name a profile or carry a recipe)."""
+    return recipe if isinstance(recipe, Recipe) else get_profile(recipe)
+
+
 def get_profile(name: str, **overrides: Any) -> Recipe:
     """The registered recipe ``name``, with optional field overrides (which change its key)."""
     recipe = PROFILES.get(name)

@@ -39,7 +39,7 @@ from repro.cost import count_params
 from repro.data.datasets import get_spec
 from repro.errors import ReproError
 from repro.evaluator import Evaluator, NotInCache
-from repro.recipe import Recipe, get_profile
+from repro.recipe import Recipe, as_recipe
 from repro.spaces import get_space
 from repro.spaces.featurenet import known
 from repro.spaces.featurenet.compile import compile_graph
@@ -122,10 +122,6 @@ def get_experiment(name: str) -> Experiment:
 def reported() -> dict[str, Any]:
     """The paper's numbers, as printed (``reported.toml``)."""
     return read_reported(HERE)
-
-
-def _recipe(recipe: str | Recipe) -> Recipe:
-    return recipe if isinstance(recipe, Recipe) else get_profile(recipe)
 
 
 @dataclass
@@ -216,7 +212,7 @@ def run(
     on_step: Callable[[], None] | None = None,
 ) -> Outcome:
     """Run (or replay from the cache) every sampling and training of ``experiment``."""
-    recipe = _recipe(experiment.recipe)
+    recipe = as_recipe(experiment.recipe)
     spec = get_spec(recipe.dataset)
     shape = {"input_shape": spec.input_shape, "classes": spec.num_classes}
     space = get_space("featurenet", max_params=experiment.max_params, max_macs=experiment.max_macs, **shape)

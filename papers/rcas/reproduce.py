@@ -45,7 +45,7 @@ from repro.greedy import (
     rcas,
     violations,
 )
-from repro.recipe import Recipe, get_profile
+from repro.recipe import Recipe, as_recipe
 from repro.spaces import get_space
 from repro.spaces.rcas.genome import BLOCK_TYPES, Genome, seed_genome
 
@@ -107,10 +107,6 @@ def get_experiment(name: str) -> Experiment:
 def reported() -> dict[str, Any]:
     """The paper's numbers, as printed (``reported.toml``)."""
     return read_reported(HERE)
-
-
-def _recipe(recipe: str | Recipe) -> Recipe:
-    return recipe if isinstance(recipe, Recipe) else get_profile(recipe)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -223,7 +219,7 @@ def run(
     on_step: Callable[[], None] | None = None,
 ) -> Outcome:
     """Run (or replay from the cache) RCAS, its baselines and ablations for ``experiment``."""
-    recipe = _recipe(experiment.recipe)
+    recipe = as_recipe(experiment.recipe)
     space = get_space("rcas", variant=experiment.variant)
     evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
     f = _F(evaluator, experiment, on_step)
@@ -253,7 +249,7 @@ def _final_training(experiment: Experiment, space: Any, store: Store, on_miss: s
     """Train each finalist from scratch with the final recipe, once per final seed (rows through the cache)."""
     if experiment.final_recipe is None:
         return {}
-    evaluator = Evaluator(space, _recipe(experiment.final_recipe), store, on_miss=on_miss, device=device,
+    evaluator = Evaluator(space, as_recipe(experiment.final_recipe), store, on_miss=on_miss, device=device,
                           data_root=data_root)  # fmt: skip
     final: dict[str, list[Any]] = {}
     for name, genome in finalists.items():
@@ -453,7 +449,7 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
         _plot_monotonicity(outcome, nums, out_dir / "monotonicity.png", caption),
     ]
     if nums["final"]:
-        final = _recipe(outcome.experiment.final_recipe)
+        final = as_recipe(outcome.experiment.final_recipe)
         final_caption = (f"Reproduced by repro: final training with recipe {final.profile} ({final.key}: {final.dataset}"
                          f"{'' if final.dataset == 'cifar-100' else ' (proxy)'}, {final.epochs} epochs, "
                          f"{final.augmentation}) of the networks found at {profile}.")  # fmt: skip
@@ -557,7 +553,7 @@ def _monotonicity_table(mono: dict[str, Any], reported_means: list[float]) -> li
 
 
 def _final_section(outcome: Outcome, final: dict[str, Any], data: str) -> list[str]:
-    recipe = _recipe(outcome.experiment.final_recipe)
+    recipe = as_recipe(outcome.experiment.final_recipe)
     return [
         "## Final training: RCAS's network vs the reference under the same budget", "",
         f"Both trained from scratch with recipe `{recipe.profile}` ({final['recipe']}: {recipe.epochs} epochs, "

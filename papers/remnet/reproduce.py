@@ -30,7 +30,7 @@ from repro.canonical import topological_order
 from repro.cost import count_params
 from repro.claims import Measured
 from repro.evaluator import Evaluator
-from repro.recipe import Recipe, get_profile
+from repro.recipe import Recipe, as_recipe
 from repro.search import SearchResult, run_search
 from repro.selection import Choice, best_mean
 from repro.spaces import get_space
@@ -86,10 +86,6 @@ EXPERIMENTS = {
 }  # fmt: skip
 
 
-def _recipe(recipe: str | Recipe) -> Recipe:
-    return recipe if isinstance(recipe, Recipe) else get_profile(recipe)
-
-
 def reported() -> dict[str, Any]:
     """The paper's numbers, as printed (``reported.toml``)."""
     return read_reported(HERE)
@@ -117,7 +113,7 @@ def run(
 ) -> Outcome:
     """Run (or replay from the cache) every search and final training of ``experiment``."""
     space = get_space("remnet")
-    recipe = _recipe(experiment.recipe)
+    recipe = as_recipe(experiment.recipe)
     evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
     runs: dict[str, list[SearchResult]] = {}
     for label, strategy_name in STRATEGIES.items():
@@ -141,7 +137,7 @@ def run(
 def _final_training(experiment: Experiment, space: RemnetSpace, store: Store, on_miss: str, device: str,
                     data_root: str | None, chosen: str | None) -> list[dict[str, Any]]:  # fmt: skip
     """Table 2's retrained rows: our chosen architecture and the paper's REMNet, at each width."""
-    base = _recipe(experiment.final_recipe)
+    base = as_recipe(experiment.final_recipe)
     architectures = {"paper's REMNet": space.from_json(REMNET)}
     if chosen is not None:
         architectures["our choice"] = space.from_json(chosen)
