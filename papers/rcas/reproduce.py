@@ -33,6 +33,7 @@ from repro.claims import Measured
 from repro.cost import count_macs, count_params
 from repro.data.datasets import get_spec
 from repro.evaluator import Evaluator
+import repro.plots  # noqa: F401  (applies the project's seaborn theme to this module's figures)
 from repro import stats
 from repro.greedy import (
     Budget,
@@ -366,6 +367,10 @@ def describe_profile(outcome: Outcome) -> str:
     )
 
 
+def _data_label(dataset: str) -> str:
+    return dataset if dataset == "cifar-100" else f"{dataset} proxy"
+
+
 def _plot_paths(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
     import matplotlib
 
@@ -400,7 +405,8 @@ def _plot_monotonicity(outcome: Outcome, nums: dict[str, Any], path: Path, capti
     mono = nums["monotonicity"]
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ks = list(range(len(mono["mean_by_blocks"])))
-    ax.plot(ks, [100 * v for v in mono["mean_by_blocks"]], marker="o", label="reproduced (mean over chains)")
+    ax.plot(ks, [100 * v for v in mono["mean_by_blocks"]], marker="o",
+            label=f"reproduced ({_data_label(outcome.recipe.dataset)}, mean over {len(outcome.chains)} chains)")
     paper = reported()["monotonicity"]["mean_acc"]
     ax.plot(range(1, len(paper) + 1), paper, marker="s", ls="--", label="reported (CIFAR-100, 500 networks)")
     ax.set_xlabel("random blocks added to the forced type-5 blocks")
