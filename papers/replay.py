@@ -6,7 +6,7 @@ import hashlib
 import json
 import time
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,19 +32,22 @@ def named_experiment(paper: str, experiments: Mapping[str, Any], name: str) -> A
     return experiments[name]
 
 
-def replay_experiments(
-    paper: str, experiments: Iterable[Any], run: Callable[..., Any], store: Store
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Replay every experiment the cache holds (``run(experiment, store, on_miss="error")``); the others with why."""
+def replay_all(paper: str, module: Any, store: Store) -> tuple[dict[str, Any], dict[str, str]]:
+    """Replay every experiment of ``module`` (a :class:`papers.PaperModule`) the cache holds; the others with why."""
     outcomes, unavailable = {}, {}
-    for experiment in experiments:
+    for experiment in module.EXPERIMENTS.values():
         try:
-            outcomes[experiment.name] = run(experiment, store, on_miss="error")
+            outcomes[experiment.name] = module.run(experiment, store, on_miss="error")
         except NotInCache:
             unavailable[experiment.name] = (
                 f"not in this cache (fill it: repro reproduce {paper} --profile {experiment.name} --on-miss train)"
             )
     return outcomes, unavailable
+
+
+def all_measurements(module: Any, outcomes: Mapping[str, Any]) -> list[Any]:
+    """``module``'s structural counts plus every replayed profile's measurements, smallest profile first."""
+    return module.structural_measurements() + [m for o in outcomes.values() for m in module.measurements(o)]
 
 
 def stored_search(store: Store, folder: str, what: dict[str, Any], on_miss: str, name: str, device: str,

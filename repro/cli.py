@@ -542,9 +542,11 @@ def _judged(name: str, store: Any) -> tuple[ModuleType, dict[str, Any], dict[str
     """Replay a paper's cached experiments and judge its claims: (module, outcomes, unavailable, measured, verdicts)."""
     from repro.claims import judge, load_claims
 
+    from papers.replay import all_measurements, replay_all
+
     module = _paper_module(name)
-    outcomes, unavailable = module.replay_all(store)
-    measured = module.all_measurements(outcomes)
+    outcomes, unavailable = replay_all(name, module, store)
+    measured = all_measurements(module, outcomes)
     verdicts = [judge(c, measured, unavailable) for c in load_claims(module.HERE / "reported.toml")]
     return module, outcomes, unavailable, measured, verdicts
 

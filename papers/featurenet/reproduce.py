@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import named_experiment, read_reported, replay_experiments
+from papers.replay import named_experiment, read_reported
 from repro import plots, provenance, stats
 from repro.cache.store import Evaluation, Store
 from repro.claims import Measured
@@ -570,15 +570,5 @@ def measurements(outcome: Outcome) -> list[Measured]:
     return out
 
 
-def replay_all(store: Store) -> tuple[dict[str, Outcome], dict[str, str]]:
-    """Replay every experiment the cache holds; the others are returned with the reason they are missing."""
-    return replay_experiments("featurenet", EXPERIMENTS.values(), run, store)
-
-
-def all_measurements(outcomes: dict[str, Outcome]) -> list[Measured]:
-    """Structural counts plus every replayed profile's measurements, smallest profile first."""
-    return structural_measurements() + [m for o in outcomes.values() for m in measurements(o)]
-
-
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "all_measurements", "describe_profile", "get_experiment",
-           "measurements", "numbers", "replay_all", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip
+__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "describe_profile", "get_experiment",
+           "measurements", "numbers", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import SearchNotCached, named_experiment, read_reported, replay_experiments, retrain_all, stored_search
+from papers.replay import SearchNotCached, named_experiment, read_reported, retrain_all, stored_search
 from repro import plots, provenance, stats
 from repro.cache.store import Evaluation, Store
 from repro.claims import Measured
@@ -439,16 +439,6 @@ def measurements(outcome: Outcome) -> list[Measured]:
     return out
 
 
-def replay_all(store: Store) -> tuple[dict[str, Outcome], dict[str, str]]:
-    """Replay every experiment the cache holds; the others are returned with the reason they are missing."""
-    return replay_experiments("gdas", EXPERIMENTS.values(), run, store)
-
-
-def all_measurements(outcomes: dict[str, Outcome]) -> list[Measured]:
-    """Structural counts plus every replayed profile's measurements, smallest profile first."""
-    return structural_measurements() + [m for o in outcomes.values() for m in measurements(o)]
-
-
 def total_evaluations(experiment: Experiment) -> int:
     """How many retrainings a reproduction runs (for progress bars)."""
     return (len(experiment.seeds) + experiment.random_cells) * len(experiment.train_seeds)
@@ -459,5 +449,5 @@ def get_experiment(name: str) -> Experiment:
     return named_experiment("gdas", EXPERIMENTS, name)
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "SearchNotCached", "all_measurements", "describe_profile", "get_experiment",
-           "measurements", "replay_all", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip
+__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "SearchNotCached", "describe_profile", "get_experiment",
+           "measurements", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip

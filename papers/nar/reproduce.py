@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import (SearchNotCached, named_experiment, read_reported, replay_experiments, retrain_all,
+from papers.replay import (SearchNotCached, named_experiment, read_reported, retrain_all,
                            stored_search)  # fmt: skip
 from repro import plots, provenance, stats
 from repro.cache.store import Evaluation, Store
@@ -345,16 +345,6 @@ def measurements(outcome: Outcome) -> list[Measured]:
     ]  # fmt: skip
 
 
-def replay_all(store: Store) -> tuple[dict[str, Outcome], dict[str, str]]:
-    """Replay every experiment the cache holds; the others are returned with the reason they are missing."""
-    return replay_experiments("nar", EXPERIMENTS.values(), run, store)
-
-
-def all_measurements(outcomes: dict[str, Outcome]) -> list[Measured]:
-    """Structural counts plus every replayed profile's measurements, smallest profile first."""
-    return structural_measurements() + [m for o in outcomes.values() for m in measurements(o)]
-
-
 def total_evaluations(experiment: Experiment) -> int:
     """How many retrainings a reproduction runs (for progress bars)."""
     return (1 + 3 * len(experiment.seeds)) * len(experiment.train_seeds)
@@ -365,5 +355,5 @@ def get_experiment(name: str) -> Experiment:
     return named_experiment("nar", EXPERIMENTS, name)
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "SearchNotCached", "all_measurements", "describe_profile", "get_experiment",
-           "measurements", "replay_all", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip
+__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "SearchNotCached", "describe_profile", "get_experiment",
+           "measurements", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import named_experiment, read_reported, replay_experiments
+from papers.replay import named_experiment, read_reported
 from repro.cache.store import Store
 from repro.claims import Measured
 from repro.cost import count_macs, count_params
@@ -628,20 +628,10 @@ def measurements(outcome: Outcome) -> list[Measured]:
     return out
 
 
-def replay_all(store: Store) -> tuple[dict[str, Outcome], dict[str, str]]:
-    """Replay every experiment the cache holds; the others are returned with the reason they are missing."""
-    return replay_experiments("rcas", EXPERIMENTS.values(), run, store)
-
-
-def all_measurements(outcomes: dict[str, Outcome]) -> list[Measured]:
-    """Structural counts plus every replayed profile's measurements, smallest profile first."""
-    return structural_measurements() + [m for o in outcomes.values() for m in measurements(o)]
-
-
 def total_evaluations(experiment: Experiment) -> int | None:
     """Greedy searches stop when the budget is spent, so the count is not known in advance (no progress total)."""
     return None
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "all_measurements", "describe_profile", "get_experiment",
-           "measurements", "numbers", "replay_all", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip
+__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "describe_profile", "get_experiment",
+           "measurements", "numbers", "reported", "run", "total_evaluations", "write_report"]  # fmt: skip

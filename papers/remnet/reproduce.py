@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from papers.replay import named_experiment, read_reported, replay_experiments
+from papers.replay import named_experiment, read_reported
 from repro import plots, provenance, stats
 from repro.cache.store import Store
 from repro.canonical import topological_order
@@ -463,16 +463,6 @@ def measurements(outcome: Outcome) -> list[Measured]:
     return out
 
 
-def replay_all(store: Store) -> tuple[dict[str, Outcome], dict[str, str]]:
-    """Replay every experiment the cache holds; the others are returned with the reason they are missing."""
-    return replay_experiments("remnet", EXPERIMENTS.values(), run, store)
-
-
-def all_measurements(outcomes: dict[str, Outcome]) -> list[Measured]:
-    """Structural counts plus every replayed profile's measurements, smallest profile first."""
-    return structural_measurements() + [m for o in outcomes.values() for m in measurements(o)]
-
-
 def total_evaluations(experiment: Experiment) -> int:
     """How many search steps a reproduction runs (for progress bars)."""
     return experiment.budget * len(experiment.seeds) * len(STRATEGIES)
@@ -483,5 +473,5 @@ def get_experiment(name: str) -> Experiment:
     return named_experiment("remnet", EXPERIMENTS, name)
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "describe_profile", "all_measurements", "measurements", "replay_all", "Outcome", "get_experiment", "numbers", "reported", "run",
+__all__ = ["EXPERIMENTS", "Experiment", "describe_profile", "measurements", "Outcome", "get_experiment", "numbers", "reported", "run",
            "total_evaluations", "write_report"]  # fmt: skip
