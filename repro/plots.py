@@ -17,15 +17,23 @@ from repro import stats  # noqa: E402
 sns.set_theme(context="notebook", style="whitegrid")
 
 
-def _finish(fig: plt.Figure, ax: plt.Axes, path: Path, caption: str, legend: str) -> Path:
+def save_figure(fig: plt.Figure, path: Path, caption: str = "", *, bottom: float = 0.06, top: float = 1.0) -> Path:
+    """Write ``fig`` to ``path`` (PNG, 150 dpi) with ``caption`` in small grey type below the axes, and close it.
+
+    ``bottom`` is the share of the height kept for the caption; ``top`` leaves room for a suptitle.
+    """
     if caption:
         fig.text(0.01, 0.01, caption, fontsize=7, color="0.35", ha="left", va="bottom", wrap=True)
-    ax.legend(frameon=False, loc=legend)
-    fig.tight_layout(rect=(0, 0.06 if caption else 0, 1, 1))
+    fig.tight_layout(rect=(0, bottom if caption else 0, 1, top))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=150)
     plt.close(fig)
     return path
+
+
+def _finish(fig: plt.Figure, ax: plt.Axes, path: Path, caption: str, legend: str) -> Path:
+    ax.legend(frameon=False, loc=legend)
+    return save_figure(fig, path, caption)
 
 
 def best_so_far_bands(

@@ -25,16 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
+import seaborn as sns
 
-from papers.replay import named_experiment, read_reported
+from papers.replay import named_experiment, read_reported, retrain_all
 from repro.cache.store import Store
 from repro.claims import Measured
 from repro.cost import count_macs, count_params
 from repro.data.datasets import get_spec
 from repro.evaluator import Evaluator
-import repro.plots  # noqa: F401  (applies the project's seaborn theme to this module's figures)
-from repro import stats
+from repro import plots, stats
 from repro.greedy import (
     Budget,
     GreedyResult,
@@ -252,14 +253,9 @@ def _final_training(experiment: Experiment, space: Any, store: Store, on_miss: s
         return {}
     evaluator = Evaluator(space, as_recipe(experiment.final_recipe), store, on_miss=on_miss, device=device,
                           data_root=data_root)  # fmt: skip
-    final: dict[str, list[Any]] = {}
-    for name, genome in finalists.items():
-        final[name] = []
-        for seed in experiment.final_seeds:
-            final[name].append(evaluator.evaluate(genome, seed)[0])
-            if on_step is not None:
-                on_step()
-    return final
+    retrained = retrain_all(evaluator, {name: [genome] for name, genome in finalists.items()}, experiment.final_seeds,
+                            on_step)  # fmt: skip
+    return {name: rows for name, (rows,) in retrained.items()}
 
 
 # -- numbers ---------------------------------------------------------------------------------------
@@ -354,12 +350,17 @@ def numbers(outcome: Outcome) -> dict[str, Any]:
 # -- report ----------------------------------------------------------------------------------------
 
 
+def _data_label(dataset: str) -> str:
+    """The dataset, marked as a proxy unless it is the paper's CIFAR-100."""
+    return dataset if dataset == "cifar-100" else f"{dataset} proxy"
+
+
 def describe_profile(outcome: Outcome) -> str:
     """One line naming the scale, data and devices that produced an outcome's numbers."""
     e, r = outcome.experiment, outcome.recipe
     devices = sorted({row.device for row in _rows(outcome) if row.status == "ok"})
     return (
-        f"profile `{e.name}`: skeleton {e.variant}, {r.dataset}{'' if r.dataset == 'cifar-100' else ' (proxy)'}, "
+        f"profile `{e.name}`: skeleton {e.variant}, {_data_label(r.dataset)}, "
         f"budget {outcome.budget['params']:,} params / {outcome.budget['madds']:,} MAdds, F = val_acc after {r.epochs} "
         f"epochs ({r.optimizer}, lr {r.lr}, milestones {list(r.lr_milestones)}), {r.train_size or 'all'} training "
         f"images, val {r.val_size}, training seed {e.train_seed}, random seeds {len(e.random_seeds)}, "
@@ -367,16 +368,7 @@ def describe_profile(outcome: Outcome) -> str:
     )
 
 
-def _data_label(dataset: str) -> str:
-    return dataset if dataset == "cifar-100" else f"{dataset} proxy"
-
-
 def _plot_paths(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     for name, data in nums["rcas"].items():
         rows = data["path"]
@@ -389,19 +381,10 @@ def _plot_paths(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str
         ax.set_ylabel("validation accuracy (%)")
         ax.legend(frameon=False, fontsize=8)
     fig.suptitle(f"RCAS search paths (Fig. 3/4 style), reproduced [{outcome.experiment.name}]")
-    fig.text(0.01, 0.01, caption, fontsize=7, color="0.35", wrap=True)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
+    return plots.save_figure(fig, path, caption, top=0.95)
 
 
 def _plot_monotonicity(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     mono = nums["monotonicity"]
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ks = list(range(len(mono["mean_by_blocks"])))
@@ -413,20 +396,10 @@ def _plot_monotonicity(outcome: Outcome, nums: dict[str, Any], path: Path, capti
     ax.set_ylabel("accuracy (%)")
     ax.set_title(f"Section 4.3 monotonicity study, reproduced [{outcome.experiment.name}]")
     ax.legend(frameon=False)
-    fig.text(0.01, 0.01, caption, fontsize=7, color="0.35", wrap=True)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
+    return plots.save_figure(fig, path, caption)
 
 
 def _plot_final(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
     final = nums["final"]
     names = ["RCAS", "reference"]
     values = [100 * v for name in names for v in final[name]["test_acc"]]
@@ -437,11 +410,7 @@ def _plot_final(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(f"Trained from scratch: RCAS vs reference (A12 {final['comparison']['a12']:.2f}) "
                  f"[{outcome.experiment.name}]", fontsize=10)  # fmt: skip
-    fig.text(0.01, 0.01, caption, fontsize=7, color="0.35", wrap=True)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
+    return plots.save_figure(fig, path, caption, bottom=0.08)
 
 
 def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
@@ -456,9 +425,9 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
     ]
     if nums["final"]:
         final = as_recipe(outcome.experiment.final_recipe)
-        final_caption = (f"Reproduced by repro: final training with recipe {final.profile} ({final.key}: {final.dataset}"
-                         f"{'' if final.dataset == 'cifar-100' else ' (proxy)'}, {final.epochs} epochs, "
-                         f"{final.augmentation}) of the networks found at {profile}.")  # fmt: skip
+        final_caption = (f"Reproduced by repro: final training with recipe {final.profile} ({final.key}: "
+                         f"{_data_label(final.dataset)}, {final.epochs} epochs, {final.augmentation}) of the networks "
+                         f"found at {profile}.")  # fmt: skip
         paths.append(_plot_final(outcome, nums, out_dir / "final.png", final_caption))
     summary = out_dir / "summary.md"
     summary.write_text(_summary(outcome, nums, profile))
