@@ -62,6 +62,12 @@ class GdasConfig:
         if self.epochs < 1 or self.search_images < 2:
             raise ReproError("gdas needs at least 1 epoch and 2 search images (one per half)")
 
+    @property
+    def example_passes(self) -> int:
+        """Training-example passes of one search: every epoch, each example of D_T trains the weights and
+        one of D_V the logits, each through one sampled child (forward and backward)."""
+        return self.epochs * 2 * (self.search_images // 2)
+
     def tau(self, epoch: int) -> float:
         """The temperature of ``epoch`` (0-based): linear from tau_max (first) to tau_min (last)."""
         if self.epochs == 1:

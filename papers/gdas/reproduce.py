@@ -2,10 +2,11 @@
 
 Composes registered parts: the cell spaces ``nb201`` and ``darts`` (with the fixed reduction cell,
 "FRC"), the GDAS search (:mod:`repro.gdas`), the cache-backed evaluator for every retraining,
-:mod:`repro.stats` and :mod:`repro.plots`. The baseline is random search in the same cell space:
-seeded random cells, trained with the same recipe through the cache; "random search" picks, per
-GDAS seed, the best (by validation accuracy) of the random cells whose training fits in that
-search's budget (its search seconds plus its derived cell's training seconds, on our device).
+:mod:`repro.stats` and :mod:`repro.plots`. Two baselines in the same cell space, trained with the
+same recipe through the cache: seeded random cells (what a random architecture scores), and, per
+GDAS seed, random search under that search's compute budget (:mod:`papers.budget`: its example
+passes plus the final training of its cell, spent on whole trainings of distinct random cells, the
+best by validation accuracy kept).
 
 Table 1's parameter counts are structural: the authors' published cells built at C=36, N=6.
 The accuracies of every profile but ``cifar10`` are a **proxy** (Fashion-MNIST). A supernet
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from papers.budget import RandomSearch, random_search, training_cost, trainings_within
 from papers.replay import SearchNotCached, named_experiment, read_reported, retrain_all, stored_search
 from repro import plots, provenance, stats
 from repro.cache.store import Evaluation, Store
@@ -35,7 +37,7 @@ from repro.cost import count_params
 from repro.data import load_dataset
 from repro.evaluator import Evaluator
 from repro.gdas import GdasConfig, gdas_search
-from repro.recipe import Recipe, get_profile
+from repro.recipe import Recipe, as_recipe
 from repro.spaces import get_space
 from repro.spaces.darts import from_genotype
 from repro.spaces.nb201 import unique_cells
@@ -122,7 +124,8 @@ class Outcome:
     searches: list[dict[str, Any]]
     genomes: dict[str, list[Any]]
     evaluations: dict[str, list[list[Evaluation]]]
-    random_search: list[dict[str, Any]]
+    random_search: list[RandomSearch]
+    """Per GDAS seed, random search under that search's budget; its picks are ``genomes["random search"]``."""
     acceleration: list[dict[str, Any]]
 
 
@@ -146,23 +149,9 @@ def _search(experiment: Experiment, space: Any, recipe: Recipe, seed: int, store
     return stored_search(store, SEARCH_DIR, what, on_miss, f"gdas {experiment.name}: search seed {seed}", device, search)
 
 
-def _random_search(experiment: Experiment, searches: list[dict[str, Any]], gdas: list[list[Evaluation]],
-                   random: list[list[Evaluation]]) -> list[dict[str, Any]]:  # fmt: skip
-    """Per GDAS seed, random search under that search's budget: cells in a seeded order while their first
-    training fits; the pick is the best by validation accuracy (at least one cell is always trained)."""
-    out = []
-    for seed, search, rows in zip(experiment.seeds, searches, gdas):
-        budget = search["seconds"] + rows[0].train_seconds
-        order = np.random.default_rng(seed).permutation(len(random))
-        spent, taken = 0.0, []
-        for i in order:
-            if taken and spent + random[i][0].train_seconds > budget:
-                break
-            spent += random[i][0].train_seconds
-            taken.append(int(i))
-        best = max(taken, key=lambda i: random[i][0].val_acc or 0.0)
-        out.append({"seed": seed, "budget_seconds": budget, "spent_seconds": spent, "cells": taken, "pick": best})
-    return out
+def _budget(experiment: Experiment, recipe: Recipe) -> float:
+    """Example passes of one GDAS search plus the final training of the cell it derives."""
+    return experiment.search.example_passes + training_cost(recipe)
 
 
 def run(
@@ -175,18 +164,18 @@ def run(
 ) -> Outcome:
     """Run (or replay from the cache) every search and retraining of ``experiment``."""
     space = _space(experiment)
-    recipe = experiment.recipe if isinstance(experiment.recipe, Recipe) else get_profile(experiment.recipe)
+    recipe = as_recipe(experiment.recipe)
     evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
     searches = [_search(experiment, space, recipe, s, store, on_miss, device, data_root) for s in experiment.seeds]
+    budget = _budget(experiment, recipe)
+    picks = [random_search(evaluator, space.sample, s, budget, experiment.train_seeds[0], on_step) for s in experiment.seeds]
     rng = np.random.default_rng(1000)  # apart from the search seeds, so the cells differ from any search's draws
     genomes = {
         "GDAS": [space.from_json(r["genome"]) for r in searches],
         "random cells": [space.sample(rng) for _ in range(experiment.random_cells)],
+        "random search": [p.genomes[p.pick] for p in picks],
     }
     evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, on_step)
-    picks = _random_search(experiment, searches, evaluations["GDAS"], evaluations["random cells"])
-    genomes["random search"] = [genomes["random cells"][p["pick"]] for p in picks]
-    evaluations["random search"] = [evaluations["random cells"][p["pick"]] for p in picks]
     folder = store.root / ACCELERATION_DIR
     acceleration = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
     return Outcome(experiment, recipe, searches, genomes, evaluations, picks, acceleration)
@@ -301,6 +290,31 @@ def _acceleration_lines(outcome: Outcome) -> list[str]:
     return lines + [""]
 
 
+def _random_search_lines(outcome: Outcome) -> list[str]:
+    """How the budget-matched random search was sized, and what each seed's drew and picked."""
+    e, recipe = outcome.experiment, outcome.recipe
+    space = _space(e)
+    budget, cost = _budget(e, recipe), training_cost(recipe)
+    lines = [
+        f"Random search at the GDAS budget ([`papers/budget.py`](../../../papers/budget.py)): one search passes "
+        f"{e.search.example_passes:,} training examples ({e.search.epochs} epochs x {e.search.search_images:,} "
+        f"images, D_T and D_V) and the final training of its cell {cost:,.0f} ({recipe.epochs} epochs x "
+        f"training + 1/3 x validation images), {budget:,.0f} example passes in all; random search spends them on "
+        f"{trainings_within(budget, recipe)} whole trainings of distinct random cells, drawn from a generator "
+        "seeded by the GDAS seed, and keeps the best by validation accuracy. (Counted in examples, not seconds: the "
+        f"searches took {min(r['seconds'] for r in outcome.searches):.0f}-"
+        f"{max(r['seconds'] for r in outcome.searches):.0f} s on a shared machine.)",
+        "",
+        "| GDAS seed | cells drawn (val acc %) | pick | pick's test acc (%) |",
+        "| ---: | --- | --- | ---: |",
+    ]
+    for p, rows in zip(outcome.random_search, outcome.evaluations["random search"]):
+        drawn = "; ".join(f"`{space.describe(g)}` ({100 * ev.value('val_acc'):.1f})" for g, ev in zip(p.genomes, p.evaluations))
+        accs = ", ".join(f"{100 * ev.test_acc:.2f}" for ev in rows if ev.test_acc is not None)
+        lines.append(f"| {p.seed} | {drawn} | cell {p.pick + 1} of {len(p.genomes)} | {accs} |")
+    return lines
+
+
 def _write_summary(outcome: Outcome, path: Path) -> Path:
     e, r = outcome.experiment, outcome.recipe
     space = _space(e)
@@ -350,13 +364,7 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
             accs = ", ".join(f"{100 * ev.test_acc:.2f}" for ev in rows if ev.test_acc is not None)
             lines.append(f"| {label} | {e.seeds[i] if label == 'GDAS' else i} | `{space.describe(genome)}` | {supernet} | "
                          f"{rows[0].params:,} | {accs} |")  # fmt: skip
-    lines += ["", "Random search at the GDAS budget (per GDAS seed: its search seconds + its cell's training seconds; "
-              "at least one cell is always trained):",
-              "", "| GDAS seed | budget (s) | random cells trained | seconds spent | pick (by val acc) |",
-              "| ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
-    for p in outcome.random_search:
-        lines.append(f"| {p['seed']} | {p['budget_seconds']:.1f} | {len(p['cells'])} | {p['spent_seconds']:.1f} | "
-                     f"cell {p['pick']} |")  # fmt: skip
+    lines += ["", *_random_search_lines(outcome)]
     lines += ["", f"| label | mean test acc ({scale}, {r.dataset}) | sd | n |", "| --- | ---: | ---: | ---: |"]
     for label in LABELS:
         accs = _accs(outcome, label)
@@ -391,7 +399,7 @@ def _write_numbers(outcome: Outcome, path: Path) -> Path:
         "recipe_key": outcome.recipe.key,
         "searches": [{k: s[k] for k in ("seed", "genome", "seconds", "device", "val_acc", "tau")} for s in outcome.searches],
         "test_acc": {label: [[e.test_acc for e in rows] for rows in outcome.evaluations[label]] for label in LABELS},
-        "random_search": outcome.random_search,
+        "random_search": [p.summary(_space(outcome.experiment)) for p in outcome.random_search],
         "comparisons": {k: vars(v) for k, v in comparisons(outcome).items()},
     }
     path.write_text(json.dumps(data, indent=1, default=float) + "\n")
@@ -420,7 +428,7 @@ def measurements(outcome: Outcome) -> list[Measured]:
     rows = [ev for label in LABELS[:2] for r in outcome.evaluations[label] for ev in r]
     prov = (f"{len(rows)} cached rows, recipe {outcome.recipe.key}; {len(outcome.searches)} stored searches; code "
             f"{', '.join(sorted({ev.code_version or '' for ev in rows} | {s['code_version'] for s in outcome.searches}))}")  # fmt: skip
-    cmp = comparisons(outcome)["random cells"]
+    cmp = comparisons(outcome)["random search"]
     out = [
         Measured("gdas_derived_test_acc", e.name, round(statistics.fmean(_accs(outcome, "GDAS")), 4), where, prov),
         Measured("random_cells_test_acc", e.name, round(statistics.fmean(_accs(outcome, "random cells")), 4), where, prov),
@@ -440,8 +448,11 @@ def measurements(outcome: Outcome) -> list[Measured]:
 
 
 def total_evaluations(experiment: Experiment) -> int:
-    """How many retrainings a reproduction runs (for progress bars)."""
-    return (len(experiment.seeds) + experiment.random_cells) * len(experiment.train_seeds)
+    """How many evaluations a reproduction makes (for progress bars): random search's trainings, then
+    every training seed of the GDAS cells, the random cells and random search's picks."""
+    recipe = as_recipe(experiment.recipe)
+    searched = trainings_within(_budget(experiment, recipe), recipe)
+    return len(experiment.seeds) * searched + (2 * len(experiment.seeds) + experiment.random_cells) * len(experiment.train_seeds)
 
 
 def get_experiment(name: str) -> Experiment:

@@ -2,8 +2,11 @@
 
 Composes registered parts: the ``nar`` space, its ENAS search (:mod:`repro.spaces.nar.enas`, with and
 without the random "PreTrain"), the cache-backed evaluator for every retraining from scratch,
-:mod:`repro.stats` and :mod:`repro.plots`. Baselines, under the same number of retrained
-architectures as each NAR variant: the unmodified backbone and uniformly random operator vectors.
+:mod:`repro.stats` and :mod:`repro.plots`. Baselines: the unmodified backbone; uniformly random
+operator vectors, as many as each NAR variant retrains; and, per search seed and variant, random
+search under that search's compute budget (:mod:`papers.budget`: its example passes plus the
+final training of its vector, spent on whole trainings of distinct random vectors, the best by
+validation accuracy kept).
 
 Every experiment but ``cifar10`` is a **proxy** on Fashion-MNIST (no ImageNet experiment is
 defined), so their accuracies are shown beside the paper's Table 5 but never compared with it.
@@ -26,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from papers.budget import FORWARD_ONLY, RandomSearch, random_search, split_sizes, training_cost, trainings_within
 from papers.replay import (SearchNotCached, named_experiment, read_reported, retrain_all,
                            stored_search)  # fmt: skip
 from repro import plots, provenance, stats
@@ -34,7 +38,7 @@ from repro.claims import Measured
 from repro.cost import count_macs, count_params
 from repro.data import load_dataset
 from repro.evaluator import Evaluator
-from repro.recipe import Recipe, get_profile
+from repro.recipe import Recipe, as_recipe
 from repro.spaces import get_space
 from repro.spaces.nar import NarGenome, NarSpace
 from repro.spaces.nar.enas import EnasConfig, enas_search
@@ -95,7 +99,9 @@ EXPERIMENTS = {
 }  # fmt: skip
 
 VARIANTS = ("NAR", "NAR-PreTrain")
-LABELS = ("baseline", *VARIANTS, "random")
+RANDOM_SEARCH = {v: f"random search ({v} budget)" for v in VARIANTS}
+"""Per NAR variant, the label of random search under that variant's budget."""
+LABELS = ("baseline", *VARIANTS, "random", *RANDOM_SEARCH.values())
 
 
 def reported() -> dict[str, Any]:
@@ -112,11 +118,18 @@ class Outcome:
     searches: dict[str, list[dict[str, Any]]]
     genomes: dict[str, list[NarGenome]]
     evaluations: dict[str, list[list[Evaluation]]]
+    random_search: dict[str, list[RandomSearch]]
+    """Per NAR variant, per search seed, random search under that search's budget (picks in ``genomes``)."""
 
 
 def _config(experiment: Experiment, variant: str) -> EnasConfig:
     pretrain = experiment.pretrain_epochs if variant == "NAR-PreTrain" else 0
     return dataclasses.replace(experiment.search, pretrain_epochs=pretrain)
+
+
+def _budget(experiment: Experiment, recipe: Recipe, variant: str) -> float:
+    """Example passes of one search of ``variant`` plus the final training of the vector it finds."""
+    return _config(experiment, variant).example_passes(*split_sizes(recipe), FORWARD_ONLY) + training_cost(recipe)
 
 
 def _search(experiment: Experiment, space: NarSpace, recipe: Recipe, variant: str, seed: int, store: Store,
@@ -148,20 +161,24 @@ def run(
     """Run (or replay from the cache) every search and retraining of ``experiment``."""
     space = get_space("nar", backbone=experiment.backbone)
     assert isinstance(space, NarSpace)
-    recipe = experiment.recipe if isinstance(experiment.recipe, Recipe) else get_profile(experiment.recipe)
+    recipe = as_recipe(experiment.recipe)
     evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
     searches = {
         v: [_search(experiment, space, recipe, v, s, store, on_miss, device, data_root) for s in experiment.seeds]
         for v in VARIANTS
     }
+    first = experiment.train_seeds[0]
+    picks = {v: [random_search(evaluator, space.sample, s, _budget(experiment, recipe, v), first, on_step)
+                 for s in experiment.seeds] for v in VARIANTS}  # fmt: skip
     genomes = {
         "baseline": [space.baseline()],
         **{v: [space.genome(r["best"]) for r in searches[v]] for v in VARIANTS},
         # One random vector per search seed: as many retrained architectures as each NAR variant.
         "random": [space.sample(np.random.default_rng(seed)) for seed in experiment.seeds],
+        **{RANDOM_SEARCH[v]: [p.genomes[p.pick] for p in picks[v]] for v in VARIANTS},
     }
     evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, on_step)
-    return Outcome(experiment, recipe, searches, genomes, evaluations)
+    return Outcome(experiment, recipe, searches, genomes, evaluations, picks)
 
 
 # -- numbers -------------------------------------------------------------------------------------
@@ -175,6 +192,12 @@ def comparisons(outcome: Outcome) -> dict[str, stats.Comparison]:
     """Test accuracy of every retrained row of each label against the baseline's rows."""
     base = _accs(outcome, "baseline")
     return {label: stats.compare(_accs(outcome, label), base, names=(label, "baseline")) for label in LABELS[1:]}
+
+
+def against_random_search(outcome: Outcome) -> dict[str, stats.Comparison]:
+    """Per NAR variant, its retrained rows against those of random search under the same budget."""
+    return {v: stats.compare(_accs(outcome, v), _accs(outcome, RANDOM_SEARCH[v]), names=(v, RANDOM_SEARCH[v]))
+            for v in VARIANTS}  # fmt: skip
 
 
 def _is_proxy(recipe: Recipe) -> bool:
@@ -277,6 +300,7 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
                      f"({outcome.recipe.dataset}, n={len(accs)}) | — | — | reproduced |")  # fmt: skip
     for label, cmp in comparisons(outcome).items():
         lines += ["", f"### {label} vs baseline (all retrained rows)", "", cmp.to_markdown()]
+    lines += ["", *_random_search_lines(outcome)]
     lines += [
         "",
         "## Figures",
@@ -297,6 +321,32 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
     return path
 
 
+def _random_search_lines(outcome: Outcome) -> list[str]:
+    """How each variant's budget-matched random search was sized, what it drew and picked, and the tests."""
+    e, recipe = outcome.experiment, outcome.recipe
+    space = get_space("nar", backbone=e.backbone)
+    cost = training_cost(recipe)
+    lines = [f"## NAR vs random search under the same budget ({_scale(recipe)})", "",
+             "Budgets are counted in example passes ([`papers/budget.py`](../../../papers/budget.py)): a training "
+             "example through forward and backward is 1, a forward-only one (controller rewards, deriving, "
+             f"validation) 1/3. One retraining costs {cost:,.0f}; each variant's budget is its search plus that, spent "
+             "by random search on whole trainings of distinct random vectors (seeded by the search seed), the best by "
+             "validation accuracy kept.", "",
+             "| variant | search passes | budget | trainings | seed | vectors drawn (val acc %) | pick's test acc (%) |",
+             "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]  # fmt: skip
+    for v in VARIANTS:
+        budget = _budget(e, recipe, v)
+        for p, rows in zip(outcome.random_search[v], outcome.evaluations[RANDOM_SEARCH[v]]):
+            drawn = "; ".join(f"{'**' if i == p.pick else ''}`{space.describe(g)}` ({100 * ev.value('val_acc'):.1f})"
+                              f"{'**' if i == p.pick else ''}" for i, (g, ev) in enumerate(zip(p.genomes, p.evaluations)))  # fmt: skip
+            accs = ", ".join(f"{100 * ev.test_acc:.2f}" for ev in rows if ev.test_acc is not None)
+            lines.append(f"| {v} | {budget - cost:,.0f} | {budget:,.0f} | {trainings_within(budget, recipe)} | {p.seed} "
+                         f"| {drawn} | {accs} |")  # fmt: skip
+    for v, cmp in against_random_search(outcome).items():
+        lines += ["", f"### {v} vs {RANDOM_SEARCH[v]} (all retrained rows)", "", cmp.to_markdown()]
+    return lines
+
+
 def _write_numbers(outcome: Outcome, path: Path) -> Path:
     data = {
         "profile": outcome.experiment.name,
@@ -304,6 +354,9 @@ def _write_numbers(outcome: Outcome, path: Path) -> Path:
         "searches": outcome.searches,
         "test_acc": {label: [[e.test_acc for e in rows] for rows in outcome.evaluations[label]] for label in LABELS},
         "comparisons": {k: vars(v) for k, v in comparisons(outcome).items()},
+        "random_search": {v: [p.summary(get_space("nar", backbone=outcome.experiment.backbone)) for p in picks]
+                          for v, picks in outcome.random_search.items()},
+        "against_random_search": {k: vars(v) for k, v in against_random_search(outcome).items()},
     }
     path.write_text(json.dumps(data, indent=1, default=float) + "\n")
     return path
@@ -330,7 +383,7 @@ def measurements(outcome: Outcome) -> list[Measured]:
     rows = [e for label in LABELS for r in outcome.evaluations[label] for e in r]
     prov = (f"{len(rows)} cached rows, recipe {outcome.recipe.key}; code "
             f"{', '.join(sorted({e.code_version or '' for e in rows}))}")  # fmt: skip
-    cmp = comparisons(outcome)
+    cmp, rs = comparisons(outcome), against_random_search(outcome)
     return [
         Measured("resnet18_cifar10_acc", name, round(statistics.fmean(_accs(outcome, "baseline")), 4),
                  f"unmodified ({where})", prov),
@@ -342,12 +395,19 @@ def measurements(outcome: Outcome) -> list[Measured]:
                  f"{where}; not a paper claim", prov),
         Measured("random_vectors_test_acc", name, round(statistics.fmean(_accs(outcome, "random")), 4),
                  f"{where}; not a paper claim", prov),
+        Measured("random_search_test_acc", name, round(statistics.fmean(_accs(outcome, RANDOM_SEARCH["NAR"])), 4),
+                 f"at NAR's budget ({where}); not a paper claim", prov),
+        Measured("nar_beats_random_search", name, "yes" if rs["NAR"].mw_p < 0.05 and rs["NAR"].a12 > 0.5 else "no",
+                 f"Mann-Whitney p = {rs['NAR'].mw_p:.3g}, A12 = {rs['NAR'].a12:.2f}; not a paper claim", prov),
     ]  # fmt: skip
 
 
 def total_evaluations(experiment: Experiment) -> int:
-    """How many retrainings a reproduction runs (for progress bars)."""
-    return (1 + 3 * len(experiment.seeds)) * len(experiment.train_seeds)
+    """How many evaluations a reproduction makes (for progress bars): the random searches' trainings, then
+    every training seed of the baseline, the NAR vectors, the random vectors and random search's picks."""
+    recipe = as_recipe(experiment.recipe)
+    searched = sum(trainings_within(_budget(experiment, recipe, v), recipe) for v in VARIANTS)
+    return len(experiment.seeds) * searched + (1 + 5 * len(experiment.seeds)) * len(experiment.train_seeds)
 
 
 def get_experiment(name: str) -> Experiment:

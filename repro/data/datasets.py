@@ -42,6 +42,8 @@ class DatasetSpec:
     files: dict[str, str]
     num_classes: int
     input_shape: tuple[int, int, int]
+    train_images: int
+    """Images in the official training set (what the train/validation split divides)."""
     default_root: str | None
     install_hint: str
     folders: tuple[str, ...] = ("",)
@@ -63,7 +65,7 @@ def _cifar(name: str, folder: str, files: dict[str, str], classes: int, label_ke
         f"extract the python version of {name} (the folder {folder} with {listing}) and pass --data-root "
         f"to it or its parent, or set {ENV_VAR} so that ${ENV_VAR}/{name} holds it; nothing is ever downloaded"
     )
-    return DatasetSpec(name, files, classes, (3, 32, 32), None, hint, folders=("", folder), label_key=label_key)
+    return DatasetSpec(name, files, classes, (3, 32, 32), 50000, None, hint, folders=("", folder), label_key=label_key)
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -72,6 +74,7 @@ DATASETS: dict[str, DatasetSpec] = {
         files=dict(_STANDARD_FILES),
         num_classes=10,
         input_shape=(1, 28, 28),
+        train_images=60000,
         default_root="/usr/share/datasets/fashion-mnist",
         install_hint=f"run `apt-get install dataset-fashion-mnist`, or {_folder_hint('fashion-mnist')}",
     ),
@@ -80,6 +83,7 @@ DATASETS: dict[str, DatasetSpec] = {
         files=dict(_STANDARD_FILES),
         num_classes=10,
         input_shape=(1, 28, 28),
+        train_images=60000,
         default_root=None,
         install_hint=_folder_hint("mnist"),
     ),

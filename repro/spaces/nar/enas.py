@@ -47,6 +47,16 @@ class EnasConfig:
     derive_val: int = 1000
 
 
+    def example_passes(self, train_images: int, val_images: int, forward_only: float) -> float:
+        """Example passes of one search on splits of these sizes, a forward-only example costing ``forward_only``:
+        each epoch trains the supernet on every training image, each controller step rewards
+        ``controller_batch`` vectors on a validation batch, and deriving scores ``derive_samples`` vectors."""
+        trained = (self.pretrain_epochs + self.epochs) * train_images
+        rewarded = self.epochs * self.controller_steps * self.controller_batch * self.batch_size
+        derived = self.derive_samples * min(self.derive_val, val_images)
+        return trained + forward_only * (rewarded + derived)
+
+
 @dataclass(frozen=True)
 class EnasResult:
     """The best derived vector (candidate indices), every derived vector with its supernet validation
