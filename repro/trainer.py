@@ -227,6 +227,9 @@ def fit(
     torch.manual_seed(seed)
     cuda = device.startswith("cuda")
     if cuda:
+        if torch.device(device).index is not None:
+            # Streams, graph capture and replay use the current device: make it the one the data live on.
+            torch.cuda.set_device(torch.device(device))
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = True
     else:

@@ -47,7 +47,7 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
         steps = []
         outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
                                 on_step=lambda: steps.append(1))  # fmt: skip
-        assert len(steps) == reproduce.total_evaluations(experiment) == 5
+        assert len(steps) == reproduce.total_evaluations(experiment) == 2 * 1 + (2 * 2 + 3) * 1
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes, no search, no training
         replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
     assert replay.genomes == outcome.genomes and replay.random_search == outcome.random_search
@@ -55,8 +55,11 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
     assert len(records) == 2
     record = json.loads(records[0].read_text())
     assert len(record["logits"]) == 2 and record["device"] and record["seconds"] > 0
-    for pick in replay.random_search:
-        assert pick["cells"] and pick["pick"] in pick["cells"]
+    for seed, search, pick in zip(experiment.seeds, replay.random_search, replay.genomes["random search"]):
+        # 2 epochs x 32 search images + one training of 1 x (60 + 20 / 3) passes: one random cell's training
+        assert search.seed == seed and search.budget == pytest.approx(64 + 60 + 20 / 3) and len(search.genomes) == 1
+        assert search.genomes[search.pick] == pick
+    assert replay.random_search[0].genomes != replay.random_search[1].genomes
     paths = reproduce.write_report(replay, tmp_path / "report")
     assert [p.name for p in paths] == ["operator_probabilities.png", "accuracy_ecdf.png", "summary.md", "numbers.json"]
     summary = (tmp_path / "report" / "summary.md").read_text()

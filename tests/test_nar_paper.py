@@ -62,7 +62,10 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
         steps = []
         outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
                                 on_step=lambda: steps.append(1))  # fmt: skip
-        assert len(steps) == reproduce.total_evaluations(experiment) == (1 + 3 * 2) * 2
+        # One training costs 60 + 20/3 passes; a NAR search 60 + (32 + 40)/3, one with PreTrain 60 more: random
+        # search trains 2 and 3 vectors per seed. Then every label's vectors get both training seeds (baseline;
+        # NAR, NAR-PreTrain, random and the 2 random searches' picks, one per seed).
+        assert len(steps) == reproduce.total_evaluations(experiment) == 2 * (2 + 3) + (1 + 5 * 2) * 2
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes, no search, no training
         replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
     assert replay.genomes == outcome.genomes
@@ -73,6 +76,8 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     assert "proxy" in summary and "| ResNet-18 | 93.46% |" in summary and "| 11,689,512 |" in summary
     assert "NAR-PreTrain" in summary and "random" in summary
     numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())
-    assert set(numbers["test_acc"]) == {"baseline", "NAR", "NAR-PreTrain", "random"}
+    assert set(numbers["test_acc"]) == {"baseline", "NAR", "NAR-PreTrain", "random", *reproduce.RANDOM_SEARCH.values()}
+    assert "### NAR-PreTrain vs random search (NAR-PreTrain budget)" in summary
+    assert [len(p["drawn"]) for p in numbers["random_search"]["NAR-PreTrain"]] == [3, 3]
     ids = {m.claim_id for m in reproduce.measurements(replay)}
-    assert {"resnet18_cifar10_acc", "refined_beats_baseline"} <= ids
+    assert {"resnet18_cifar10_acc", "refined_beats_baseline", "nar_beats_random_search"} <= ids
