@@ -59,6 +59,9 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     # may re-evaluate every candidate, so here only the counts' consistency is checked.
     assert nums["rcas_distinct_evaluations"] >= max(r["evaluations"] for r in nums["rcas"].values())
     assert nums["random_search"]["evaluations_each"] == nums["rcas_distinct_evaluations"]
+    searched = nums["random_search"]
+    assert searched["seeds"] == [0, 1] and len(searched["best_val_acc"]) == 2  # one run per random seed
+    assert searched["rcas_beats"] == sum(nums["rcas"][nums["rcas_best"]]["val_acc"] > v for v in searched["best_val_acc"])
     assert all(p <= nums["budget"]["params"] for p in nums["random_blocks"]["params"])
     assert {p["type"] for r in nums["rcas"].values() for p in r["path"]} <= {1, 5}
     nested = nums["nested_gains"]
