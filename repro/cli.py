@@ -587,8 +587,10 @@ def _report(args: argparse.Namespace) -> int:
     sections = []
     with Store(args.cache, read_only=True) as store:
         for name in sorted(PAPERS):
-            module, outcomes, unavailable, _, verdicts = _judged(name, store)
-            section = PaperSection(name, module.reported()["title"], verdicts, unavailable=unavailable)
+            module, outcomes, unavailable, measured, verdicts = _judged(name, store)
+            claimed = {v.claim.id for v in verdicts}
+            section = PaperSection(name, module.reported()["title"], verdicts, unavailable=unavailable,
+                                   findings=[m for m in measured if m.claim_id not in claimed])  # fmt: skip
             for profile, outcome in outcomes.items():
                 paths = module.write_report(outcome, args.out / name / profile)
                 section.profiles[profile] = module.describe_profile(outcome)

@@ -42,6 +42,11 @@ def test_index_and_claims_are_written(report):
     index = (report / "index.md").read_text()
     assert "## remnet" in index and "| remnet128_params |" in index and "791,338 (any)" in index
     assert "![fig3_left_best_so_far](remnet/smoke/fig3_left_best_so_far.png)" in index
+    # Measurements no claim covers, such as the tests against random search under the same budget, are shown too.
+    nar = index.split("## nar", 1)[1].split("\n## ", 1)[0]
+    assert "Our other measurements" in nar and "| nar_beats_random_search | smoke |" in nar
+    assert "| resnet18_cifar10_acc | smoke |" not in nar  # a claim's measurement stays in the claims table
+    assert "<td>nar_beats_random_search</td>" in (report / "index.html").read_text()
     claims = json.loads((report / "remnet" / "claims.json").read_text())
     by_id = {c["id"]: c for c in claims}
     assert by_id["remnet128_params"]["status"] == "matches"
