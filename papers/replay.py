@@ -1,4 +1,4 @@
-"""Replaying a paper's experiments from the cache: the part of every paper module's interface that is the same."""
+"""Replaying a paper's experiments from the cache: the part of every paper's interface that is the same."""
 
 from __future__ import annotations
 
@@ -32,12 +32,12 @@ def named_experiment(paper: str, experiments: Mapping[str, Any], name: str) -> A
     return experiments[name]
 
 
-def replay_all(paper: str, module: Any, store: Store) -> tuple[dict[str, Any], dict[str, str]]:
-    """Replay every experiment of ``module`` (a :class:`papers.PaperModule`) the cache holds; the others with why."""
+def replay_all(paper: str, reproduce: Any, store: Store) -> tuple[dict[str, Any], dict[str, str]]:
+    """Replay every experiment of ``reproduce`` (a :class:`papers.Reproduce`) the cache holds; the others with why."""
     outcomes, unavailable = {}, {}
-    for experiment in module.EXPERIMENTS.values():
+    for experiment in reproduce.EXPERIMENTS.values():
         try:
-            outcomes[experiment.name] = module.run(experiment, store, on_miss="error")
+            outcomes[experiment.name] = reproduce.run(experiment, store, on_miss="error")
         except NotInCache:
             unavailable[experiment.name] = (
                 f"not in this cache (fill it: repro reproduce {paper} --profile {experiment.name} --on-miss train)"
@@ -45,9 +45,10 @@ def replay_all(paper: str, module: Any, store: Store) -> tuple[dict[str, Any], d
     return outcomes, unavailable
 
 
-def all_measurements(module: Any, outcomes: Mapping[str, Any]) -> list[Any]:
-    """``module``'s structural counts plus every replayed profile's measurements, smallest profile first."""
-    return module.structural_measurements() + [m for o in outcomes.values() for m in module.measurements(o)]
+def all_measurements(claims: Any, outcomes: Mapping[str, Any]) -> list[Any]:
+    """The structural counts of ``claims`` (a :class:`papers.Claims`) plus every replayed profile's measurements,
+    smallest profile first."""
+    return claims.structural_measurements() + [m for o in outcomes.values() for m in claims.measurements(o)]
 
 
 def stored_search(store: Store, folder: str, what: dict[str, Any], on_miss: str, name: str, device: str,

@@ -16,8 +16,7 @@ from repro import __version__
 from repro.errors import ReproError
 
 if TYPE_CHECKING:
-    from types import ModuleType
-
+    from papers import Paper
     from repro.recipe import Recipe
     from repro.search import SearchResult
     from repro.spaces.base import SearchSpace
@@ -510,45 +509,38 @@ def _cache_merge(args: argparse.Namespace) -> int:
     return 1 if conflicts else 0
 
 
-def _paper_module(name: str) -> ModuleType:
-    import importlib
-
-    from papers import PAPERS
-
-    if name not in PAPERS:
-        raise ReproError(f"unknown paper {name!r}; choose one of: {', '.join(sorted(PAPERS))}")
-    return importlib.import_module(PAPERS[name])
-
-
 def _reproduce(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from repro.cache.store import Store
 
-    module = _paper_module(args.paper)
-    experiment = module.get_experiment(args.profile)
+    from papers import load
+
+    paper = load(args.paper)
+    experiment = paper.reproduce.get_experiment(args.profile)
     with Store(args.cache, read_only=args.on_miss == "error") as store:
-        total = module.total_evaluations(experiment)
+        total = paper.reproduce.total_evaluations(experiment)
         with tqdm(total=total, desc=f"{args.paper} {args.profile}", unit="eval", disable=args.no_progress) as bar:
-            outcome = module.run(experiment, store, on_miss=args.on_miss, device=args.device,
-                                 data_root=args.data_root, on_step=lambda: bar.update(1))  # fmt: skip
-    paths = module.write_report(outcome, args.out / args.paper / args.profile)
+            outcome = paper.reproduce.run(experiment, store, on_miss=args.on_miss, device=args.device,
+                                          data_root=args.data_root, on_step=lambda: bar.update(1))  # fmt: skip
+    paths = paper.report.write_report(outcome, args.out / args.paper / args.profile)
     for path in paths:
         print(f"wrote {path}")
     return 0
 
 
-def _judged(name: str, store: Any) -> tuple[ModuleType, dict[str, Any], dict[str, str], list[Any], list[Any]]:
-    """Replay a paper's cached experiments and judge its claims: (module, outcomes, unavailable, measured, verdicts)."""
+def _judged(name: str, store: Any) -> tuple[Paper, dict[str, Any], dict[str, str], list[Any], list[Any]]:
+    """Replay a paper's cached experiments and judge its claims: (paper, outcomes, unavailable, measured, verdicts)."""
     from repro.claims import judge, load_claims
 
+    from papers import load
     from papers.replay import all_measurements, replay_all
 
-    module = _paper_module(name)
-    outcomes, unavailable = replay_all(name, module, store)
-    measured = all_measurements(module, outcomes)
-    verdicts = [judge(c, measured, unavailable) for c in load_claims(module.HERE / "reported.toml")]
-    return module, outcomes, unavailable, measured, verdicts
+    paper = load(name)
+    outcomes, unavailable = replay_all(name, paper.reproduce, store)
+    measured = all_measurements(paper.claims, outcomes)
+    verdicts = [judge(c, measured, unavailable) for c in load_claims(paper.reproduce.HERE / "reported.toml")]
+    return paper, outcomes, unavailable, measured, verdicts
 
 
 def _regress(args: argparse.Namespace) -> int:
@@ -560,14 +552,14 @@ def _regress(args: argparse.Namespace) -> int:
     problems: list[str] = []
     with Store(args.cache, read_only=True) as store:
         for name in names:
-            module, _, _, measured, verdicts = _judged(name, store)
+            paper, _, _, measured, verdicts = _judged(name, store)
             rows = [(v.claim.id, format_value(v.claim.value), ours_text(v), v.status, v.reason) for v in verdicts]
             print(f"{name}:")
             print(_table(("claim", "reported", "ours", "status", "why"), rows))
             problems += [f"{name}/{v.claim.id}: structural number deviates: {v.reason}"
                          for v in verdicts if v.claim.kind == "structural" and v.status == "deviates"
                          and not v.claim.deviation_why]  # fmt: skip
-            golden = module.HERE / "golden.json"
+            golden = paper.reproduce.HERE / "golden.json"
             if args.accept:
                 print(f"accepted {len(measured)} values into {accept(measured, golden)}")
             else:
@@ -580,6 +572,7 @@ def _regress(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from papers import PAPERS
+    from papers.replay import read_reported
     from repro.cache.store import Store
     from repro.claims import verdicts_json
     from repro.report import PaperSection, status_table, update_readme, write_html, write_markdown
@@ -587,13 +580,14 @@ def _report(args: argparse.Namespace) -> int:
     sections = []
     with Store(args.cache, read_only=True) as store:
         for name in sorted(PAPERS):
-            module, outcomes, unavailable, measured, verdicts = _judged(name, store)
+            paper, outcomes, unavailable, measured, verdicts = _judged(name, store)
             claimed = {v.claim.id for v in verdicts}
-            section = PaperSection(name, module.reported()["title"], verdicts, unavailable=unavailable,
+            title = read_reported(paper.reproduce.HERE)["title"]
+            section = PaperSection(name, title, verdicts, unavailable=unavailable,
                                    findings=[m for m in measured if m.claim_id not in claimed])  # fmt: skip
             for profile, outcome in outcomes.items():
-                paths = module.write_report(outcome, args.out / name / profile)
-                section.profiles[profile] = module.describe_profile(outcome)
+                paths = paper.report.write_report(outcome, args.out / name / profile)
+                section.profiles[profile] = paper.reproduce.describe_profile(outcome)
                 section.figures[profile] = [p for p in paths if p.suffix == ".png"]
                 section.summaries[profile] = next(p for p in paths if p.name == "summary.md")
             sections.append(section)
@@ -621,11 +615,11 @@ def _list(args: argparse.Namespace) -> int:
     print("strategies:")
     for name in STRATEGIES:
         print(f"  {name:20} {describe(name)}")
-    from papers import PAPERS
+    from papers import PAPERS, load
 
     print("papers (repro reproduce NAME):")
     for name in sorted(PAPERS):
-        print(f"  {name:20} {(_paper_module(name).__doc__ or '').strip().splitlines()[0]}")
+        print(f"  {name:20} {(load(name).reproduce.__doc__ or '').strip().splitlines()[0]}")
     print("profiles:")
     for name in PROFILES:
         r = PROFILES.get(name)

@@ -77,7 +77,7 @@ def test_malformed_claims_are_refused(tmp_path, toml, message):
 
 @pytest.fixture
 def remnet_copy(tmp_path, monkeypatch):
-    """The remnet paper module pointed at a copy of its claims and accepted values."""
+    """The remnet paper (its reproduce module) pointed at a copy of its claims and accepted values."""
     from papers.remnet import reproduce
 
     folder = tmp_path / "remnet"

@@ -6,14 +6,18 @@ import json
 
 import pytest
 
+from papers.featurenet import claims as featurenet_claims
 from papers.featurenet import reproduce
+from papers.featurenet.numbers import numbers
+from papers.featurenet.report import write_report
+from papers.replay import read_reported
 from repro.cache.store import Store
 from repro.claims import judge, load_claims
 from repro.errors import ReproError
 
 
 def test_reported_numbers_are_data():
-    data = reproduce.reported()
+    data = read_reported(reproduce.HERE)
     rows = {(r["dataset"], r["architecture"]): r for r in data["table1"]}
     assert rows[("mnist", "LeNet5")]["size"] == 545546 and rows[("cifar-10", "Top S2")]["accuracy"] == "57.79%"
     assert data["fig7"]["mnist_below"]["50"] == 585
@@ -26,8 +30,8 @@ def test_unknown_profile():
 
 
 def test_structural_counts(monkeypatch):
-    monkeypatch.setattr(reproduce, "BUILD_CHECK", 30)
-    counted = {m.claim_id: m.value for m in reproduce.structural_measurements()}
+    monkeypatch.setattr(featurenet_claims, "BUILD_CHECK", 30)
+    counted = {m.claim_id: m.value for m in featurenet_claims.structural_measurements()}
     assert counted == {"lenet5_mnist_size": 545_546, "lenet5_cifar10_size": 697_046, "squeezenet_mnist_size": 726_474,
                        "squeezenet_cifar10_size": 727_626, "rq1_configurations_built": 30}  # fmt: skip
 
@@ -48,9 +52,9 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     assert len(json.loads(samples.read_text())["groups"]["diversity"][0]) == 3
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay trains nothing
         replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
-    assert reproduce.numbers(replay) == reproduce.numbers(outcome)
+    assert numbers(replay) == numbers(outcome)
 
-    nums = reproduce.numbers(outcome)
+    nums = numbers(outcome)
     rq1 = nums["rq1"]
     assert rq1["sampled"] == 10 and rq1["trained"] + rq1["invalid"] + len(rq1["failed"]) == 10
     eq = nums["rq1"]["lenet5_equivalence"]
@@ -60,7 +64,7 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     assert distance["diversity"] >= distance["initial"]
     assert [r["architecture"] for r in nums["table1"]] == ["LeNet5", "Top S1", "Top S2", "Top S3", "SqueezeNet"]
 
-    paths = reproduce.write_report(outcome, tmp_path / "reports")
+    paths = write_report(outcome, tmp_path / "reports")
     assert {p.name for p in paths} == {"fig7_accuracy_cdf.png", "fig8_accuracy_vs_size.png",
                                        "fig5_lenet5_equivalence.png", "summary.md", "numbers.json"}  # fmt: skip
     summary = (tmp_path / "reports" / "summary.md").read_text()
@@ -68,7 +72,7 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     assert "| **mnist** | LeNet5 |" in summary and "proxy" not in summary.split("## RQ1")[0].split("*profile")[0]
     assert json.loads((tmp_path / "reports" / "numbers.json").read_text())["numbers"]["rq1"]["sampled"] == 10
 
-    measured = reproduce.measurements(outcome)
+    measured = featurenet_claims.measurements(outcome)
     claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
     verdict = judge(claims["lenet5_mnist_acc"], measured, {})
     assert verdict.status == "not reproducible here"  # the tiny profile is not the paper's mnist profile

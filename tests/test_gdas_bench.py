@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from papers.gdas import reproduce
+from papers.gdas.report import write_report
 from repro.cache.store import Store
 from repro.gdas import GdasConfig
 
@@ -35,6 +36,6 @@ def test_benchmark_record_is_shown_in_the_report(tmp_path, tiny_mnist, tiny_reci
     with Store(tmp_path / "cache") as store:
         outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist))
     assert outcome.acceleration == [record]
-    reproduce.write_report(outcome, tmp_path / "report")
+    write_report(outcome, tmp_path / "report")
     summary = (tmp_path / "report" / "summary.md").read_text()
     assert f"| {record['device']} | nb201 C=4 N=1 | 4 |" in summary

@@ -7,6 +7,9 @@ import json
 import pytest
 
 from papers.gdas import reproduce
+from papers.gdas.claims import measurements, structural_measurements
+from papers.gdas.report import write_report
+from papers.replay import SearchNotCached
 from repro.cache.store import Store
 from repro.claims import judge, load_claims
 from repro.errors import ReproError
@@ -15,7 +18,7 @@ from repro.gdas import GdasConfig
 
 def test_table1_parameter_counts_match_the_published_cells():
     claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
-    measured = reproduce.structural_measurements()
+    measured = structural_measurements()
     for claim_id in ("gdas_params", "gdas_frc_params"):
         assert judge(claims[claim_id], measured, {}).status == "matches"
     values = {m.claim_id: m.value for m in measured}
@@ -42,7 +45,7 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
         random_cells=3, train_seeds=(0,), about="test",
     )  # fmt: skip
     with Store(tmp_path / "cache") as store:
-        with pytest.raises(reproduce.SearchNotCached):
+        with pytest.raises(SearchNotCached):
             reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
         steps = []
         outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
@@ -60,11 +63,11 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
         assert search.seed == seed and search.budget == pytest.approx(64 + 60 + 20 / 3) and len(search.genomes) == 1
         assert search.genomes[search.pick] == pick
     assert replay.random_search[0].genomes != replay.random_search[1].genomes
-    paths = reproduce.write_report(replay, tmp_path / "report")
+    paths = write_report(replay, tmp_path / "report")
     assert [p.name for p in paths] == ["operator_probabilities.png", "accuracy_ecdf.png", "summary.md", "numbers.json"]
     summary = (tmp_path / "report" / "summary.md").read_text()
     assert "proxy" in summary and "| GDAS (FRC) [C=36,N=6] + CutOut | 1 | 0.17 | 2.5 | 2.82% | 18.13% | 2,543,014 |" in summary
     assert "### GDAS vs random search" in summary
-    ids = {m.claim_id for m in reproduce.measurements(replay)}
+    ids = {m.claim_id for m in measurements(replay)}
     assert {"gdas_derived_test_acc", "gdas_beats_random"} <= ids
     assert ("gdas_frc_search_gpu_days" in ids) == frc

@@ -7,6 +7,9 @@ import json
 import pytest
 
 from papers.nar import reproduce
+from papers.nar.claims import measurements, structural_measurements
+from papers.nar.report import write_report
+from papers.replay import SearchNotCached
 from repro.cache.store import Store
 from repro.claims import Claim, Measured, judge, load_claims
 from repro.errors import ReproError
@@ -15,7 +18,7 @@ from repro.spaces.nar.enas import EnasConfig
 
 def test_table4_structural_claims_are_judged_with_their_known_deviations():
     claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
-    measured = reproduce.structural_measurements()
+    measured = structural_measurements()
     verdicts = {c: judge(claims[c], measured, {}) for c in claims if claims[c].kind == "structural"}
     assert verdicts["resnet18_params"].measured.value == 11_689_512
     assert verdicts["resnet18_params"].status == verdicts["resnet18_8_params"].status == "matches"
@@ -45,8 +48,8 @@ def test_unknown_profile():
 def test_only_the_cifar10_profile_is_labelled_as_the_papers_dataset():
     from repro.recipe import get_profile
 
-    assert reproduce._scale(get_profile("nar-smoke")) == "proxy"
-    assert reproduce._scale(get_profile("nar-cifar10")) == "CIFAR-10"
+    assert reproduce.data_scale(get_profile("nar-smoke")) == "proxy"
+    assert reproduce.data_scale(get_profile("nar-cifar10")) == "CIFAR-10"
     assert get_profile(reproduce.get_experiment("cifar10").recipe).dataset == "cifar-10"
 
 
@@ -57,7 +60,7 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
         pretrain_epochs=1, seeds=(0, 1), train_seeds=(0, 1), about="test",
     )  # fmt: skip
     with Store(tmp_path / "cache") as store:
-        with pytest.raises(reproduce.SearchNotCached):
+        with pytest.raises(SearchNotCached):
             reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
         steps = []
         outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
@@ -70,7 +73,7 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
         replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
     assert replay.genomes == outcome.genomes
     assert len(list((tmp_path / "cache" / reproduce.SEARCH_DIR).glob("*.json"))) == 4  # 2 variants x 2 seeds
-    paths = reproduce.write_report(replay, tmp_path / "report")
+    paths = write_report(replay, tmp_path / "report")
     assert [p.name for p in paths] == ["operator_frequencies.png", "summary.md", "numbers.json"]
     summary = (tmp_path / "report" / "summary.md").read_text()
     assert "proxy" in summary and "| ResNet-18 | 93.46% |" in summary and "| 11,689,512 |" in summary
@@ -79,5 +82,5 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     assert set(numbers["test_acc"]) == {"baseline", "NAR", "NAR-PreTrain", "random", *reproduce.RANDOM_SEARCH.values()}
     assert "### NAR-PreTrain vs random search (NAR-PreTrain budget)" in summary
     assert [len(p["drawn"]) for p in numbers["random_search"]["NAR-PreTrain"]] == [3, 3]
-    ids = {m.claim_id for m in reproduce.measurements(replay)}
+    ids = {m.claim_id for m in measurements(replay)}
     assert {"resnet18_cifar10_acc", "refined_beats_baseline", "nar_beats_random_search"} <= ids

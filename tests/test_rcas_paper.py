@@ -7,13 +7,17 @@ import json
 import pytest
 
 from papers.rcas import reproduce
+from papers.rcas.claims import measurements, structural_measurements
+from papers.rcas.numbers import monotonicity, numbers
+from papers.rcas.report import write_report
+from papers.replay import read_reported
 from repro.cache.store import Store
 from repro.errors import ReproError
 from repro.evaluator import MissingEvaluations
 
 
 def test_reported_numbers_are_data():
-    data = reproduce.reported()
+    data = read_reported(reproduce.HERE)
     assert data["monotonicity"]["mean_acc"] == [56.96, 57.98, 58.81, 59.47, 59.94, 60.35, 60.70, 60.72]
     rows = {r["architecture"]: r for r in data["table2"]}
     assert rows["MobileNetV2"]["params"] == "2.4M" and rows["RCNet (searched on CIFAR-100)"]["top1"] == 76.1
@@ -25,12 +29,12 @@ def test_unknown_profile():
 
 
 def test_structural_counts():
-    counted = {m.claim_id: m.value for m in reproduce.structural_measurements()}
+    counted = {m.claim_id: m.value for m in structural_measurements()}
     assert counted == {"mobilenetv2_params": 2_411_124, "mobilenetv2_madds": 90_093_568}
 
 
 def test_monotonicity_counts_violations():
-    mono = reproduce.monotonicity([[0.5, 0.6, 0.65, 0.64], [0.5, 0.52, 0.6]])
+    mono = monotonicity([[0.5, 0.6, 0.65, 0.64], [0.5, 0.52, 0.6]])
     assert mono["mean_by_blocks"][:3] == pytest.approx([0.5, 0.56, 0.625])
     assert mono["n_by_blocks"] == [2, 2, 2, 1]
     assert (mono["monotonicity_violations"], mono["steps"]) == (1, 5)
@@ -52,7 +56,7 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     assert {r.recipe_key for rows in outcome.final.values() for r in rows} == {final_recipe.key}
     assert [r.train_seed for r in outcome.final["reference"]] == [0, 1]
 
-    nums = reproduce.numbers(outcome)
+    nums = numbers(outcome)
     for name, result in nums["rcas"].items():
         assert result["params"] <= nums["budget"]["params"] and result["madds"] <= nums["budget"]["madds"], name
     # Lazy saves evaluations only where F behaves submodularly (tests/test_greedy.py); on noisy accuracies it
@@ -70,13 +74,13 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     assert nums["final"]["comparison"]["a12"] == pytest.approx(
         sum((a > b) + 0.5 * (a == b) for a in nums["final"]["RCAS"]["test_acc"] for b in nums["final"]["reference"]["test_acc"]) / 4)
 
-    paths = reproduce.write_report(outcome, tmp_path / "reports")
+    paths = write_report(outcome, tmp_path / "reports")
     assert {p.name for p in paths} == {"search_paths.png", "monotonicity.png", "final.png", "summary.md", "numbers.json"}
     summary = (tmp_path / "reports" / "summary.md").read_text()
     assert "validation accuracy on mnist **proxy** (not CIFAR-100)" in summary
     assert "| MobileNetV2 | 74.2 | 93.3 | 2.4M | 91.1M | manual | reported |" in summary
     assert json.loads((tmp_path / "reports" / "numbers.json").read_text())["numbers"]["budget"] == nums["budget"]
-    claims = {m.claim_id: m.value for m in reproduce.measurements(outcome)}
+    claims = {m.claim_id: m.value for m in measurements(outcome)}
     assert claims["rcas_within_budget"] == "yes" and claims["lazy_fewer_evaluations"] in ("yes", "no")
     assert claims["rcas_beats_reference"] == ("yes" if claims["rcnet_top1"] > 100 * nums["final"]["reference"]["mean_sd"][0] else "no")
     assert "trained from scratch" in summary and "Mann-Whitney" in summary

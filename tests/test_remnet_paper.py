@@ -9,6 +9,8 @@ import matplotlib.image
 import pytest
 
 from papers.remnet import reproduce
+from papers.remnet.report import write_report
+from papers.replay import read_reported
 from repro.cache.store import Store
 from repro.errors import ReproError
 from repro.evaluator import MissingEvaluations
@@ -35,7 +37,7 @@ def test_selection_ties_and_empty():
 
 
 def test_reported_numbers_are_data():
-    claims = {c["id"]: c for c in reproduce.reported()["claim"]}
+    claims = {c["id"]: c for c in read_reported(reproduce.HERE)["claim"]}
     assert claims["remnet128_params"]["value"] == 791338
     assert claims["es_best_test_acc"]["value"] == 93.62 and claims["rs_best_test_acc"]["value"] == 91.91
     assert {c["kind"] for c in claims.values()} == {"structural", "stochastic"}
@@ -68,7 +70,7 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_experiment):
         replay = reproduce.run(tiny_experiment, store, on_miss="error", data_root=str(tiny_mnist))
     assert [t.value for r in replay.runs["ES"] for t in r.trials] == [t.value for r in outcome.runs["ES"] for t in r.trials]
 
-    paths = reproduce.write_report(outcome, tmp_path / "reports")
+    paths = write_report(outcome, tmp_path / "reports")
     names = {p.name for p in paths}
     assert names == {"fig3_left_best_so_far.png", "fig3_right_ecdf.png", "fig4_overlay.png", "summary.md", "numbers.json"}
     for p in paths:

@@ -1,0 +1,91 @@
+"""FeatureNet: our values for the paper's claims (``reported.toml``), structural and per replayed profile."""
+
+from __future__ import annotations
+
+import functools
+import math
+import statistics
+
+import numpy as np
+
+from papers.featurenet.numbers import describe_provenance, numbers
+from papers.featurenet.reproduce import Outcome, data_label, group_rows
+from repro.claims import Measured
+from repro.cost import count_params
+from repro.spaces import get_space
+from repro.spaces.featurenet import known
+from repro.spaces.featurenet.compile import compile_graph
+from repro.spaces.featurenet.sample import Limits, random_config
+
+
+BUILD_CHECK = 1000
+"""Section 6.1's count of sampled configurations that must build (the structural RQ1 check)."""
+
+
+@functools.lru_cache(maxsize=2)
+def _configurations_built(count: int) -> int:
+    """How many of ``count`` seeded random valid configurations compile and run (shapes only, no weights)."""
+    import torch
+
+    limits, rng, built = Limits(), np.random.default_rng(0), 0
+    with torch.device("meta"):
+        for _ in range(count):
+            graph = limits.check(random_config(rng, limits))
+            built += compile_graph(graph)(torch.empty(1, *limits.input_shape)).shape == (1, limits.classes)
+    return built
+
+
+def structural_measurements() -> list[Measured]:
+    """Sizes of LeNet5 and SqueezeNet as built, and the 1,000-configuration build check (no cache needed)."""
+    fm, hand = get_space("featurenet"), get_space("handcrafted")
+    out = []
+    for dataset, shape in (("mnist", (1, 28, 28)), ("cifar10", (3, 32, 32))):
+        graph = fm.graph(known.lenet5(), shape, 10)  # type: ignore[attr-defined]
+        out.append(Measured(f"lenet5_{dataset}_size", "any", graph.params, f"Fig. 4's configuration on {shape}",
+                            "counted from the layer graph (equal to the built module's count)"))  # fmt: skip
+        out.append(Measured(f"squeezenet_{dataset}_size", "any", count_params(hand.build("squeezenet1_1", shape, 10)),
+                            f"torchvision SqueezeNet 1.1 on {shape}", "repro.cost.count_params"))  # fmt: skip
+    out.append(Measured("rq1_configurations_built", "any", _configurations_built(BUILD_CHECK),
+                        f"{BUILD_CHECK:,} random valid configurations (seed 0, variant paper, MNIST shape), validated "
+                        "and compiled, one forward pass on the meta device",
+                        "repro.spaces.featurenet"))  # fmt: skip
+    return out
+
+
+def measurements(outcome: Outcome) -> list[Measured]:
+    """Our values for the paper's claims at ``outcome``'s profile (a proxy's are shown, never judged)."""
+    nums = numbers(outcome)
+    name, prov = outcome.experiment.name, describe_provenance(outcome)
+    tag = "cifar10" if outcome.recipe.dataset == "cifar-10" else "mnist"
+    where = data_label(outcome.recipe)
+    table = {row["architecture"]: row for row in nums["table1"]}
+    out = [Measured(f"{key}_{tag}_acc", name, round(table[arch]["test_acc"], 4), f"{arch} ({where})", prov)
+           for key, arch in (("lenet5", "LeNet5"), ("top_s1", "Top S1"), ("top_s2", "Top S2"), ("top_s3", "Top S3"),
+                             ("squeezenet", "SqueezeNet"))]  # fmt: skip
+    for top in ("top_s1", "top_s2"):
+        arch = top.replace("top_s", "Top S")
+        beats = table[arch]["test_acc"] > table["LeNet5"]["test_acc"]
+        out.append(Measured(f"{top}_beats_lenet5_{tag}", name, "yes" if beats else "no",
+                            f"{arch} {table[arch]['test_acc']:.2f}% vs LeNet5 "
+                            f"{table['LeNet5']['test_acc']:.2f}% ({where})",
+                            prov))  # fmt: skip
+    below = nums["below_per_1000"]["diversity"]
+    size = len(group_rows(outcome, "diversity"))
+    out += [Measured(f"{tag}_below_{t}_per_1000", name, below[t], f"diverse sample of {size} ({where})", prov)
+            for t in ("30", "50")]  # fmt: skip
+    rq1, dvr = nums["rq1"], nums["diversity_vs_random"]
+    out += [
+        Measured("sampled_trained", name, rq1["trained"], f"of {rq1['sampled']} sampled; not a paper number", prov),
+        Measured("lenet5_equivalence_max_gap", name, round(rq1["lenet5_equivalence"].get("max_gap", math.nan), 6),
+                 "feature-model vs hand-written LeNet5, mean curves; not a paper number", prov),
+        Measured("diversity_mean_distance", name, round(statistics.fmean(d["diversity"] for d in dvr["distance"]), 6),
+                 "mean pairwise Jaccard distance of the diverse sets; not a paper number", prov),
+        Measured("random_mean_distance", name, round(statistics.fmean(d["random"] for d in dvr["distance"]), 6),
+                 "mean pairwise Jaccard distance of the random sets; not a paper number", prov),
+        Measured("diversity_vs_random_a12", name, round(dvr["all"]["a12"], 4),
+                 f"A12 of diverse over random test accuracies, p = {dvr['all']['mw_p']:.3g}; not a paper number", prov),
+    ]  # fmt: skip
+    return out
+
+
+__all__ = ["measurements", "structural_measurements"]

@@ -1,0 +1,49 @@
+"""NAR: our values for the paper's claims (``reported.toml``), structural and per replayed profile."""
+
+from __future__ import annotations
+
+import statistics
+
+from papers.nar.numbers import accuracies, against_random_search, comparisons, cost_rows
+from papers.nar.reproduce import LABELS, RANDOM_SEARCH, Outcome, data_scale
+from repro.claims import Measured
+
+
+def structural_measurements() -> list[Measured]:
+    """Table 4's parameters and multiply-adds, counted on the built ImageNet-sized networks (no cache needed)."""
+    out = []
+    for name, describe, params, macs in cost_rows():
+        out.append(Measured(f"{name}_params", "any", params, describe, "counted by repro.cost.count_params"))
+        out.append(
+            Measured(f"{name}_flops", "any", macs, describe, "conv + linear multiply-adds, repro.cost.count_macs")
+        )
+    return out
+
+
+def measurements(outcome: Outcome) -> list[Measured]:
+    """Our values for Table 5 (comparable only at the ``cifar10`` profile) and the searches' findings."""
+    name = outcome.experiment.name
+    where = f"{data_scale(outcome.recipe)}: {outcome.experiment.backbone} on {outcome.recipe.dataset}"
+    rows = [e for label in LABELS for r in outcome.evaluations[label] for e in r]
+    prov = (f"{len(rows)} cached rows, recipe {outcome.recipe.key}; code "
+            f"{', '.join(sorted({e.code_version or '' for e in rows}))}")  # fmt: skip
+    cmp, rs = comparisons(outcome), against_random_search(outcome)
+    return [
+        Measured("resnet18_cifar10_acc", name, round(statistics.fmean(accuracies(outcome, "baseline")), 4),
+                 f"unmodified ({where})", prov),
+        Measured("resnet18_16_cifar10_acc", name, round(statistics.fmean(accuracies(outcome, "NAR")), 4),
+                 f"NAR-refined ({where})", prov),
+        Measured("refined_beats_baseline", name, "yes" if cmp["NAR"].mw_p < 0.05 and cmp["NAR"].a12 > 0.5 else "no",
+                 f"Mann-Whitney p = {cmp['NAR'].mw_p:.3g}, A12 = {cmp['NAR'].a12:.2f}", prov),
+        Measured("nar_pretrain_test_acc", name, round(statistics.fmean(accuracies(outcome, "NAR-PreTrain")), 4),
+                 f"{where}; not a paper claim", prov),
+        Measured("random_vectors_test_acc", name, round(statistics.fmean(accuracies(outcome, "random")), 4),
+                 f"{where}; not a paper claim", prov),
+        Measured("random_search_test_acc", name, round(statistics.fmean(accuracies(outcome, RANDOM_SEARCH["NAR"])), 4),
+                 f"at NAR's budget ({where}); not a paper claim", prov),
+        Measured("nar_beats_random_search", name, "yes" if rs["NAR"].mw_p < 0.05 and rs["NAR"].a12 > 0.5 else "no",
+                 f"Mann-Whitney p = {rs['NAR'].mw_p:.3g}, A12 = {rs['NAR'].a12:.2f}; not a paper claim", prov),
+    ]  # fmt: skip
+
+
+__all__ = ["measurements", "structural_measurements"]
