@@ -6,8 +6,8 @@ deriving) is :data:`FORWARD_ONLY`, since a backward costs about two forwards (th
 counts use). A weight-sharing step runs one child network per example (GDAS samples one
 operation per edge; ENAS trains one sampled path), so a search and a retraining are counted in
 the same unit. Examples, not seconds: the budget is then the same on every machine and under any
-load, and a replay needs no timing. (The shared 2-core machine the smoke searches ran on timed the
-same NAR search anywhere between 5 and 40 seconds.)
+load, and a replay needs no timing. (On the shared 2-core machine the smoke searches ran on, NAR's
+three searches of one size took 13, 22 and 41 seconds.)
 
 Random search gets what the search spent plus the final training of the architecture it found,
 and spends it on whole trainings under the same recipe: ``max(1, budget // cost)`` distinct
