@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import platform
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 import repro
@@ -32,6 +33,19 @@ def device_name(device: str) -> str:
     if device.startswith("cuda"):
         return f"cuda:{torch.cuda.get_device_name(torch.device(device))}"
     return f"cpu:{platform.machine()} ({torch.get_num_threads()} threads)"
+
+
+def describe_devices(devices: Iterable[str | None]) -> str:
+    """Recorded device strings as one phrase: each machine once, with the engines its rows ran on.
+
+    A trained row records ``machine; engine`` (e.g. ``cpu:x86_64 (2 threads); eager, fp32``); a search
+    record or an older row the machine alone. Machines are ``; ``-separated, engines listed in brackets.
+    """
+    engines: dict[str, set[str]] = {}
+    for device in filter(None, devices):
+        machine, _, engine = device.partition("; ")
+        engines.setdefault(machine, set()).update([engine] if engine else [])
+    return "; ".join(f"{m} [{' | '.join(sorted(e))}]" if e else m for m, e in sorted(engines.items())) or "none recorded"
 
 
 def library_versions() -> str:

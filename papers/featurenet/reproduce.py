@@ -259,14 +259,14 @@ def data_label(recipe: Recipe) -> str:
 def describe_profile(outcome: Outcome) -> str:
     """One line naming the scale, data, seeds and devices that produced an outcome's numbers."""
     e, r = outcome.experiment, outcome.recipe
-    devices = sorted({row.device or "" for row in all_rows(outcome) if row.status == "ok"})
+    devices = [row.device for row in all_rows(outcome) if row.status == "ok"]
     caps = "no size caps" if e.max_params is None else f"caps {e.max_params:,} weights / {e.max_macs:,} MACs"
     return (
         f"profile `{e.name}` ({data_label(r)}): {e.count} diverse + {e.count} random configurations per sampling "
         f"seed ({', '.join(map(str, e.seeds))}), PLEDGE {e.iterations} iterations, S2/S3 {e.family_count} each, "
         f"{caps}; {r.epochs} epochs of {r.optimizer} lr {r.lr}, batch {r.batch_size}, {r.train_size or 'all'} "
         f"training images, val {r.val_size}; training seed {e.train_seed}, baselines seeds "
-        f"{', '.join(map(str, e.baseline_seeds))}; device {'; '.join(devices)}"
+        f"{', '.join(map(str, e.baseline_seeds))}; device {provenance.describe_devices(devices)}"
     )
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from papers.budget import RandomSearch, random_search, training_cost, trainings_within
 from papers.replay import named_experiment, retrain_all, stored_search
+from repro import provenance
 from repro.cache.store import Evaluation, Store
 from repro.data import load_dataset
 from repro.evaluator import Evaluator
@@ -167,10 +168,10 @@ def data_scale(recipe: Recipe) -> str:
 
 
 def devices_used(outcome: Outcome) -> str:
-    """The devices of the searches and the trained rows, "; "-separated."""
-    found = {r["device"] for r in outcome.searches}
-    found |= {e.device for rows in outcome.evaluations.values() for row in rows for e in row if e.status == "ok"}
-    return "; ".join(sorted(d for d in found if d))
+    """The devices of the searches and the trained rows (:func:`repro.provenance.describe_devices`)."""
+    found = [r["device"] for r in outcome.searches]
+    found += [e.device for rows in outcome.evaluations.values() for row in rows for e in row if e.status == "ok"]
+    return provenance.describe_devices(found)
 
 
 def describe_profile(outcome: Outcome) -> str:

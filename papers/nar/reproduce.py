@@ -31,6 +31,7 @@ import numpy as np
 
 from papers.budget import FORWARD_ONLY, RandomSearch, random_search, split_sizes, training_cost, trainings_within
 from papers.replay import named_experiment, retrain_all, stored_search
+from repro import provenance
 from repro.cache.store import Evaluation, Store
 from repro.data import load_dataset
 from repro.evaluator import Evaluator
@@ -185,7 +186,7 @@ def describe_profile(outcome: Outcome) -> str:
         f"{e.search.epochs} supernet epochs (+{e.pretrain_epochs} for PreTrain), search seeds "
         f"{', '.join(map(str, e.seeds))}; retraining {r.epochs} epochs, {r.model_options['channels']} channels, "
         f"{r.train_size or 'all'} training images, training seeds {', '.join(map(str, e.train_seeds))}; "
-        f"device {'; '.join(sorted(d for d in devices if d))}"
+        f"device {provenance.describe_devices(devices)}"
     )
 
 

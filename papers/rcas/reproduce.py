@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from papers.replay import named_experiment, retrain_all
+from repro import provenance
 from repro.cache.store import Store
 from repro.cost import count_macs, count_params
 from repro.data.datasets import get_spec
@@ -266,13 +267,13 @@ def data_label(dataset: str) -> str:
 def describe_profile(outcome: Outcome) -> str:
     """One line naming the scale, data and devices that produced an outcome's numbers."""
     e, r = outcome.experiment, outcome.recipe
-    devices = sorted({row.device for row in all_rows(outcome) if row.status == "ok"})
+    devices = [row.device for row in all_rows(outcome) if row.status == "ok"]
     return (
         f"profile `{e.name}`: skeleton {e.variant}, {data_label(r.dataset)}, "
         f"budget {outcome.budget['params']:,} params / {outcome.budget['madds']:,} MAdds, F = val_acc after {r.epochs} "
         f"epochs ({r.optimizer}, lr {r.lr}, milestones {list(r.lr_milestones)}), {r.train_size or 'all'} training "
         f"images, val {r.val_size}, training seed {e.train_seed}, random seeds {len(e.random_seeds)}, "
-        f"device {'; '.join(devices)}"
+        f"device {provenance.describe_devices(devices)}"
     )
 
 

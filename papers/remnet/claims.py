@@ -7,6 +7,7 @@ from typing import Any
 
 from papers.remnet.numbers import numbers
 from papers.remnet.reproduce import REMNET, Outcome
+from repro import provenance
 from repro.canonical import topological_order
 from repro.claims import Measured
 from repro.cost import count_params
@@ -31,7 +32,7 @@ def _provenance(evaluations: list[Any]) -> str:
     recipes = sorted({e.recipe_key for e in evaluations})
     return (
         f"{len(evaluations)} cached rows ({len(ok)} trained), recipe {', '.join(recipes)}; "
-        f"code {', '.join(sorted({e.code_version for e in ok}))}; device {', '.join(sorted({e.device for e in ok}))}"
+        f"code {', '.join(sorted({e.code_version for e in ok}))}; device {provenance.describe_devices(e.device for e in ok)}"
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from papers.replay import named_experiment
+from repro import provenance
 from repro.cache.store import Store
 from repro.cost import count_params
 from repro.evaluator import Evaluator
@@ -159,7 +160,7 @@ def describe_profile(outcome: Outcome) -> str:
         f"{e.budget - e.population} cycles), fitness {e.metric}, {r.epochs} epochs, "
         f"{r.model_options['channels']} channels, {r.train_size or 'all'} training images "
         f"({r.dataset}, split seed {r.split_seed}, val {r.val_size}, test {r.test_size or 'all'}), "
-        f"seeds {', '.join(map(str, e.seeds))}, device {'; '.join(sorted(devices))}"
+        f"seeds {', '.join(map(str, e.seeds))}, device {provenance.describe_devices(devices)}"
     )
 
 
