@@ -41,7 +41,7 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
     )  # fmt: skip
     accuracy = plots.ecdfs(
         {label: accuracies(outcome, label) for label in LABELS}, out_dir / "accuracy_ecdf.png",
-        title=f"GDAS-derived cells vs random cells and random search, {where}", xlabel="test accuracy after retraining (%)", caption=caption,
+        title=f"GDAS vs random cells and random search, {where}", xlabel="test accuracy after retraining (%)", caption=caption,
     )  # fmt: skip
     summary = _write_summary(outcome, out_dir / "summary.md")
     return [trajectory, accuracy, summary, _write_numbers(outcome, out_dir / "numbers.json")]
