@@ -80,6 +80,7 @@ def random_search(evaluator: Evaluator, sample: Callable[[np.random.Generator], 
     """Train ``trainings_within(budget)`` distinct architectures drawn by ``sample`` (through the cache) and pick one.
 
     Distinct means distinct canonical forms: a redrawn network would be a free lookup, not a training.
+    A space with fewer networks than the budget pays for gets each of those drawn (within 1,000 draws per training).
     """
     rng = np.random.default_rng([STREAM, seed])
     wanted = trainings_within(budget, evaluator.recipe)
