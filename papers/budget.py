@@ -68,6 +68,16 @@ class RandomSearch:
     pick: int
     """Index of the best validation accuracy (the first of equals)."""
 
+    @property
+    def best(self) -> Any:
+        """The picked genome."""
+        return self.genomes[self.pick]
+
+    def describe(self, space: Any) -> str:
+        """Every drawn architecture with its validation accuracy (%), in draw order, the pick in bold."""
+        return "; ".join(f"{'**' if i == self.pick else ''}`{space.describe(g)}` ({100 * e.value('val_acc'):.1f})"
+                         f"{'**' if i == self.pick else ''}" for i, (g, e) in enumerate(zip(self.genomes, self.evaluations)))  # fmt: skip
+
     def summary(self, space: Any) -> dict[str, Any]:
         """JSON-ready: seed, budget, trainings, every drawn genome with its validation accuracy, the pick."""
         return {"seed": self.seed, "budget_passes": self.budget, "trainings": len(self.genomes),

@@ -72,6 +72,9 @@ class _Space:
     def canonical(self, genome: int) -> SimpleNamespace:
         return SimpleNamespace(key=str(genome % 8))
 
+    def describe(self, genome: int) -> str:
+        return f"net{genome % 8}"
+
 
 class _Evaluator:
     """Serves a fixed validation accuracy per network (NaN: invalid) and logs what it was asked."""
@@ -96,7 +99,10 @@ def test_random_search_trains_distinct_networks_within_the_budget_and_picks_the_
     assert len(found.genomes) == 4 and len({g % 8 for g in found.genomes}) == 4
     assert [seed for _, seed in evaluator.asked] == [1] * 4
     values = [accuracies[g % 8] for g in found.genomes]
-    assert found.pick == int(np.nanargmax(values))
+    assert found.pick == int(np.nanargmax(values)) and found.best == found.genomes[found.pick]
+    described = found.describe(_Space()).split("; ")
+    assert [d.startswith("**") for d in described] == [i == found.pick for i in range(4)]
+    assert described[found.pick] == f"**`net{found.best % 8}` ({100 * max(values):.1f})**"
     again = budget.random_search(_Evaluator(recipe, accuracies), _Space().sample, 3, 4.2 * cost, 1)  # type: ignore[arg-type]
     assert again.genomes == found.genomes  # the seed fixes the draws
     larger = budget.random_search(_Evaluator(recipe, accuracies), _Space().sample, 3, 6 * cost, 1)  # type: ignore[arg-type]

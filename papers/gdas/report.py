@@ -91,9 +91,8 @@ def _random_search_lines(outcome: Outcome) -> list[str]:
         "| ---: | --- | --- | ---: |",
     ]
     for p, rows in zip(outcome.random_search, outcome.evaluations["random search"]):
-        drawn = "; ".join(f"`{space.describe(g)}` ({100 * ev.value('val_acc'):.1f})" for g, ev in zip(p.genomes, p.evaluations))
         accs = ", ".join(f"{100 * ev.test_acc:.2f}" for ev in rows if ev.test_acc is not None)
-        lines.append(f"| {p.seed} | {drawn} | cell {p.pick + 1} of {len(p.genomes)} | {accs} |")
+        lines.append(f"| {p.seed} | {p.describe(space)} | cell {p.pick + 1} of {len(p.genomes)} | {accs} |")
     return lines
 
 

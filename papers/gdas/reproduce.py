@@ -154,7 +154,7 @@ def run(
     genomes = {
         "GDAS": [space.from_json(r["genome"]) for r in searches],
         "random cells": [space.sample(rng) for _ in range(experiment.random_cells)],
-        "random search": [p.genomes[p.pick] for p in picks],
+        "random search": [p.best for p in picks],
     }
     evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, on_step)
     folder = store.root / ACCELERATION_DIR

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from papers.budget import training_cost, trainings_within
+from papers.budget import training_cost
 from papers.nar.numbers import accuracies, against_random_search, comparisons, cost_rows
 from papers.nar.reproduce import (HERE, LABELS, RANDOM_SEARCH, VARIANTS, Outcome, data_scale, describe_profile,
-                                  is_proxy, search_budget)  # fmt: skip
+                                  is_proxy)  # fmt: skip
 from papers.replay import read_reported
 from repro import plots, provenance
 from repro.spaces import get_space
@@ -121,13 +121,10 @@ def _random_search_lines(outcome: Outcome) -> list[str]:
              "| variant | search passes | budget | trainings | seed | vectors drawn (val acc %) | pick's test acc (%) |",
              "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]  # fmt: skip
     for v in VARIANTS:
-        budget = search_budget(e, recipe, v)
         for p, rows in zip(outcome.random_search[v], outcome.evaluations[RANDOM_SEARCH[v]]):
-            drawn = "; ".join(f"{'**' if i == p.pick else ''}`{space.describe(g)}` ({100 * ev.value('val_acc'):.1f})"
-                              f"{'**' if i == p.pick else ''}" for i, (g, ev) in enumerate(zip(p.genomes, p.evaluations)))  # fmt: skip
             accs = ", ".join(f"{100 * ev.test_acc:.2f}" for ev in rows if ev.test_acc is not None)
-            lines.append(f"| {v} | {budget - cost:,.0f} | {budget:,.0f} | {trainings_within(budget, recipe)} | {p.seed} "
-                         f"| {drawn} | {accs} |")  # fmt: skip
+            lines.append(f"| {v} | {p.budget - cost:,.0f} | {p.budget:,.0f} | {len(p.genomes)} | {p.seed} "
+                         f"| {p.describe(space)} | {accs} |")  # fmt: skip
     for v, cmp in against_random_search(outcome).items():
         lines += ["", f"### {v} vs {RANDOM_SEARCH[v]} (all retrained rows)", "", cmp.to_markdown()]
     return lines

@@ -161,7 +161,7 @@ def run(
         **{v: [space.genome(r["best"]) for r in searches[v]] for v in VARIANTS},
         # One random vector per search seed: as many retrained architectures as each NAR variant.
         "random": [space.sample(np.random.default_rng(seed)) for seed in experiment.seeds],
-        **{RANDOM_SEARCH[v]: [p.genomes[p.pick] for p in picks[v]] for v in VARIANTS},
+        **{RANDOM_SEARCH[v]: [p.best for p in picks[v]] for v in VARIANTS},
     }
     evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, on_step)
     return Outcome(experiment, recipe, searches, genomes, evaluations, picks)

@@ -46,7 +46,6 @@ class EnasConfig:
     derive_samples: int = 8
     derive_val: int = 1000
 
-
     def example_passes(self, train_images: int, val_images: int, forward_only: float) -> float:
         """Example passes of one search on splits of these sizes, a forward-only example costing ``forward_only``:
         each epoch trains the supernet on every training image, each controller step rewards
