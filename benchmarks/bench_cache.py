@@ -26,15 +26,17 @@ from typing import Any
 
 import numpy as np
 
-from repro.cache.store import Evaluation, Store
+from repro.cache.store import Store
+from repro.records import Evaluation
 from repro.cache.table import CachedTable
 from repro.compare import run_comparison
-from repro.evaluator import Evaluator, Request
+from repro.evaluator import Evaluator
+from repro.records import Request
 from repro.recipe import Recipe, get_profile
-from repro.search import run_search
+from repro.search.loop import run_search
 from repro.spaces import get_space
 from repro.spaces.remnet.genome import INPUT, OUTPUT
-from repro.strategies import make_strategy
+from repro.search.strategies import make_strategy
 
 CACHE = Path(__file__).resolve().parent.parent / "cache"
 FIXTURE_DEVICE = "benchmark fixture (not trained)"
@@ -263,8 +265,7 @@ class PerRowEvaluator(Evaluator):
 
 
 def _re_search(evaluator: Evaluator, budget: int, seed: int = 0) -> Any:
-    strategy = make_strategy("re", evaluator.space, np.random.default_rng(seed))
-    return run_search(strategy, "re", evaluator, budget, seed)
+    return run_search("re", evaluator, budget, seed)
 
 
 def bench_replay(budget: int) -> Result:
@@ -297,7 +298,7 @@ def bench_compare(seeds: int, budget: int) -> Result:
     def workload(evaluator: Evaluator) -> None:
         for name in ("re", "rs"):
             for seed in range(seeds):
-                run_search(make_strategy(name, space, np.random.default_rng(seed)), name, evaluator, budget, seed)
+                run_search(name, evaluator, budget, seed)
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -320,7 +321,7 @@ def _per_row_seed(root: Path, recipe: Recipe, budget: int) -> None:
     with Store(root, read_only=True) as store:
         evaluator = PerRowEvaluator(space, recipe, store, on_miss="error")
         for name in ("re", "rs"):
-            run_search(make_strategy(name, space, np.random.default_rng(0)), name, evaluator, budget, 0)
+            run_search(name, evaluator, budget, 0)
 
 
 def run_all(quick: bool) -> Iterator[Result]:

@@ -21,9 +21,9 @@ from repro.compare import Comparison, run_comparison
 from repro.data.datasets import get_spec
 from repro.evaluator import Evaluator
 from repro.recipe import get_profile
-from repro.search import run_search
+from repro.search.loop import run_search
 from repro.spaces import get_space
-from repro.strategies import make_strategy
+from repro.search.strategies import make_strategy
 from repro.surrogate import Surrogate
 
 CACHE = Path(__file__).resolve().parent.parent / "cache"
@@ -49,7 +49,7 @@ def per_evaluation(preloaded: bool, seeds: int = 5, budget: int = 100) -> float:
         started = time.perf_counter()
         for name in STRATEGIES:
             for seed in range(seeds):
-                run_search(make_strategy(name, space, np.random.default_rng(seed)), name, evaluator, budget, seed)
+                run_search(name, evaluator, budget, seed)
         return (time.perf_counter() - started) / (len(STRATEGIES) * seeds * budget)
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from repro import provenance
-from repro.gdas import Architecture, GdasConfig, supernet_step
+from repro.search.gdas import Architecture, GdasConfig, supernet_step
 from repro.spaces import get_space
 from repro.trainer import pick_device
 

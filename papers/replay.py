@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from repro import provenance
-from repro.cache.store import Evaluation, Store
+from repro.cache.store import Store
+from repro.records import Evaluation
 from repro.errors import ReproError
 from repro.evaluator import Evaluator, NotInCache
 

@@ -18,7 +18,7 @@ from repro.errors import ReproError
 if TYPE_CHECKING:
     from papers import Paper
     from repro.recipe import Recipe
-    from repro.search import SearchResult
+    from repro.search.loop import SearchResult
     from repro.spaces.base import SearchSpace
 
 DEFAULT_CACHE = os.environ.get("REPRO_CACHE", "cache")
@@ -45,7 +45,7 @@ _seed = _at_least(0)
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """Options that decide a run's recipe, objective and strategy parameters (search and compare)."""
-    from repro.cache.store import METRICS
+    from repro.records import METRICS
 
     parser.add_argument("--profile", default="smoke", help="training recipe profile (see `repro list`)")
     parser.add_argument("--metric", default="val_acc", choices=METRICS, help="objective to maximise")
@@ -247,9 +247,9 @@ def _search(args: argparse.Namespace) -> int:
     from repro.evaluator import Evaluator
     from repro.executors import make_executor
     from repro.recipe import get_profile
-    from repro.search import SearchResult, Trial, run_search
+    from repro.search.loop import SearchResult, Trial, run_search
     from repro.spaces import get_space
-    from repro.strategies import make_strategy
+    from repro.search.strategies import make_strategy
 
     space = get_space(args.space)
     recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
@@ -606,7 +606,7 @@ def _report(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from repro.recipe import PROFILES
     from repro.spaces import SPACES
-    from repro.strategies import STRATEGIES, describe
+    from repro.search.strategies import STRATEGIES, describe
 
     print("search spaces:")
     for name in SPACES:

@@ -30,9 +30,9 @@ from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro.recipe import Recipe
 from repro.executors import Simulated
-from repro.search import run_search
+from repro.search.loop import run_search
 from repro.spaces.base import SearchSpace
-from repro.strategies import STRATEGIES, make_strategy, rank_key
+from repro.search.strategies import STRATEGIES, make_strategy, rank_key
 from repro.surrogate import Quality, Surrogate
 
 SERVED = ("cache", "surrogate", "invalid", "train")
@@ -199,10 +199,9 @@ def run_comparison(
     configs: dict[str, dict[str, Any]] = {}
     for name in strategies:
         for seed in seeds:
-            strategy = make_strategy(name, space, np.random.default_rng(seed), strict=False, **(params or {}))
-            configs[name] = strategy.config()
             executor = None if workers is None else Simulated(workers)
-            result = run_search(strategy, name, evaluator, budget, seed, metric, executor=executor)
+            result = run_search(name, evaluator, budget, seed, metric, params, strict=False, executor=executor)
+            configs[name] = result.strategy_config
             times = [t.time for t in result.trials] if executor is not None else []
             run = Run(name, seed, result.run_id, result.values().tolist(), [t.served_by for t in result.trials], times)
             runs.append(run)

@@ -1,7 +1,7 @@
 """Where training jobs run: in this process, a local process pool, a Ray cluster, or a simulated clock.
 
-An executor takes submitted items (an evaluation already :class:`~repro.evaluator.Ready`, or a
-:class:`~repro.evaluator.TrainJob`) and hands them back one at a time as they finish. Only the
+An executor takes submitted items (an evaluation already :class:`~repro.records.Ready`, or a
+:class:`~repro.worker.TrainJob`) and hands them back one at a time as they finish. Only the
 search process writes the cache: workers return results, they never touch the store.
 
 The simulated executor runs nothing: it replays cached rows as if ``workers`` machines had
@@ -19,7 +19,8 @@ from collections import deque
 from typing import Any
 
 from repro.errors import ReproError
-from repro.evaluator import JobResult, Ready, TrainJob, run_job
+from repro.records import Ready
+from repro.worker import JobResult, TrainJob, run_job
 from repro.registry import Registry
 
 Item = Ready | TrainJob

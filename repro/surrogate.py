@@ -13,17 +13,14 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from repro.cache.store import Evaluation
 from repro.cache.table import CachedTable
 from repro.errors import ReproError
+from repro.records import Evaluation, Ready, Request
 from repro.spaces.base import InvalidArchitecture, SearchSpace
-
-if TYPE_CHECKING:
-    from repro.evaluator import Request
 
 PREDICTED = "predicted"
 """The status of a surrogate-served evaluation (measured rows are ``ok`` or ``invalid``)."""
@@ -108,8 +105,10 @@ class Surrogate:
         y = np.array([statistics.fmean(values[k]) for k in keys])
         return keys, x, y
 
-    def serve(self, genome: Any, request: Request) -> Evaluation:
-        """An unmeasured evaluation: ``invalid`` (by the exact shape check) or ``predicted`` (by the regressor)."""
+    def serve(self, genome: Any, request: Request) -> Ready:
+        """An unmeasured evaluation: ``invalid`` (by the exact shape check) or ``predicted`` (by the regressor).
+
+        A :class:`~repro.evaluator.Source`: the miss policy ``surrogate`` of an evaluator."""
         verdict = self._verdicts.get(request.genome_key)
         if verdict is None:
             verdict = self._verdict(genome)
@@ -119,9 +118,10 @@ class Surrogate:
             train_seed=request.train_seed, genome=request.genome, device="none (not trained)",
         )  # fmt: skip
         if isinstance(verdict, str):
-            return Evaluation(status="invalid", reason=verdict, **common)
-        return Evaluation(status=PREDICTED, reason=f"surrogate: {self.quality.summary()}", **{self.metric: verdict},
-                          **common)  # fmt: skip
+            return Ready(Evaluation(status="invalid", reason=verdict, **common), "invalid")
+        predicted = Evaluation(status=PREDICTED, reason=f"surrogate: {self.quality.summary()}", **{self.metric: verdict},
+                               **common)  # fmt: skip
+        return Ready(predicted, "surrogate")
 
     def _verdict(self, genome: Any) -> float | str:
         """The invalidity reason, or the predicted value."""

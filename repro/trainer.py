@@ -23,9 +23,7 @@ from repro.augment import AUGMENTERS
 from repro.cost import count_macs, count_params
 from repro.data import DataBundle, Split
 from repro.recipe import Recipe
-
-CURVE_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
-"""Columns of a per-epoch curve. ``train_*`` are running means over the epoch's batches (dropout on)."""
+from repro.records import CURVE_COLUMNS
 
 EVAL_BATCH = 1000
 EVAL_BATCH_CUDA = 5000

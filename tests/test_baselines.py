@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from repro.strategies import make_strategy
+from repro.search.strategies import make_strategy
 
 NAN = math.nan
 

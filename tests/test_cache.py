@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from repro.cache.store import METRICS_FILE, Evaluation, Store
+from repro.cache.store import METRICS_FILE, Store
+from repro.records import Evaluation
 from repro.errors import ReproError
 from repro.recipe import get_profile
 

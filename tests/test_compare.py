@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from repro import compare
-from repro.cache.store import Evaluation, Store
+from repro.cache.store import Store
+from repro.records import Evaluation
 from repro.cache.table import CachedTable
 from repro.cli import main
 from repro.errors import ReproError
 from repro.spaces.base import CanonicalForm, SearchSpace, canonical_key
-from repro.strategies import STRATEGIES, Strategy
+from repro.search.strategies import STRATEGIES, Strategy
 from repro.recipe import Recipe
 from repro.surrogate import PREDICTED
 
@@ -231,9 +232,9 @@ def test_comparison_is_reproducible_from_its_seeds(surrogate_reports):
 def test_surrogate_trials_are_flagged_and_measured_ones_are_not():
     from repro.evaluator import Evaluator
     from repro.recipe import get_profile
-    from repro.search import run_search
+    from repro.search.loop import run_search
     from repro.spaces import get_space
-    from repro.strategies import make_strategy
+    from repro.search.strategies import make_strategy
     from repro.surrogate import Surrogate
 
     space, recipe = get_space("remnet"), get_profile("smoke")
@@ -241,7 +242,7 @@ def test_surrogate_trials_are_flagged_and_measured_ones_are_not():
         table = CachedTable(store, space.name, recipe.key)
         surrogate = Surrogate(space, table, "val_acc", (1, 28, 28), 10, recipe.model_options)
         evaluator = Evaluator(space, recipe, store, on_miss="surrogate", table=table, surrogate=surrogate)
-        result = run_search(make_strategy("ls", space, np.random.default_rng(0)), "ls", evaluator, 40, 0)
+        result = run_search("ls", evaluator, 40, 0)
     statuses = {t.served_by: set() for t in result.trials}
     for t in result.trials:
         statuses[t.served_by].add(t.evaluation.status)

@@ -11,17 +11,16 @@ from repro.cache.store import Store
 from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro.executors import make_executor
-from repro.search import run_search
+from repro.search.loop import run_search
 from repro.spaces import get_space
-from repro.strategies import make_strategy
+from repro.search.strategies import make_strategy
 
 
 def _run(store, recipe, root, executor=None, strategy="re", budget=8, seed=0, on_miss="train"):
     space = get_space("remnet")
     evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device="cpu", data_root=str(root))
     params = {"population_size": 3, "sample_size": 2} if strategy == "re" else {}
-    search = make_strategy(strategy, space, np.random.default_rng(seed), **params)
-    return run_search(search, strategy, evaluator, budget, seed, executor=executor)
+    return run_search(strategy, evaluator, budget, seed, params=params, executor=executor)
 
 
 def _rows(store):

@@ -8,7 +8,7 @@ import torch
 
 from repro.data import load_dataset
 from repro.errors import ReproError
-from repro.gdas import Architecture, GdasConfig, gdas_search, gumbel_softmax_hard, search_halves
+from repro.search.gdas import Architecture, GdasConfig, gdas_search, gumbel_softmax_hard, search_halves
 from repro.spaces import get_space
 
 

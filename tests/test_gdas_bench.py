@@ -13,7 +13,7 @@ import pytest
 from papers.gdas import reproduce
 from papers.gdas.report import write_report
 from repro.cache.store import Store
-from repro.gdas import GdasConfig
+from repro.search.gdas import GdasConfig
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_gdas_acceleration.py"
 

@@ -13,7 +13,7 @@ from papers.replay import SearchNotCached
 from repro.cache.store import Store
 from repro.claims import judge, load_claims
 from repro.errors import ReproError
-from repro.gdas import GdasConfig
+from repro.search.gdas import GdasConfig
 
 
 def test_table1_parameter_counts_match_the_published_cells():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from repro.greedy import (
+from repro.search.greedy import (
     Budget,
     Problem,
     cost_effective_greedy,

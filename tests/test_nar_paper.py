@@ -13,7 +13,7 @@ from papers.replay import SearchNotCached
 from repro.cache.store import Store
 from repro.claims import Claim, Measured, judge, load_claims
 from repro.errors import ReproError
-from repro.spaces.nar.enas import EnasConfig
+from repro.search.enas import EnasConfig
 
 
 def test_table4_structural_claims_are_judged_with_their_known_deviations():

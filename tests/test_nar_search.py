@@ -6,11 +6,11 @@ import math
 
 import torch
 
-from repro.controller import Controller, Reinforce
+from repro.search.controller import Controller, Reinforce
 from repro.cost import count_params
 from repro.data import load_dataset
 from repro.spaces import get_space
-from repro.spaces.nar.enas import EnasConfig, enas_search
+from repro.search.enas import EnasConfig, enas_search
 
 
 def _fixed_logits_controller(logits: list[float], num_choices: int) -> Controller:

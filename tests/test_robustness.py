@@ -21,9 +21,9 @@ from repro.cache.store import Store
 from repro.cli import main
 from repro.errors import ReproError
 from repro.evaluator import Evaluator
-from repro.search import run_search
+from repro.search.loop import run_search
 from repro.spaces import get_space
-from repro.strategies import make_strategy
+from repro.search.strategies import make_strategy
 from tests.conftest import fashion_available
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +101,7 @@ def test_truncated_files_are_refused_at_open(tmp_path):
 
 
 def _row(seed: int = 0, val_acc: float = 0.5):
-    from repro.cache.store import Evaluation
+    from repro.records import Evaluation
 
     return Evaluation(space="s", genome_key="k", recipe_key="r", train_seed=seed, genome="{}", status="ok",
                       train_loss=1.0, train_acc=0.5, val_loss=1.0, val_acc=val_acc, test_loss=1.0, test_acc=0.5,
@@ -177,7 +177,7 @@ def test_failed_training_is_recorded_and_the_search_goes_on(tmp_path, tiny_mnist
     space = get_space("remnet")
     with Store(tmp_path) as store:
         evaluator = Evaluator(space, tiny_recipe, store, device="cpu", data_root=str(tiny_mnist))
-        result = run_search(make_strategy("rs", space, np.random.default_rng(2)), "rs", evaluator, 6, 2)
+        result = run_search("rs", evaluator, 6, 2)
         served = [t.served_by for t in result.trials]
         assert "failed" in served and "oom" in served
         failed = result.trials[served.index("failed")]

@@ -10,10 +10,10 @@ import pytest
 
 from repro.cache.store import Store
 from repro.evaluator import Evaluator, MissingEvaluations
-from repro.search import run_search
+from repro.search.loop import run_search
 from repro.spaces import get_space
-from repro.strategies import STRATEGIES, Strategy, make_strategy
-from repro.strategies.evolution import RegularizedEvolution
+from repro.search.strategies import STRATEGIES, Strategy, make_strategy
+from repro.search.strategies.evolution import RegularizedEvolution
 
 REMNET_128 = json.dumps({
     "nodes": ["IN", "CONV_2.N", "CONV_2.N", "CONV_3.N", "CONV_5.N", "POOL_5.A", "CONV_3.H", "CONV_3.H", "OUT"],
@@ -25,8 +25,7 @@ def _search(store, recipe, root, strategy="re", seed=0, budget=12, on_miss="trai
     space = get_space("remnet")
     evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device="cpu", data_root=str(root))
     params = {"population_size": 4, "sample_size": 2} if strategy == "re" else {}
-    return run_search(make_strategy(strategy, space, np.random.default_rng(seed), **params), strategy, evaluator,
-                      budget, seed)  # fmt: skip
+    return run_search(strategy, evaluator, budget, seed, params=params)
 
 
 def _trajectory(result):
@@ -81,8 +80,8 @@ def test_on_miss_error_names_missing_keys(tmp_path, tiny_recipe):
         evaluator = Evaluator(space, tiny_recipe, store, on_miss="error")
         with pytest.raises(MissingEvaluations, match="--on-miss train") as info:
             evaluator.evaluate(genome, 0)
+        assert info.value.missing == [evaluator.request(genome, 0)]
         assert info.value.missing[0].genome_key == space.canonical(genome).key
-        assert evaluator.missing([(genome, 0), (genome, 1)]) == [evaluator.request(genome, 0), evaluator.request(genome, 1)]
 
 
 def test_replay_is_identical_and_trains_nothing(tmp_path, tiny_mnist, tiny_recipe):
@@ -126,11 +125,12 @@ class _Repeat(Strategy):
         pass
 
 
-def test_repeated_architecture_gets_successive_training_seeds(tmp_path, tiny_mnist, tiny_recipe):
+def test_repeated_architecture_gets_successive_training_seeds(tmp_path, tiny_mnist, tiny_recipe, monkeypatch):
+    monkeypatch.setitem(STRATEGIES._items, "repeat", _Repeat)
     space = get_space("remnet")
     with Store(tmp_path) as store:
         evaluator = Evaluator(space, tiny_recipe, store, device="cpu", data_root=str(tiny_mnist))
-        result = run_search(_Repeat(space, np.random.default_rng(0)), "repeat", evaluator, 3, 0)
+        result = run_search("repeat", evaluator, 3, 0)
         keys = {t.evaluation.genome_key for t in result.trials}
         assert len(keys) == 1
         assert [t.evaluation.train_seed for t in result.trials] == [0, 1, 2]

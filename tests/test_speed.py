@@ -13,10 +13,12 @@ import torch
 
 from papers.remnet.reproduce import REMNET
 from repro import trainer
-from repro.cache.store import Evaluation, Store
+from repro.cache.store import Store
+from repro.records import Evaluation
 from repro.cache.table import CachedTable
 from repro.errors import ReproError
-from repro.evaluator import Request, TrainJob, run_job
+from repro.records import Request
+from repro.worker import TrainJob, run_job
 from repro.recipe import Recipe
 from repro.spaces import get_space
 from tests.conftest import fashion_available

@@ -13,7 +13,7 @@ import numpy as np
 
 from papers.featurenet.reproduce import BASELINES, GROUPS, INCEPTION, Outcome, all_rows, group_rows
 from repro import stats
-from repro.cache.store import Evaluation
+from repro.records import Evaluation
 from repro.errors import ReproError
 from repro.spaces.featurenet.sample import mean_pairwise_distance
 

@@ -33,7 +33,8 @@ import numpy as np
 
 from papers.replay import named_experiment
 from repro import provenance
-from repro.cache.store import Evaluation, Store
+from repro.cache.store import Store
+from repro.records import Evaluation
 from repro.data.datasets import get_spec
 from repro.evaluator import Evaluator, NotInCache
 from repro.recipe import Recipe, as_recipe

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from papers.budget import training_cost, trainings_within
+from repro.search.budgeted import training_cost, trainings_within
 from papers.gdas.numbers import accuracies, comparisons, derived_params, published_params, search_hours
 from papers.gdas.reproduce import HERE, LABELS, Outcome, data_scale, describe_profile, search_budget, space_of
 from papers.replay import read_reported
@@ -78,7 +78,7 @@ def _random_search_lines(outcome: Outcome) -> list[str]:
     space = space_of(e)
     budget, cost = search_budget(e, recipe), training_cost(recipe)
     lines = [
-        f"Random search at the GDAS budget ([`papers/budget.py`](../../../papers/budget.py)): one search passes "
+        f"Random search at the GDAS budget ([`repro/search/budgeted.py`](../../../repro/search/budgeted.py)): one search passes "
         f"{e.search.example_passes:,} training examples ({e.search.epochs} epochs x {e.search.search_images:,} "
         f"images, D_T and D_V) and the final training of its cell {cost:,.0f} ({recipe.epochs} epochs x "
         f"training + 1/3 x validation images), {budget:,.0f} example passes in all; random search spends them on "

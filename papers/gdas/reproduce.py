@@ -1,10 +1,10 @@
 """Reproduce Dong & Yang, "Searching for A Robust Neural Architecture in Four GPU Hours" (GDAS, CVPR 2019).
 
 Composes registered parts: the cell spaces ``nb201`` and ``darts`` (with the fixed reduction cell,
-"FRC"), the GDAS search (:mod:`repro.gdas`), the cache-backed evaluator for every retraining,
+"FRC"), the GDAS search (:mod:`repro.search.gdas`), the cache-backed evaluator for every retraining,
 :mod:`repro.stats` and :mod:`repro.plots`. Two baselines in the same cell space, trained with the
 same recipe through the cache: seeded random cells (what a random architecture scores), and, per
-GDAS seed, random search under that search's compute budget (:mod:`papers.budget`: its example
+GDAS seed, random search under that search's compute budget (:mod:`repro.search.budgeted`: its example
 passes plus the final training of its cell, spent on whole trainings of distinct random cells, the
 best by validation accuracy kept).
 
@@ -29,13 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from papers.budget import RandomSearch, random_search, training_cost, trainings_within
+from repro.search.budgeted import BudgetedRandomSearch, random_search, training_cost, trainings_within
 from papers.replay import named_experiment, retrain_all, stored_search
 from repro import provenance
-from repro.cache.store import Evaluation, Store
+from repro.cache.store import Store
+from repro.records import Evaluation
 from repro.data import load_dataset
 from repro.evaluator import Evaluator
-from repro.gdas import GdasConfig, gdas_search
+from repro.search.gdas import GdasConfig, gdas_search
 from repro.recipe import Recipe, as_recipe
 from repro.spaces import get_space
 from repro.trainer import pick_device
@@ -104,7 +105,7 @@ class Outcome:
     searches: list[dict[str, Any]]
     genomes: dict[str, list[Any]]
     evaluations: dict[str, list[list[Evaluation]]]
-    random_search: list[RandomSearch]
+    random_search: list[BudgetedRandomSearch]
     """Per GDAS seed, random search under that search's budget; its picks are ``genomes["random search"]``."""
     acceleration: list[dict[str, Any]]
 

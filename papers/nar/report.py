@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from papers.budget import training_cost
+from repro.search.budgeted import training_cost
 from papers.nar.numbers import accuracies, against_random_search, comparisons, cost_rows
 from papers.nar.reproduce import (HERE, LABELS, RANDOM_SEARCH, VARIANTS, Outcome, data_scale, describe_profile,
                                   is_proxy)  # fmt: skip
@@ -113,7 +113,7 @@ def _random_search_lines(outcome: Outcome) -> list[str]:
     space = get_space("nar", backbone=e.backbone)
     cost = training_cost(recipe)
     lines = [f"## NAR vs random search under the same budget ({data_scale(recipe)})", "",
-             "Budgets are counted in example passes ([`papers/budget.py`](../../../papers/budget.py)): a training "
+             "Budgets are counted in example passes ([`repro/search/budgeted.py`](../../../repro/search/budgeted.py)): a training "
              "example through forward and backward is 1, a forward-only one (controller rewards, deriving, "
              f"validation) 1/3. One retraining costs {cost:,.0f}; each variant's budget is its search plus that, spent "
              "by random search on whole trainings of distinct random vectors (seeded by the search seed), the best by "

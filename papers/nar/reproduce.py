@@ -1,10 +1,10 @@
 """Reproduce Jiang, Zhao & Pang, "Neural Architecture Refinement" (NAR): ENAS over operator vectors of a fixed ResNet.
 
-Composes registered parts: the ``nar`` space, its ENAS search (:mod:`repro.spaces.nar.enas`, with and
+Composes registered parts: the ``nar`` space, its ENAS search (:mod:`repro.search.enas`, with and
 without the random "PreTrain"), the cache-backed evaluator for every retraining from scratch,
 :mod:`repro.stats` and :mod:`repro.plots`. Baselines: the unmodified backbone; uniformly random
 operator vectors, as many as each NAR variant retrains; and, per search seed and variant, random
-search under that search's compute budget (:mod:`papers.budget`: its example passes plus the
+search under that search's compute budget (:mod:`repro.search.budgeted`: its example passes plus the
 final training of its vector, spent on whole trainings of distinct random vectors, the best by
 validation accuracy kept).
 
@@ -29,16 +29,17 @@ from typing import Any
 
 import numpy as np
 
-from papers.budget import FORWARD_ONLY, RandomSearch, random_search, split_sizes, training_cost, trainings_within
+from repro.search.budgeted import FORWARD_ONLY, BudgetedRandomSearch, random_search, split_sizes, training_cost, trainings_within
 from papers.replay import named_experiment, retrain_all, stored_search
 from repro import provenance
-from repro.cache.store import Evaluation, Store
+from repro.cache.store import Store
+from repro.records import Evaluation
 from repro.data import load_dataset
 from repro.evaluator import Evaluator
 from repro.recipe import Recipe, as_recipe
 from repro.spaces import get_space
 from repro.spaces.nar import NarGenome, NarSpace
-from repro.spaces.nar.enas import EnasConfig, enas_search
+from repro.search.enas import EnasConfig, enas_search
 from repro.trainer import pick_device
 
 
@@ -104,7 +105,7 @@ class Outcome:
     searches: dict[str, list[dict[str, Any]]]
     genomes: dict[str, list[NarGenome]]
     evaluations: dict[str, list[list[Evaluation]]]
-    random_search: dict[str, list[RandomSearch]]
+    random_search: dict[str, list[BudgetedRandomSearch]]
     """Per NAR variant, per search seed, random search under that search's budget (picks in ``genomes``)."""
 
 

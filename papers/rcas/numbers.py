@@ -9,7 +9,7 @@ from typing import Any
 from papers.rcas.reproduce import Outcome, all_rows, costs, genome_of
 from repro import stats
 from repro.data.datasets import get_spec
-from repro.greedy import GreedyResult
+from repro.search.greedy import GreedyResult
 from repro.spaces import get_space
 from repro.spaces.rcas.genome import Genome
 

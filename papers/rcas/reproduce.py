@@ -1,6 +1,6 @@
 """Reproduce Xiong, Mehta & Singh, "Resource Constrained Neural Network Architecture Search" (ICCV 2019).
 
-Composes registered parts: the ``rcas`` space, the greedy algorithms of :mod:`repro.greedy`, and
+Composes registered parts: the ``rcas`` space, the greedy algorithms of :mod:`repro.search.greedy`, and
 the cache-backed evaluator. F(S) is the validation accuracy of the network whose positions hold
 the blocks of S (on top of the forced type-5 blocks), trained by the experiment's recipe with
 training seed 0; every F goes through the cache. The budget is the cost of the experiment's
@@ -34,7 +34,7 @@ from repro.cache.store import Store
 from repro.cost import count_macs, count_params
 from repro.data.datasets import get_spec
 from repro.evaluator import Evaluator
-from repro.greedy import (
+from repro.search.greedy import (
     Budget,
     GreedyResult,
     Problem,

@@ -28,11 +28,11 @@ from repro.cache.store import Store
 from repro.cost import count_params
 from repro.evaluator import Evaluator
 from repro.recipe import Recipe, as_recipe
-from repro.search import SearchResult, run_search
+from repro.search.loop import SearchResult, run_search
 from repro.selection import Choice, best_mean
 from repro.spaces import get_space
 from repro.spaces.remnet import RemnetSpace
-from repro.strategies import make_strategy
+from repro.search.strategies import make_strategy
 
 
 HERE = Path(__file__).parent
@@ -112,11 +112,11 @@ def run(
     for label, strategy_name in STRATEGIES.items():
         runs[label] = []
         for seed in experiment.seeds:
-            strategy = make_strategy(strategy_name, space, np.random.default_rng(seed), strict=False,
-                                     population_size=experiment.population, sample_size=experiment.sample_size)  # fmt: skip
+            params = {"population_size": experiment.population, "sample_size": experiment.sample_size}
             step = (lambda trial, result: on_step()) if on_step else None
             runs[label].append(
-                run_search(strategy, strategy_name, evaluator, experiment.budget, seed, experiment.metric, step)
+                run_search(strategy_name, evaluator, experiment.budget, seed, experiment.metric, params, strict=False,
+                           on_step=step)
             )
     es_samples = [(t.evaluation.genome_key, t.value) for r in runs["ES"] for t in r.trials]
     choice = best_mean(es_samples, experiment.min_samples)

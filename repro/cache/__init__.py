@@ -1,5 +1,1 @@
-"""The evaluation cache (DuckDB metrics + HDF5 curves)."""
-
-from repro.cache.store import Evaluation, Store
-
-__all__ = ["Evaluation", "Store"]
+"""The evaluation cache: the store (DuckDB metrics + HDF5 curves) and its in-memory read model."""

@@ -14,17 +14,16 @@ Contract:
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from repro.errors import ReproError
+from repro.records import CURVE_COLUMNS, MEASURED, METRICS, Evaluation
 
 SCHEMA_VERSION = 1
 MIGRATIONS: dict[int, tuple[str, ...]] = {}
@@ -32,9 +31,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {}
 changes, bump SCHEMA_VERSION and add the step here; older caches upgrade on their first writable open."""
 METRICS_FILE = "metrics.duckdb"
 CURVES_FILE = "curves.h5"
-MEASURED = ("ok", "invalid", "failed")
-"""The statuses of stored rows; anything else (a surrogate's ``predicted``) is refused by :meth:`Store.put`."""
-METRICS = ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -55,45 +51,6 @@ CREATE TABLE IF NOT EXISTS trials (
     run_id VARCHAR, step INTEGER, genome_key VARCHAR, train_seed INTEGER, genome VARCHAR, served_by VARCHAR,
     PRIMARY KEY (run_id, step));
 """
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """One measured (or invalid) architecture: the same record whether it came from the cache or training.
-
-    ``status`` is ``ok``, ``invalid`` (cannot be built) or ``failed`` (training broke down, e.g. a NaN
-    loss); for the last two ``reason`` says why and the metrics are None. A surrogate serves
-    ``predicted`` records (only the predicted metric set), which are never stored.
-    """
-
-    space: str
-    genome_key: str
-    recipe_key: str
-    train_seed: int
-    genome: str
-    status: str
-    reason: str | None = None
-    train_loss: float | None = None
-    train_acc: float | None = None
-    val_loss: float | None = None
-    val_acc: float | None = None
-    test_loss: float | None = None
-    test_acc: float | None = None
-    params: int | None = None
-    macs: int | None = None
-    epochs: int | None = None
-    train_seconds: float | None = None
-    device: str | None = None
-    code_version: str | None = None
-    libraries: str | None = None
-    created_at: dt.datetime | None = None
-
-    def value(self, metric: str) -> float:
-        """The named metric, NaN for an invalid architecture (which has no accuracy, not 0%)."""
-        if metric not in METRICS:
-            raise ReproError(f"unknown metric {metric!r}; choose one of: {', '.join(METRICS)}")
-        v = getattr(self, metric)
-        return math.nan if v is None else float(v)
 
 
 _EVAL_COLUMNS = [f.name for f in dataclasses.fields(Evaluation) if f.name != "genome"]
@@ -304,8 +261,6 @@ class Store:
     def _write_curve(self, e: Evaluation, curve: np.ndarray) -> None:
         import h5py
 
-        from repro.trainer import CURVE_COLUMNS
-
         # Opened and closed per write: a kill can then only hit the one curve being written.
         with h5py.File(self.root / CURVES_FILE, "a") as f:
             path = self._curve_path(e)
@@ -315,7 +270,7 @@ class Store:
             ds.attrs["columns"] = ",".join(CURVE_COLUMNS)
 
     def curve(self, e: Evaluation) -> np.ndarray | None:
-        """The per-epoch curve of a stored evaluation (columns: ``repro.trainer.CURVE_COLUMNS``)."""
+        """The per-epoch curve of a stored evaluation (columns: :data:`repro.records.CURVE_COLUMNS`)."""
         import h5py
 
         path = self.root / CURVES_FILE

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from repro.cache.store import Evaluation, Store
+from repro.cache.store import Store
+from repro.records import Evaluation
 
 
 class CachedTable:

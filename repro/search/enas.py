@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from repro.controller import Controller, Reinforce
+from repro.search.controller import Controller, Reinforce
 from repro.data import DataBundle
 from repro.spaces.nar import NarSpace
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from repro.errors import ReproError
 from repro.spaces.base import SearchSpace
-from repro.strategies.base import Strategy, rank_key
+from repro.search.strategies.base import Strategy, rank_key
 
 
 class RegularizedEvolution(Strategy):

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from repro.spaces.base import SearchSpace
-from repro.strategies.base import Strategy, rank_key
+from repro.search.strategies.base import Strategy, rank_key
 
 
 class OnePlusOne(Strategy):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from repro.strategies.base import Strategy
+from repro.search.strategies.base import Strategy
 
 
 class RandomSearch(Strategy):

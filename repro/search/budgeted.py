@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from repro.cache.store import Evaluation
+from repro.records import Evaluation
 from repro.data.datasets import get_spec
 from repro.evaluator import Evaluator
 from repro.recipe import Recipe
@@ -56,7 +56,7 @@ def trainings_within(budget: float, recipe: Recipe) -> int:
 
 
 @dataclass(frozen=True)
-class RandomSearch:
+class BudgetedRandomSearch:
     """One budget-matched random search: what it drew, how each trained, and its pick."""
 
     seed: int
@@ -86,7 +86,7 @@ class RandomSearch:
 
 
 def random_search(evaluator: Evaluator, sample: Callable[[np.random.Generator], Any], seed: int, budget: float,
-                  train_seed: int, on_step: Callable[[], None] | None = None) -> RandomSearch:  # fmt: skip
+                  train_seed: int, on_step: Callable[[], None] | None = None) -> BudgetedRandomSearch:  # fmt: skip
     """Train ``trainings_within(budget)`` distinct architectures drawn by ``sample`` (through the cache) and pick one.
 
     Distinct means distinct canonical forms: a redrawn network would be a free lookup, not a training.
@@ -111,4 +111,4 @@ def random_search(evaluator: Evaluator, sample: Callable[[np.random.Generator], 
             on_step()
     scores = [e.value("val_acc") for e in evaluations]  # NaN: invalid or failed, never the pick over a number
     pick = max(range(len(genomes)), key=lambda i: -math.inf if math.isnan(scores[i]) else scores[i])
-    return RandomSearch(seed, budget, genomes, evaluations, pick)
+    return BudgetedRandomSearch(seed, budget, genomes, evaluations, pick)

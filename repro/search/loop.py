@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from repro import provenance
-from repro.cache.store import Evaluation
-from repro.evaluator import Evaluator, Ready
+from repro.evaluator import Evaluator
 from repro.executors import Executor, InProcess
-from repro.strategies import Strategy
+from repro.records import Evaluation, Ready
+from repro.search.strategies import make_strategy
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class SearchResult:
 
     run_id: str
     metric: str
+    strategy_config: dict[str, Any] = field(default_factory=dict)
+    """The strategy's parameters, its defaults filled in."""
     trials: list[Trial] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=lambda: {"strategy": 0.0, "lookup": 0.0, "wall": 0.0})
     """Time in the strategy's ask/tell, in cache lookups and job preparation, and wall-clock (simulated
@@ -85,16 +87,21 @@ def run_id(space: str, space_config: dict[str, Any], strategy: str, strategy_con
 
 
 def run_search(
-    strategy: Strategy,
     strategy_name: str,
     evaluator: Evaluator,
     budget: int,
     seed: int,
     metric: str = "val_acc",
+    params: dict[str, Any] | None = None,
+    strict: bool = True,
     on_step: Callable[[Trial, SearchResult], None] | None = None,
     executor: Executor | None = None,
 ) -> SearchResult:
-    """Run ``budget`` evaluations of ``strategy`` (already seeded with ``seed``) through ``evaluator``.
+    """Run ``budget`` evaluations of the registered strategy ``strategy_name`` through ``evaluator``.
+
+    The strategy is built here with ``params`` (see :func:`~repro.search.strategies.make_strategy`;
+    ``strict=False`` drops parameters it does not take) and a generator seeded by ``seed``, so the
+    seed that names the run is the one that drives it.
 
     With an executor of capacity k > 1 the search is asynchronous (steady state): up to k
     evaluations are in flight, a new genome is asked for whenever one finishes, and results are
@@ -102,6 +109,7 @@ def run_search(
     trains in this process, one at a time, which makes the trajectory a function of the seed alone.
     """
     space, store = evaluator.space, evaluator.store
+    strategy = make_strategy(strategy_name, space, np.random.default_rng(seed), strict=strict, **(params or {}))
     executor = executor or InProcess(evaluator.on_epoch)
     space_config = space.config()
     strategy_config = strategy.config()
@@ -117,7 +125,7 @@ def run_search(
             recipe_key=evaluator.recipe.key, seed=seed, budget=budget, metric=metric,
             code_version=provenance.code_version(), created_at=provenance.now(),
         )  # fmt: skip
-    result = SearchResult(run_id=rid, metric=metric)
+    result = SearchResult(run_id=rid, metric=metric, strategy_config=strategy.config())
     occurrences: Counter[str] = Counter()
     asked = in_flight = 0
     while len(result.trials) < budget:
@@ -125,19 +133,18 @@ def run_search(
             with result.timer("strategy"):
                 genome = strategy.ask()
             with result.timer("lookup"):
-                key = evaluator.canonical(genome).key
-                train_seed = occurrences[key]
-                occurrences[key] += 1
-                executor.submit(genome, evaluator.prepare(genome, train_seed))
+                genome_json, form = evaluator.identify(genome)
+                train_seed = occurrences[form.key]
+                occurrences[form.key] += 1
+                executor.submit((genome, genome_json), evaluator.serve(genome, evaluator.request(genome, train_seed, form)))
             asked += 1
             in_flight += 1
-        genome, done = executor.wait()
+        (genome, genome_json), done = executor.wait()
         in_flight -= 1
         ready = done if isinstance(done, Ready) else evaluator.record(done)
         value = ready.evaluation.value(metric)
         with result.timer("strategy"):
             strategy.tell(genome, value)
-        genome_json = evaluator.to_json(genome)
         step = len(result.trials)
         if log:
             store.record_trial(rid, step, ready.evaluation.genome_key, ready.evaluation.train_seed, genome_json,

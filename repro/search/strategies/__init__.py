@@ -9,11 +9,11 @@ import numpy as np
 
 from repro.errors import ReproError
 from repro.spaces.base import SearchSpace
-from repro.strategies.base import STRATEGIES, Strategy, rank_key
-from repro.strategies.evolution import RandomMutationSearch, RegularizedEvolution
-from repro.strategies.local_search import LocalSearch
-from repro.strategies.one_plus_one import OnePlusOne
-from repro.strategies.random_search import RandomSearch
+from repro.search.strategies.base import STRATEGIES, Strategy, rank_key
+from repro.search.strategies.evolution import RandomMutationSearch, RegularizedEvolution
+from repro.search.strategies.local_search import LocalSearch
+from repro.search.strategies.one_plus_one import OnePlusOne
+from repro.search.strategies.random_search import RandomSearch
 
 STRATEGIES.register("re", RegularizedEvolution)
 STRATEGIES.register("rs", RandomSearch)
