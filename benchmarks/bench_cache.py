@@ -36,7 +36,6 @@ from repro.recipe import Recipe, get_profile
 from repro.search.loop import run_search
 from repro.spaces import get_space
 from repro.spaces.remnet.genome import INPUT, OUTPUT
-from repro.search.strategies import make_strategy
 
 CACHE = Path(__file__).resolve().parent.parent / "cache"
 FIXTURE_DEVICE = "benchmark fixture (not trained)"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 
 from bench_cache import PerRowEvaluator
 from repro.cache.store import Store
@@ -23,7 +22,6 @@ from repro.evaluator import Evaluator
 from repro.recipe import get_profile
 from repro.search.loop import run_search
 from repro.spaces import get_space
-from repro.search.strategies import make_strategy
 from repro.surrogate import Surrogate
 
 CACHE = Path(__file__).resolve().parent.parent / "cache"

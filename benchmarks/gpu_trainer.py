@@ -11,7 +11,7 @@ large-batch ceiling measured here too. Then several trainings in flight at once 
 processes (aggregate model-epochs/s), and the accuracy sanity check: final validation accuracy of
 the textbook loop and of the fast trainer over several seeds.
 
-Targets (issue 8): >= 4x the textbook loop per model-epoch at batch 128, >= 2 model-epochs/s.
+Targets: >= 4x the textbook loop per model-epoch at batch 128, >= 2 model-epochs/s.
 Refuses to run without CUDA: CPU numbers come from ``bench_trainer_cpu.py``.
 """
 

@@ -16,11 +16,12 @@ the three modules the CLI uses into a :class:`Paper`; :class:`Reproduce`, :class
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from repro.context import RunContext
 from repro.errors import ReproError
 
 PAPERS = {
@@ -30,7 +31,7 @@ PAPERS = {
     "gdas": "papers.gdas",
     "featurenet": "papers.featurenet",
 }
-"""Paper short name (as in shared/papers/INDEX.md) -> its package (the modules of a :class:`Paper`)."""
+"""Paper short name (as the papers' index names them) -> its package (the modules of a :class:`Paper`)."""
 
 
 class Reproduce(Protocol):
@@ -49,9 +50,9 @@ class Reproduce(Protocol):
     def get_experiment(self, name: str) -> Any:
         """The named experiment, or a ReproError listing the profiles."""
 
-    def run(self, experiment: Any, store: Any, on_miss: str = "error", device: str = "auto",
-            data_root: str | None = None, on_step: Callable[[], None] | None = None) -> Any:  # fmt: skip
-        """Run (or replay from the cache) one experiment; raises ``NotInCache`` when replaying what is missing."""
+    def run(self, experiment: Any, ctx: RunContext) -> Any:
+        """Run (or replay from the cache) one experiment; raises ``NotInCache`` when the context's miss policy
+        is ``error`` and something is missing."""
 
     def describe_profile(self, outcome: Any) -> str:
         """One line naming the scale, data and devices behind an outcome."""

@@ -14,6 +14,7 @@ from repro import provenance
 from repro.cache.store import Store
 from repro.records import Evaluation
 from repro.errors import ReproError
+from repro.context import RunContext
 from repro.evaluator import Evaluator, NotInCache
 
 
@@ -38,7 +39,7 @@ def replay_all(paper: str, reproduce: Any, store: Store) -> tuple[dict[str, Any]
     outcomes, unavailable = {}, {}
     for experiment in reproduce.EXPERIMENTS.values():
         try:
-            outcomes[experiment.name] = reproduce.run(experiment, store, on_miss="error")
+            outcomes[experiment.name] = reproduce.run(experiment, RunContext(store))
         except NotInCache:
             unavailable[experiment.name] = (
                 f"not in this cache (fill it: repro reproduce {paper} --profile {experiment.name} --on-miss train)"
@@ -52,7 +53,7 @@ def all_measurements(claims: Any, outcomes: Mapping[str, Any]) -> list[Any]:
     return claims.structural_measurements() + [m for o in outcomes.values() for m in claims.measurements(o)]
 
 
-def stored_search(store: Store, folder: str, what: dict[str, Any], on_miss: str, name: str, device: str,
+def stored_search(ctx: RunContext, folder: str, what: dict[str, Any], name: str, device: str,
                   search: Callable[[], dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     """The search record keyed by ``what`` under ``<cache>/<folder>/``, running ``search`` and storing it first if allowed.
 
@@ -60,10 +61,10 @@ def stored_search(store: Store, folder: str, what: dict[str, Any], on_miss: str,
     returned, and its provenance (seconds, reading the data included; code version; ``device``).
     """
     key = hashlib.sha256(json.dumps(what, sort_keys=True, default=list).encode()).hexdigest()[:16]
-    path = store.root / folder / f"{key}.json"
+    path = ctx.store.root / folder / f"{key}.json"
     if path.exists():
         return json.loads(path.read_text())
-    if on_miss == "error":
+    if ctx.on_miss == "error":
         raise SearchNotCached(f"{name} not in the cache ({path.name}); rerun with --on-miss train")
     started = time.perf_counter()
     found = search()

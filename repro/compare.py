@@ -32,7 +32,7 @@ from repro.recipe import Recipe
 from repro.executors import Simulated
 from repro.search.loop import run_search
 from repro.spaces.base import SearchSpace
-from repro.search.strategies import STRATEGIES, make_strategy, rank_key
+from repro.search.strategies import STRATEGIES, rank_key
 from repro.surrogate import Quality, Surrogate
 
 SERVED = ("cache", "surrogate", "invalid", "train")

@@ -138,7 +138,7 @@ PROFILES.register(
     "remnet-gpu-bf16",
     Recipe(profile="remnet-gpu-bf16", epochs=3, val_size=10000, precision="bf16", model=(("channels", 64),)),
 )
-"""``remnet-gpu`` with bf16 autocast: the fast trainer's setting (issue 8); its own rows, as precision is in the key."""
+"""``remnet-gpu`` with bf16 autocast: the fast trainer's setting; its own rows, as precision is in the key."""
 
 PROFILES.register(
     "remnet-final",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Generic, TypeVar
 
 from repro.errors import ReproError
@@ -24,10 +24,6 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} {name!r} is already registered")
         self._items[name] = item
         return item
-
-    def decorator(self, name: str) -> Callable[[T], T]:
-        """``@registry.decorator("name")`` registers the decorated object."""
-        return lambda item: self.register(name, item)
 
     def get(self, name: str) -> T:
         """Return the item registered as ``name``, or a ReproError listing the known names."""

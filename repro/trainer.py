@@ -23,7 +23,6 @@ from repro.augment import AUGMENTERS
 from repro.cost import count_macs, count_params
 from repro.data import DataBundle, Split
 from repro.recipe import Recipe
-from repro.records import CURVE_COLUMNS
 
 EVAL_BATCH = 1000
 EVAL_BATCH_CUDA = 5000
@@ -40,7 +39,7 @@ class TrainingFailed(Exception):
 
 @dataclass(frozen=True)
 class TrainOutcome:
-    """Final metrics, the per-epoch curve (epochs x :data:`CURVE_COLUMNS`), cost and timing."""
+    """Final metrics, the per-epoch curve (epochs x :data:`repro.records.CURVE_COLUMNS`), cost and timing."""
 
     metrics: dict[str, float]
     curve: np.ndarray

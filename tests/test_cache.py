@@ -30,7 +30,7 @@ def test_round_trip_with_curve_and_seeds(tmp_path):
     with Store(tmp_path, read_only=True) as store:
         got = store.get("remnet", "k1", "r1", 0)
         assert got == _evaluation(0)
-        assert store.seeds("remnet", "k1", "r1") == [0, 1]
+        assert [e.train_seed for e in store.evaluations("remnet", "r1") if e.genome_key == "k1"] == [0, 1]
         assert store.get("remnet", "k1", "r1", 1).val_acc == 0.5
         assert store.get("remnet", "k1", "r1", 2) is None
         np.testing.assert_array_equal(store.curve(got), curve)

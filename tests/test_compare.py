@@ -234,7 +234,6 @@ def test_surrogate_trials_are_flagged_and_measured_ones_are_not():
     from repro.recipe import get_profile
     from repro.search.loop import run_search
     from repro.spaces import get_space
-    from repro.search.strategies import make_strategy
     from repro.surrogate import Surrogate
 
     space, recipe = get_space("remnet"), get_profile("smoke")

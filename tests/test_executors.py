@@ -13,7 +13,6 @@ from repro.evaluator import Evaluator
 from repro.executors import make_executor
 from repro.search.loop import run_search
 from repro.spaces import get_space
-from repro.search.strategies import make_strategy
 
 
 def _run(store, recipe, root, executor=None, strategy="re", budget=8, seed=0, on_miss="train"):

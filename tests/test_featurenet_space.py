@@ -13,7 +13,7 @@ from repro.spaces import InvalidArchitecture, get_space
 from repro.spaces.featurenet import known
 from repro.spaces.featurenet.compile import compile_graph
 from repro.spaces.featurenet.graph import Violation
-from repro.spaces.featurenet.known import BLOCK, CONCAT, IDENTITY, OUT, ZEROS, conv, dense, pool, to_cell
+from repro.spaces.featurenet.known import BLOCK, IDENTITY, OUT, ZEROS, conv, dense, pool, to_cell
 from repro.spaces.featurenet.model import CONSTRAINTS, Cell, Config, choice, from_json, to_json
 from repro.spaces.featurenet.sample import (Limits, diverse_sample, lenet5_family, mean_pairwise_distance, product,
                                             random_config)  # fmt: skip

@@ -12,6 +12,7 @@ import pytest
 
 from papers.gdas import reproduce
 from papers.gdas.report import write_report
+from repro.context import RunContext
 from repro.cache.store import Store
 from repro.search.gdas import GdasConfig
 
@@ -34,7 +35,7 @@ def test_benchmark_record_is_shown_in_the_report(tmp_path, tiny_mnist, tiny_reci
         about="test",
     )  # fmt: skip
     with Store(tmp_path / "cache") as store:
-        outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist))
+        outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist)))
     assert outcome.acceleration == [record]
     write_report(outcome, tmp_path / "report")
     summary = (tmp_path / "report" / "summary.md").read_text()

@@ -10,6 +10,7 @@ from papers.gdas import reproduce
 from papers.gdas.claims import measurements, structural_measurements
 from papers.gdas.report import write_report
 from papers.replay import SearchNotCached
+from repro.context import RunContext
 from repro.cache.store import Store
 from repro.claims import judge, load_claims
 from repro.errors import ReproError
@@ -46,13 +47,13 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
     )  # fmt: skip
     with Store(tmp_path / "cache") as store:
         with pytest.raises(SearchNotCached):
-            reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+            reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
         steps = []
-        outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
-                                on_step=lambda: steps.append(1))  # fmt: skip
+        outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
+                                                  on_step=lambda: steps.append(1)))
         assert len(steps) == reproduce.total_evaluations(experiment) == 2 * 1 + (2 * 2 + 3) * 1
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes, no search, no training
-        replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+        replay = reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
     assert replay.genomes == outcome.genomes and replay.random_search == outcome.random_search
     records = sorted((tmp_path / "cache" / reproduce.SEARCH_DIR).glob("*.json"))
     assert len(records) == 2

@@ -10,6 +10,7 @@ from papers.nar import reproduce
 from papers.nar.claims import measurements, structural_measurements
 from papers.nar.report import write_report
 from papers.replay import SearchNotCached
+from repro.context import RunContext
 from repro.cache.store import Store
 from repro.claims import Claim, Measured, judge, load_claims
 from repro.errors import ReproError
@@ -61,16 +62,16 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     )  # fmt: skip
     with Store(tmp_path / "cache") as store:
         with pytest.raises(SearchNotCached):
-            reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+            reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
         steps = []
-        outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
-                                on_step=lambda: steps.append(1))  # fmt: skip
+        outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
+                                                  on_step=lambda: steps.append(1)))
         # One training costs 60 + 20/3 passes; a NAR search 60 + (32 + 40)/3, one with PreTrain 60 more: random
         # search trains 2 and 3 vectors per seed. Then every label's vectors get both training seeds (baseline;
         # NAR, NAR-PreTrain, random and the 2 random searches' picks, one per seed).
         assert len(steps) == reproduce.total_evaluations(experiment) == 2 * (2 + 3) + (1 + 5 * 2) * 2
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes, no search, no training
-        replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+        replay = reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
     assert replay.genomes == outcome.genomes
     assert len(list((tmp_path / "cache" / reproduce.SEARCH_DIR).glob("*.json"))) == 4  # 2 variants x 2 seeds
     paths = write_report(replay, tmp_path / "report")

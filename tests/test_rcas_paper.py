@@ -11,6 +11,7 @@ from papers.rcas.claims import measurements, structural_measurements
 from papers.rcas.numbers import monotonicity, numbers
 from papers.rcas.report import write_report
 from papers.replay import read_reported
+from repro.context import RunContext
 from repro.cache.store import Store
 from repro.errors import ReproError
 from repro.evaluator import MissingEvaluations
@@ -47,10 +48,10 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
                                       about="test", types=(1, 5), final_recipe=final_recipe, final_seeds=(0, 1))  # fmt: skip
     with Store(tmp_path / "cache") as store:
         with pytest.raises(MissingEvaluations):
-            reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
-        outcome = reproduce.run(experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist))
+            reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
+        outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist)))
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay trains nothing
-        replay = reproduce.run(experiment, store, on_miss="error", data_root=str(tiny_mnist))
+        replay = reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
     assert replay.chains == outcome.chains and replay.rcas["UC"].path == outcome.rcas["UC"].path
     assert [r.value("test_acc") for r in replay.final["RCAS"]] == [r.value("test_acc") for r in outcome.final["RCAS"]]
     assert {r.recipe_key for rows in outcome.final.values() for r in rows} == {final_recipe.key}

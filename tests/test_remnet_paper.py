@@ -11,6 +11,7 @@ import pytest
 from papers.remnet import reproduce
 from papers.remnet.report import write_report
 from papers.replay import read_reported
+from repro.context import RunContext
 from repro.cache.store import Store
 from repro.errors import ReproError
 from repro.evaluator import MissingEvaluations
@@ -61,13 +62,13 @@ def tiny_experiment(tiny_recipe):
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_experiment):
     with Store(tmp_path / "cache") as store:
         with pytest.raises(MissingEvaluations):
-            reproduce.run(tiny_experiment, store, on_miss="error", data_root=str(tiny_mnist))
+            reproduce.run(tiny_experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
         steps = []
-        outcome = reproduce.run(tiny_experiment, store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
-                                on_step=lambda: steps.append(1))  # fmt: skip
+        outcome = reproduce.run(tiny_experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
+                                                  on_step=lambda: steps.append(1)))
         assert len(steps) == reproduce.total_evaluations(tiny_experiment) == 10 * 2 * 3
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes and no training
-        replay = reproduce.run(tiny_experiment, store, on_miss="error", data_root=str(tiny_mnist))
+        replay = reproduce.run(tiny_experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
     assert [t.value for r in replay.runs["ES"] for t in r.trials] == [t.value for r in outcome.runs["ES"] for t in r.trials]
 
     paths = write_report(outcome, tmp_path / "reports")

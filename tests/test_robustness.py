@@ -23,7 +23,6 @@ from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro.search.loop import run_search
 from repro.spaces import get_space
-from repro.search.strategies import make_strategy
 from tests.conftest import fashion_available
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,7 +138,7 @@ def test_merge_keeps_every_seed_reports_conflicts_and_is_idempotent(tmp_path, ca
     assert main(["cache", "merge", str(tmp_path / "other"), "--cache", str(tmp_path / "main")]) == 1
     assert "conflict (kept this cache's value)" in capsys.readouterr().out
     with Store(tmp_path / "main", read_only=True) as store:
-        assert store.seeds("s", "k", "r") == [0, 1, 2]
+        assert [e.train_seed for e in store.evaluations("s", "r") if e.genome_key == "k"] == [0, 1, 2]
         assert store.get("s", "k", "r", 0).val_acc == 0.5
         assert store.check() == []
 

@@ -8,6 +8,7 @@ import pytest
 
 from papers.remnet import reproduce
 from papers.remnet.report import write_report
+from repro.context import RunContext
 from repro.cache.store import Store
 from repro.cli import main
 
@@ -44,6 +45,6 @@ def test_readme_search_replays_without_training(capsys):
 
 def test_remnet_smoke_reproduction_replays(tmp_path):
     with Store(CACHE, read_only=True) as store:
-        outcome = reproduce.run(reproduce.get_experiment("smoke"), store, on_miss="error")
+        outcome = reproduce.run(reproduce.get_experiment("smoke"), RunContext(store, on_miss="error"))
     paths = write_report(outcome, tmp_path)
     assert len(paths) == 5 and all(p.stat().st_size > 0 for p in paths)

@@ -24,7 +24,6 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from repro import provenance
 from repro.cache.store import Store
 from repro.records import Evaluation
 from repro.data.datasets import get_spec
+from repro.context import RunContext
 from repro.evaluator import Evaluator, NotInCache
 from repro.recipe import Recipe, as_recipe
 from repro.spaces import get_space
@@ -196,35 +196,24 @@ def total_evaluations(experiment: Experiment) -> int:
     return sampled + len(BASELINES) * len(experiment.baseline_seeds) + 1
 
 
-def run(
-    experiment: Experiment,
-    store: Store,
-    on_miss: str = "error",
-    device: str = "auto",
-    data_root: str | None = None,
-    on_step: Callable[[], None] | None = None,
-) -> Outcome:
+def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     """Run (or replay from the cache) every sampling and training of ``experiment``."""
     recipe = as_recipe(experiment.recipe)
     spec = get_spec(recipe.dataset)
     shape = {"input_shape": spec.input_shape, "classes": spec.num_classes}
     space = get_space("featurenet", max_params=experiment.max_params, max_macs=experiment.max_macs, **shape)
-    groups, searches = stored_samples(experiment, space.limits(), store, on_miss)  # type: ignore[attr-defined]
+    groups, searches = stored_samples(experiment, space.limits(), ctx.store, ctx.on_miss)  # type: ignore[attr-defined]
 
-    def evaluator(for_space: Any) -> Evaluator:
-        return Evaluator(for_space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
-
-    sampled = evaluator(space)
+    sampled = ctx.evaluator(space, recipe)
     # The caps bound what is sampled, not the baselines.
-    evaluators = {name: evaluator(get_space(name, **options))
+    evaluators = {name: ctx.evaluator(get_space(name, **options), recipe)
                   for name, options in (("featurenet", shape), ("handcrafted", {}))}  # fmt: skip
     # Fig. 6 needs Concat and 9 cells: Section 3's model without the experiments' restrictions.
-    full = evaluator(get_space("featurenet", variant="full", **shape))
+    full = ctx.evaluator(get_space("featurenet", variant="full", **shape), recipe)
 
     def evaluate(evaluator: Evaluator, genome: Any, seed: int) -> Evaluation:
         evaluation = evaluator.evaluate(genome, seed)[0]
-        if on_step is not None:
-            on_step()
+        ctx.step()
         return evaluation
 
     evaluations = {g: [[evaluate(sampled, c, experiment.train_seed) for c in configs]
@@ -232,7 +221,7 @@ def run(
     baselines = {label: [evaluate(evaluators[space_name], genome, seed) for seed in experiment.baseline_seeds]
                  for label, (space_name, genome) in BASELINES.items()}  # fmt: skip
     baselines[INCEPTION] = [evaluate(full, known.inception_module(), experiment.train_seed)]
-    curves = {label: [store.curve(e) for e in baselines[label] if e.status == "ok"] for label in list(BASELINES)[:2]}
+    curves = {label: [ctx.store.curve(e) for e in baselines[label] if e.status == "ok"] for label in list(BASELINES)[:2]}
     return Outcome(experiment, recipe, groups, searches, evaluations, baselines, curves)  # type: ignore[arg-type]
 
 

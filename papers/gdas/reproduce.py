@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +31,9 @@ import numpy as np
 from repro.search.budgeted import BudgetedRandomSearch, random_search, training_cost, trainings_within
 from papers.replay import named_experiment, retrain_all, stored_search
 from repro import provenance
-from repro.cache.store import Store
 from repro.records import Evaluation
 from repro.data import load_dataset
-from repro.evaluator import Evaluator
+from repro.context import RunContext
 from repro.search.gdas import GdasConfig, gdas_search
 from repro.recipe import Recipe, as_recipe
 from repro.spaces import get_space
@@ -115,20 +113,19 @@ def space_of(experiment: Experiment) -> Any:
     return get_space("darts", frc=experiment.frc) if experiment.space == "darts" else get_space(experiment.space)
 
 
-def _search(experiment: Experiment, space: Any, recipe: Recipe, seed: int, store: Store, on_miss: str, device: str,
-            data_root: str | None) -> dict[str, Any]:  # fmt: skip
+def _search(experiment: Experiment, space: Any, recipe: Recipe, seed: int, ctx: RunContext) -> dict[str, Any]:
     """The stored search of (experiment, seed), run and stored first if allowed."""
     what = {"space": space.name, "space_config": space.config(), "recipe": recipe.key,
             "config": dataclasses.asdict(experiment.search), "seed": seed}  # fmt: skip
-    device = pick_device(device)
+    device = pick_device(ctx.device)
 
     def search() -> dict[str, Any]:
-        data = load_dataset(recipe.dataset, data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
+        data = load_dataset(recipe.dataset, ctx.data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
                             train_size=recipe.train_size, test_size=recipe.test_size)  # fmt: skip
         result = gdas_search(space, data, experiment.search, seed, recipe.normalize, device)
         return {**dataclasses.asdict(result), "genome": result.derived[-1]}
 
-    return stored_search(store, SEARCH_DIR, what, on_miss, f"gdas {experiment.name}: search seed {seed}", device, search)
+    return stored_search(ctx, SEARCH_DIR, what, f"gdas {experiment.name}: search seed {seed}", device, search)
 
 
 def search_budget(experiment: Experiment, recipe: Recipe) -> float:
@@ -136,29 +133,23 @@ def search_budget(experiment: Experiment, recipe: Recipe) -> float:
     return experiment.search.example_passes + training_cost(recipe)
 
 
-def run(
-    experiment: Experiment,
-    store: Store,
-    on_miss: str = "error",
-    device: str = "auto",
-    data_root: str | None = None,
-    on_step: Callable[[], None] | None = None,
-) -> Outcome:
+def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     """Run (or replay from the cache) every search and retraining of ``experiment``."""
     space = space_of(experiment)
     recipe = as_recipe(experiment.recipe)
-    evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
-    searches = [_search(experiment, space, recipe, s, store, on_miss, device, data_root) for s in experiment.seeds]
+    evaluator = ctx.evaluator(space, recipe)
+    searches = [_search(experiment, space, recipe, s, ctx) for s in experiment.seeds]
     budget = search_budget(experiment, recipe)
-    picks = [random_search(evaluator, space.sample, s, budget, experiment.train_seeds[0], on_step) for s in experiment.seeds]
+    picks = [random_search(evaluator, space.sample, s, budget, experiment.train_seeds[0], ctx.on_step)
+             for s in experiment.seeds]
     rng = np.random.default_rng(1000)  # apart from the search seeds, so the cells differ from any search's draws
     genomes = {
         "GDAS": [space.from_json(r["genome"]) for r in searches],
         "random cells": [space.sample(rng) for _ in range(experiment.random_cells)],
         "random search": [p.best for p in picks],
     }
-    evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, on_step)
-    folder = store.root / ACCELERATION_DIR
+    evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, ctx.on_step)
+    folder = ctx.store.root / ACCELERATION_DIR
     acceleration = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
     return Outcome(experiment, recipe, searches, genomes, evaluations, picks, acceleration)
 

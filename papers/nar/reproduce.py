@@ -22,7 +22,6 @@ This module runs the experiments; :mod:`papers.nar.numbers`, :mod:`papers.nar.re
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +31,9 @@ import numpy as np
 from repro.search.budgeted import FORWARD_ONLY, BudgetedRandomSearch, random_search, split_sizes, training_cost, trainings_within
 from papers.replay import named_experiment, retrain_all, stored_search
 from repro import provenance
-from repro.cache.store import Store
 from repro.records import Evaluation
 from repro.data import load_dataset
-from repro.evaluator import Evaluator
+from repro.context import RunContext
 from repro.recipe import Recipe, as_recipe
 from repro.spaces import get_space
 from repro.spaces.nar import NarGenome, NarSpace
@@ -119,43 +117,36 @@ def search_budget(experiment: Experiment, recipe: Recipe, variant: str) -> float
     return _config(experiment, variant).example_passes(*split_sizes(recipe), FORWARD_ONLY) + training_cost(recipe)
 
 
-def _search(experiment: Experiment, space: NarSpace, recipe: Recipe, variant: str, seed: int, store: Store,
-            on_miss: str, device: str, data_root: str | None) -> dict[str, Any]:  # fmt: skip
+def _search(experiment: Experiment, space: NarSpace, recipe: Recipe, variant: str, seed: int,
+            ctx: RunContext) -> dict[str, Any]:  # fmt: skip
     """The stored search of (experiment, variant, seed), run and stored first if allowed."""
     config = _config(experiment, variant)
     what = {"space": space.config(), "recipe": recipe.key, "config": dataclasses.asdict(config), "seed": seed}
-    device = pick_device(device)
+    device = pick_device(ctx.device)
 
     def search() -> dict[str, Any]:
-        data = load_dataset(recipe.dataset, data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
+        data = load_dataset(recipe.dataset, ctx.data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
                             train_size=recipe.train_size, test_size=recipe.test_size)  # fmt: skip
         result = enas_search(space, data, config, seed, recipe.model_options["channels"], recipe.normalize, device)
         return {"variant": variant, "best": list(result.best), "derived": [[list(v), acc] for v, acc in result.derived],
                 "frequencies": result.frequencies.tolist()}  # fmt: skip
 
-    return stored_search(store, SEARCH_DIR, what, on_miss, f"nar {experiment.name}: search {variant} seed {seed}",
-                         device, search)  # fmt: skip
+    return stored_search(ctx, SEARCH_DIR, what, f"nar {experiment.name}: search {variant} seed {seed}", device,
+                         search)  # fmt: skip
 
 
-def run(
-    experiment: Experiment,
-    store: Store,
-    on_miss: str = "error",
-    device: str = "auto",
-    data_root: str | None = None,
-    on_step: Callable[[], None] | None = None,
-) -> Outcome:
+def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     """Run (or replay from the cache) every search and retraining of ``experiment``."""
     space = get_space("nar", backbone=experiment.backbone)
     assert isinstance(space, NarSpace)
     recipe = as_recipe(experiment.recipe)
-    evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
+    evaluator = ctx.evaluator(space, recipe)
     searches = {
-        v: [_search(experiment, space, recipe, v, s, store, on_miss, device, data_root) for s in experiment.seeds]
+        v: [_search(experiment, space, recipe, v, s, ctx) for s in experiment.seeds]
         for v in VARIANTS
     }
     first = experiment.train_seeds[0]
-    picks = {v: [random_search(evaluator, space.sample, s, search_budget(experiment, recipe, v), first, on_step)
+    picks = {v: [random_search(evaluator, space.sample, s, search_budget(experiment, recipe, v), first, ctx.on_step)
                  for s in experiment.seeds] for v in VARIANTS}  # fmt: skip
     genomes = {
         "baseline": [space.baseline()],
@@ -164,7 +155,7 @@ def run(
         "random": [space.sample(np.random.default_rng(seed)) for seed in experiment.seeds],
         **{RANDOM_SEARCH[v]: [p.best for p in picks[v]] for v in VARIANTS},
     }
-    evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, on_step)
+    evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, ctx.on_step)
     return Outcome(experiment, recipe, searches, genomes, evaluations, picks)
 
 

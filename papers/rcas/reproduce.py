@@ -21,7 +21,6 @@ This module runs the experiments; :mod:`papers.rcas.numbers`, :mod:`papers.rcas.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +29,9 @@ import numpy as np
 
 from papers.replay import named_experiment, retrain_all
 from repro import provenance
-from repro.cache.store import Store
 from repro.cost import count_macs, count_params
 from repro.data.datasets import get_spec
+from repro.context import RunContext
 from repro.evaluator import Evaluator
 from repro.search.greedy import (
     Budget,
@@ -149,18 +148,17 @@ class Outcome:
 class _F:
     """F(S) through the evaluator, remembering the rows it read (for provenance and counts)."""
 
-    def __init__(self, evaluator: Evaluator, experiment: Experiment, on_step: Callable[[], None] | None) -> None:
+    def __init__(self, evaluator: Evaluator, experiment: Experiment, ctx: RunContext) -> None:
         self.evaluator = evaluator
         self.experiment = experiment
-        self.on_step = on_step
+        self.ctx = ctx
         self.rows: dict[str, Any] = {}
 
     def genome(self, genome: Genome) -> float:
         evaluation, _ = self.evaluator.evaluate(genome, self.experiment.train_seed)
         if evaluation.genome_key not in self.rows:
             self.rows[evaluation.genome_key] = evaluation
-            if self.on_step is not None:
-                self.on_step()
+            self.ctx.step()
         return evaluation.value("val_acc")
 
     def __call__(self, selected: frozenset) -> float:
@@ -208,19 +206,11 @@ def _random_search(problem: Problem, count: int, seed: int) -> float:
     return max(problem.f(s) for s in seen)
 
 
-def run(
-    experiment: Experiment,
-    store: Store,
-    on_miss: str = "error",
-    device: str = "auto",
-    data_root: str | None = None,
-    on_step: Callable[[], None] | None = None,
-) -> Outcome:
+def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     """Run (or replay from the cache) RCAS, its baselines and ablations for ``experiment``."""
     recipe = as_recipe(experiment.recipe)
     space = get_space("rcas", variant=experiment.variant)
-    evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
-    f = _F(evaluator, experiment, on_step)
+    f = _F(ctx.evaluator(space, recipe), experiment, ctx)
     spec = get_spec(recipe.dataset)
     reference = Genome(experiment.variant, experiment.reference)
     budget = costs(reference, spec.input_shape, spec.num_classes)
@@ -236,21 +226,19 @@ def run(
     searches = [_random_search(problem, distinct, seed) for seed in experiment.random_seeds]
     nested = violations(marginal_gains(problem, plain))
     finalists = {"RCAS": genome_of(experiment.variant, results[best].selected), "reference": reference}
-    final = _final_training(experiment, space, store, on_miss, device, data_root, finalists, on_step)
+    final = _final_training(experiment, space, ctx, finalists)
     return Outcome(experiment, recipe, budget, reference_value, best, results, plain, type5_best, type5, chains,
                    chain_sets, searches, nested, final, list(f.rows.values()))  # fmt: skip
 
 
-def _final_training(experiment: Experiment, space: Any, store: Store, on_miss: str, device: str,
-                    data_root: str | None, finalists: dict[str, Genome],
-                    on_step: Callable[[], None] | None) -> dict[str, list[Any]]:  # fmt: skip
+def _final_training(experiment: Experiment, space: Any, ctx: RunContext,
+                    finalists: dict[str, Genome]) -> dict[str, list[Any]]:  # fmt: skip
     """Train each finalist from scratch with the final recipe, once per final seed (rows through the cache)."""
     if experiment.final_recipe is None:
         return {}
-    evaluator = Evaluator(space, as_recipe(experiment.final_recipe), store, on_miss=on_miss, device=device,
-                          data_root=data_root)  # fmt: skip
+    evaluator = ctx.evaluator(space, as_recipe(experiment.final_recipe))
     retrained = retrain_all(evaluator, {name: [genome] for name, genome in finalists.items()}, experiment.final_seeds,
-                            on_step)  # fmt: skip
+                            ctx.on_step)  # fmt: skip
     return {name: rows for name, (rows,) in retrained.items()}
 
 

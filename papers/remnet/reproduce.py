@@ -15,24 +15,21 @@ This module runs the experiments; :mod:`papers.remnet.numbers`, :mod:`papers.rem
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from papers.replay import named_experiment
 from repro import provenance
-from repro.cache.store import Store
 from repro.cost import count_params
-from repro.evaluator import Evaluator
+from repro.context import RunContext
+from repro.data.datasets import get_spec
 from repro.recipe import Recipe, as_recipe
 from repro.search.loop import SearchResult, run_search
 from repro.selection import Choice, best_mean
 from repro.spaces import get_space
 from repro.spaces.remnet import RemnetSpace
-from repro.search.strategies import make_strategy
 
 
 HERE = Path(__file__).parent
@@ -96,39 +93,31 @@ class Outcome:
     final: list[dict[str, Any]]
 
 
-def run(
-    experiment: Experiment,
-    store: Store,
-    on_miss: str = "error",
-    device: str = "auto",
-    data_root: str | None = None,
-    on_step: Callable[[], None] | None = None,
-) -> Outcome:
+def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     """Run (or replay from the cache) every search and final training of ``experiment``."""
     space = get_space("remnet")
     recipe = as_recipe(experiment.recipe)
-    evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
+    evaluator = ctx.evaluator(space, recipe)
     runs: dict[str, list[SearchResult]] = {}
     for label, strategy_name in STRATEGIES.items():
         runs[label] = []
         for seed in experiment.seeds:
             params = {"population_size": experiment.population, "sample_size": experiment.sample_size}
-            step = (lambda trial, result: on_step()) if on_step else None
             runs[label].append(
                 run_search(strategy_name, evaluator, experiment.budget, seed, experiment.metric, params, strict=False,
-                           on_step=step)
+                           on_step=lambda trial, result: ctx.step())
             )
     es_samples = [(t.evaluation.genome_key, t.value) for r in runs["ES"] for t in r.trials]
     choice = best_mean(es_samples, experiment.min_samples)
     chosen = None
     if choice is not None:
         chosen = next(t.genome for r in runs["ES"] for t in r.trials if t.evaluation.genome_key == choice.genome_key)
-    final = _final_training(experiment, space, store, on_miss, device, data_root, chosen)
+    final = _final_training(experiment, space, ctx, chosen)
     return Outcome(experiment, recipe, runs, choice, chosen, final)
 
 
-def _final_training(experiment: Experiment, space: RemnetSpace, store: Store, on_miss: str, device: str,
-                    data_root: str | None, chosen: str | None) -> list[dict[str, Any]]:  # fmt: skip
+def _final_training(experiment: Experiment, space: RemnetSpace, ctx: RunContext,
+                    chosen: str | None) -> list[dict[str, Any]]:  # fmt: skip
     """Table 2's retrained rows: our chosen architecture and the paper's REMNet, at each width."""
     base = as_recipe(experiment.final_recipe)
     architectures = {"paper's REMNet": space.from_json(REMNET)}
@@ -138,10 +127,11 @@ def _final_training(experiment: Experiment, space: RemnetSpace, store: Store, on
     for row_name, width in experiment.final_widths.items():
         paper_width = int(row_name.split("-")[1])
         recipe = base.with_changes(channels=width)
-        evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root)
+        evaluator = ctx.evaluator(space, recipe)
+        spec = get_spec(recipe.dataset)
         for arch_name, genome in architectures.items():
             evaluations = [evaluator.evaluate(genome, seed)[0] for seed in experiment.final_seeds]
-            model = space.build(genome, evaluator.input_shape, evaluator.num_classes, channels=paper_width)
+            model = space.build(genome, spec.input_shape, spec.num_classes, channels=paper_width)
             rows.append({
                 "row": row_name, "architecture": arch_name, "channels": width, "recipe": recipe,
                 "evaluations": evaluations, "params_at_paper_width": count_params(model),

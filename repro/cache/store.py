@@ -175,14 +175,6 @@ class Store:
         )
         return rows[0] if rows else None
 
-    def seeds(self, space: str, genome_key: str, recipe_key: str) -> list[int]:
-        """The training seeds cached for one (genome, recipe)."""
-        rows = self.db.execute(
-            "SELECT train_seed FROM evaluations WHERE space = ? AND genome_key = ? AND recipe_key = ? ORDER BY 1",
-            [space, genome_key, recipe_key],
-        ).fetchall()
-        return [r[0] for r in rows]
-
     def evaluations(self, space: str, recipe_key: str | None = None) -> list[Evaluation]:
         """All rows of a space (optionally of one recipe), in key and seed order."""
         if recipe_key is None:

@@ -1,0 +1,43 @@
+"""Command line: ``repro search|evaluate|compare``, ``repro cache ...``, ``repro reproduce|regress|report|list``.
+
+One module per command group (:mod:`~repro.cli.runs`, :mod:`~repro.cli.cache`,
+:mod:`~repro.cli.papers`), each declaring its parsers with the options of
+:mod:`~repro.cli.options`; what a command computes lives in the library, the CLI only parses and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from repro import __version__
+from repro.cli import cache, papers, runs
+from repro.errors import ReproError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="repro",
+        description="Neural-architecture-search reproduction harness. Every evaluation is cached by a canonical "
+        "architecture hash plus a recipe hash, so searches replay instantly and train only what is new.",
+    )
+    parser.add_argument("--version", action="version", version=f"repro {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in (runs, cache, papers):
+        group.add(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``repro`` console script and ``python -m repro``."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ReproError as exc:
+        print(f"repro: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("repro: interrupted; finished evaluations are in the cache: rerun the same command to resume",
+              file=sys.stderr)  # fmt: skip
+        return 130

@@ -1,0 +1,138 @@
+"""``repro cache info|query|export|check|upgrade|merge``: inspecting, verifying and combining caches."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from repro.cli import options
+
+
+def add(commands: Any) -> None:
+    """Declare the ``cache`` command group on the top-level subparsers ``commands``."""
+    cache = commands.add_parser("cache", help="inspect or export the evaluation cache")
+    cache_commands = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
+    info = cache_commands.add_parser("info", help="rows per space, recipe and status; runs stored")
+    options.add_cache(info)
+    info.set_defaults(handler=_cache_info)
+    query = cache_commands.add_parser(
+        "query", help="run read-only SQL on the cache",
+        description="Tables: evaluations, genomes, recipes, runs, trials, meta. Example: repro cache query "
+        "\"SELECT genome_key, avg(val_acc) FROM evaluations GROUP BY 1 ORDER BY 2 DESC LIMIT 5\"",
+    )  # fmt: skip
+    query.add_argument("sql", help="the SQL statement")
+    options.add_cache(query)
+    query.add_argument("--csv", action="store_true", help="print CSV instead of an aligned table")
+    query.set_defaults(handler=_cache_query)
+    export = cache_commands.add_parser("export", help="export a table to Parquet or CSV (by file suffix)")
+    export.add_argument("path", type=Path, help="output file, ending in .parquet or .csv")
+    export.add_argument("--table", default="evaluations", help="table to export (evaluations include the genome text)")
+    options.add_cache(export)
+    export.set_defaults(handler=_cache_export)
+    check = cache_commands.add_parser(
+        "check", help="verify the cache: schema version, rows vs. curves, run logs; says how to repair"
+    )
+    options.add_cache(check)
+    check.set_defaults(handler=_cache_check)
+    upgrade = cache_commands.add_parser("upgrade", help="migrate a cache written by an older repro to this schema")
+    options.add_cache(upgrade)
+    upgrade.set_defaults(handler=_cache_upgrade)
+    merge = cache_commands.add_parser(
+        "merge",
+        help="fold cache shards (another machine's cache folders) into this cache",
+        description="Adds every row of each shard that this cache lacks (all seeds are kept), with its curve, runs "
+        "and trial logs. Rows present in both with different numbers are conflicts: reported, and this cache's "
+        "value is kept. Merging the same shard again changes nothing.",
+    )
+    merge.add_argument("shards", nargs="+", type=Path, help="shard cache folders")
+    options.add_cache(merge, help="cache folder to merge into")
+    merge.set_defaults(handler=_cache_merge)
+
+
+def _cache_info(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+
+    with Store(args.cache, read_only=True) as store:
+        columns, rows = store.query(
+            "SELECT e.space, r.profile, e.recipe_key, count(*) AS rows, count(DISTINCT e.genome_key) AS architectures, "
+            "count(*) FILTER (WHERE e.status = 'invalid') AS invalid, max(e.train_seed) + 1 AS max_seeds, "
+            "round(sum(e.train_seconds), 1) AS train_seconds, string_agg(DISTINCT e.device, '; ') AS devices "
+            "FROM evaluations e JOIN recipes r USING (recipe_key) GROUP BY ALL ORDER BY 1, 2"
+        )
+        print(f"cache {Path(args.cache).resolve()}")
+        print(options.table(columns, rows) if rows else "(no evaluations)")
+        columns, rows = store.query(
+            "SELECT strategy, count(*) AS runs, max(budget) AS max_budget FROM runs GROUP BY 1 ORDER BY 1"
+        )
+        if rows:
+            print()
+            print(options.table(columns, rows))
+    return 0
+
+
+def _cache_query(args: argparse.Namespace) -> int:
+    import csv
+
+    from repro.cache.store import Store
+
+    with Store(args.cache, read_only=True) as store:
+        columns, rows = store.query(args.sql)
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        print(options.table(columns, rows))
+    return 0
+
+
+def _cache_export(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+
+    with Store(args.cache, read_only=True) as store:
+        path = store.export(args.path, args.table)
+    print(f"wrote {path}")
+    return 0
+
+
+def _cache_check(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+
+    with Store(args.cache, read_only=True) as store:
+        problems = store.check()
+        rows = store.query("SELECT count(*) FROM evaluations")[1][0][0]
+    for problem in problems:
+        print(f"problem: {problem}")
+    if problems:
+        print(f"{len(problems)} problem(s) in {rows} rows. Repair: restore the cache from git (git checkout -- "
+              f"{args.cache}) or from the machine that wrote it; rows whose curves are missing can be retrained after "
+              "deleting them with `repro cache query` on a copy.")  # fmt: skip
+        return 1
+    print(f"cache {args.cache} is consistent: {rows} rows, every curve present, every logged trial stored")
+    return 0
+
+
+def _cache_upgrade(args: argparse.Namespace) -> int:
+    from repro.cache.store import SCHEMA_VERSION, Store
+
+    with Store(args.cache):  # a writable open migrates
+        pass
+    print(f"cache {args.cache} is at schema version {SCHEMA_VERSION}")
+    return 0
+
+
+def _cache_merge(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+
+    conflicts = 0
+    with Store(args.cache) as store:
+        for shard_path in args.shards:
+            with Store(shard_path, read_only=True) as shard:
+                added, identical, clashes = store.merge(shard)
+            print(f"{shard_path}: {added} row(s) added, {identical} already here, {len(clashes)} conflict(s)")
+            for clash in clashes:
+                print(f"  conflict (kept this cache's value): {clash}")
+            conflicts += len(clashes)
+    return 1 if conflicts else 0

@@ -1,0 +1,140 @@
+"""``repro reproduce``, ``repro regress``, ``repro report`` and ``repro list``: the papers and what is registered.
+
+This is the one place where repro reaches into ``papers/`` (the papers loader); the library
+itself never imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from repro.cli import options
+
+
+def add(commands: Any) -> None:
+    """Declare the commands on the top-level subparsers ``commands``."""
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="reproduce a paper's tables and figures (from the cache; training only with --on-miss train)",
+        description="Run or replay every search and final training of a paper's experiment and write its figures, "
+        "tables and summary under reports/<paper>/<profile>/. By default nothing is trained: a missing cached row "
+        "is an error naming it.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    reproduce.add_argument("paper", help="paper short name (see `repro list`)")
+    reproduce.add_argument("--profile", default="smoke", help="experiment scale: smoke, gpu or paper")
+    reproduce.add_argument("--on-miss", choices=("train", "error"), default="error",
+                           help="train what the cache lacks, or stop and name it")  # fmt: skip
+    reproduce.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
+    options.add_machine(reproduce)
+    reproduce.set_defaults(handler=_reproduce)
+
+    regress = commands.add_parser(
+        "regress",
+        help="check every reported claim against our reproduced value; fail on drift or a structural mismatch",
+        description="For every claim in papers/<paper>/reported.toml: the reported value, ours (replayed from the "
+        "cache), and a status (matches, within tolerance, deviates, not reproducible here). Exits 1 when a "
+        "structural number stops matching or when one of our values drifts from the accepted one "
+        "(papers/<paper>/golden.json; review, then --accept to update it).",
+    )
+    regress.add_argument("paper", nargs="?", help="one paper (default: all)")
+    regress.add_argument("--accept", action="store_true", help="record our current values as the accepted ones")
+    options.add_cache(regress)
+    regress.set_defaults(handler=_regress)
+
+    report = commands.add_parser(
+        "report",
+        help="build reports/index.md and reports/index.html, and the README's status table",
+        description="Replay every paper's experiments that the cache holds, regenerate their figures and summaries, "
+        "and write one index (Markdown and static HTML) with each paper's claims table, figures and provenance.",
+    )
+    options.add_cache(report)
+    report.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
+    report.add_argument("--readme", type=Path, default=Path("README.md"),
+                        help="README whose generated status block is refreshed (skipped if the file is absent)")  # fmt: skip
+    report.set_defaults(handler=_report)
+
+    listing = commands.add_parser("list", help="list search spaces, strategies and profiles")
+    listing.set_defaults(handler=_list)
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from papers import load
+    from repro.cache.store import Store
+    from repro.context import RunContext
+
+    paper = load(args.paper)
+    experiment = paper.reproduce.get_experiment(args.profile)
+    with Store(args.cache, read_only=args.on_miss == "error") as store:
+        total = paper.reproduce.total_evaluations(experiment)
+        with tqdm(total=total, desc=f"{args.paper} {args.profile}", unit="eval", disable=args.no_progress) as bar:
+            ctx = RunContext(store, args.on_miss, args.device, args.data_root, on_step=lambda: bar.update(1))
+            outcome = paper.reproduce.run(experiment, ctx)
+    paths = paper.report.write_report(outcome, args.out / args.paper / args.profile)
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def _regress(args: argparse.Namespace) -> int:
+    from papers import PAPERS
+    from papers.judging import accept_values, judge_paper, regressions
+    from repro.cache.store import Store
+    from repro.claims import format_value, ours_text
+
+    names = [args.paper] if args.paper else sorted(PAPERS)
+    problems: list[str] = []
+    with Store(args.cache, read_only=True) as store:
+        for name in names:
+            judged = judge_paper(name, store)
+            rows = [(v.claim.id, format_value(v.claim.value), ours_text(v), v.status, v.reason) for v in judged.verdicts]
+            print(f"{name}:")
+            print(options.table(("claim", "reported", "ours", "status", "why"), rows))
+            if args.accept:
+                print(f"accepted {len(judged.measured)} values into {accept_values(judged)}")
+            problems += regressions(judged, include_drift=not args.accept)
+    for problem in problems:
+        print(f"REGRESSION {problem}", file=sys.stderr)
+    print(f"{len(problems)} regression(s)" if problems else "no regressions")
+    return 1 if problems else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from papers.judging import write_reports
+    from repro.cache.store import Store
+
+    with Store(args.cache, read_only=True) as store:
+        for path in write_reports(store, args.out, args.readme):
+            print(f"wrote {path}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from repro.recipe import PROFILES
+    from repro.spaces import SPACES
+    from repro.search.strategies import STRATEGIES, describe
+
+    print("search spaces:")
+    for name in SPACES:
+        doc = (SPACES.get(name).__doc__ or "").strip().splitlines()[0]
+        print(f"  {name:20} {doc}")
+    print("strategies:")
+    for name in STRATEGIES:
+        print(f"  {name:20} {describe(name)}")
+    from papers import PAPERS, load
+
+    print("papers (repro reproduce NAME):")
+    for name in sorted(PAPERS):
+        print(f"  {name:20} {(load(name).reproduce.__doc__ or '').strip().splitlines()[0]}")
+    print("profiles:")
+    for name in PROFILES:
+        r = PROFILES.get(name)
+        model = ", ".join(f"{k} {v}" for k, v in r.model_options.items()) or "widths fixed by the space"
+        print(f"  {name:20} {r.dataset}, {r.epochs} epochs, {r.optimizer}, {model}, "
+              f"train size {r.train_size or 'all'}, val {r.val_size}, test {r.test_size or 'all'}")  # fmt: skip
+    return 0

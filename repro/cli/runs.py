@@ -1,0 +1,263 @@
+"""``repro search``, ``repro evaluate`` and ``repro compare``: running strategies and architectures through the cache."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from repro.cli import options
+from repro.errors import ReproError
+
+if TYPE_CHECKING:
+    from repro.recipe import Recipe
+    from repro.search.loop import SearchResult
+    from repro.spaces.base import SearchSpace
+
+
+def add(commands: Any) -> None:
+    """Declare the commands on the top-level subparsers ``commands``."""
+    search = commands.add_parser(
+        "search",
+        help="run an architecture search (replaying from the cache, training what is missing)",
+        description="Run a search: the strategy proposes architectures, each is looked up in the cache by its "
+        "canonical hash and the recipe hash, and trained (GPU if present) only on a miss. Rerunning the same "
+        "command replays the same trajectory; an interrupted run resumes where it stopped.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    search.add_argument("--space", default="remnet", help="search space (see `repro list`)")
+    search.add_argument("--strategy", default="re", help="search strategy (see `repro list`)")
+    search.add_argument("--budget", type=options.positive, default=60, help="number of evaluations, invalid ones included")
+    search.add_argument("--seed", type=options.seed, default=0, help="search seed: fixes the whole trajectory")
+    options.add_run(search)
+    search.add_argument(
+        "--on-miss", choices=("train", "error"), default="train",
+        help="what to do when the cache lacks an evaluation: train it, or stop and name it",
+    )  # fmt: skip
+    options.add_machine(search)
+    search.add_argument(
+        "--executor", default="inprocess", choices=("inprocess", "pool", "ray", "simulated"),
+        help="where training runs: this process; a local process pool; a Ray cluster; or a simulated clock that "
+        "replays the cache as if --workers machines had trained it (using each row's recorded seconds)",
+    )  # fmt: skip
+    search.add_argument("--workers", type=options.positive, default=1,
+                        help="evaluations in flight at once (asynchronous search when > 1)")  # fmt: skip
+    search.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
+    search.add_argument("--gpus-per-eval", type=float, default=1.0, help="fraction of a GPU per Ray task")
+    search.add_argument("--output", type=Path, help="also write the trajectory as JSON to this file")
+    search.set_defaults(handler=_search)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="evaluate one architecture through the cache (training it if missing)",
+        description="Look up (or train) one architecture under a profile, for one or more training seeds. The "
+        "genome is JSON, as `repro search --output` writes it or as the cache stores it (canonical form), given "
+        "inline or as @FILE.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    evaluate.add_argument("genome", help="genome JSON, or @path/to/genome.json")
+    evaluate.add_argument("--space", default="remnet", help="search space (see `repro list`)")
+    options.add_recipe(evaluate)
+    evaluate.add_argument("--seeds", default="0", help="training seeds: 0-4 or 0,2,5")
+    evaluate.add_argument("--on-miss", choices=("train", "error"), default="train", help="train what is missing, or stop")
+    options.add_machine(evaluate, progress=False)
+    evaluate.set_defaults(handler=_evaluate)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare strategies over many seeds on the cache: leaderboard, anytime curves, tests vs random search",
+        description="Run every strategy with every seed against the cache and write a leaderboard (mean/median best "
+        "found, average rank, Mann-Whitney p with Holm correction and A12 against the baseline, cache coverage) as "
+        "Markdown, JSON and an anytime figure under reports/compare/. With --on-miss surrogate, architectures the "
+        "cache lacks get a gradient-boosting prediction fit on the cache: flagged everywhere, never stored.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    compare.add_argument("--space", default="remnet", help="search space (see `repro list`)")
+    compare.add_argument("--strategies", default="re,rs-mutation,rs", help="comma-separated strategies (see `repro list`)")
+    compare.add_argument("--seeds", default="0-4", help="search seeds: a range 0-99, a list 0,1,5, or both")
+    compare.add_argument("--budget", type=options.positive, default=60, help="evaluations per run, invalid ones included")
+    compare.add_argument("--baseline", default="rs", help="the strategy every other one is tested against")
+    compare.add_argument("--workers", type=options.positive,
+                         help="run every search asynchronously on a simulated clock of this many workers (cached rows "
+                         "only) and add anytime curves over simulated time")  # fmt: skip
+    options.add_run(compare)
+    compare.add_argument(
+        "--on-miss", choices=("error", "train", "surrogate"), default="error",
+        help="when the cache lacks an evaluation: stop and name it, train it, or predict it with a surrogate fit "
+        "on the cache (flagged in every output, never stored)",
+    )  # fmt: skip
+    options.add_machine(compare)
+    compare.add_argument("--out", type=Path, help="report folder (default: reports/compare/<space-profile-budget-seeds-miss>)")
+    compare.set_defaults(handler=_compare)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from repro.cache.store import Store
+    from repro.evaluator import Evaluator
+    from repro.executors import make_executor
+    from repro.recipe import get_profile
+    from repro.search.loop import Trial, run_search
+    from repro.spaces import get_space
+
+    space = get_space(args.space)
+    recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
+    if args.executor == "simulated" and args.on_miss != "error":
+        raise ReproError("--executor simulated replays the cache only: add --on-miss error")
+    started = time.perf_counter()
+    with Store(args.cache, read_only=args.on_miss == "error") as store:
+        bar = tqdm(total=args.budget, desc=f"{args.strategy} seed {args.seed}", unit="eval", disable=args.no_progress)
+
+        status = {"best": "no valid architecture yet"}
+
+        def on_epoch(epoch: int) -> None:
+            bar.set_postfix_str(f"{status['best']} | training epoch {epoch}/{recipe.epochs}")
+
+        def on_step(trial: Trial, result: SearchResult) -> None:
+            best, served = result.best, result.served()
+            if best is not None:
+                status["best"] = f"best {args.metric} {best.value:.4f}"
+            bar.set_postfix_str(
+                f"{status['best']} | cache {served['cache']} train {served['train']} invalid {served['invalid']}"
+            )
+            bar.update(1)
+
+        evaluator = Evaluator(space, recipe, store, on_miss=args.on_miss, device=args.device,
+                              data_root=args.data_root, on_epoch=on_epoch)  # fmt: skip
+        executor = make_executor(args.executor, args.workers, on_epoch=on_epoch, address=args.address,
+                                 gpus_per_job=args.gpus_per_eval)  # fmt: skip
+        try:
+            result = run_search(args.strategy, evaluator, args.budget, args.seed, args.metric,
+                                options.strategy_params(args), on_step=on_step, executor=executor)
+        finally:
+            bar.close()
+            executor.close()
+    elapsed = time.perf_counter() - started
+    _print_summary(args, recipe, space, result, elapsed)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(_result_json(args, recipe, result), indent=1))
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from repro import compare
+    from repro.cache.store import Store
+    from repro.recipe import get_profile
+    from repro.spaces import get_space
+
+    space = get_space(args.space)
+    recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
+    seeds = compare.parse_seeds(args.seeds)
+    strategies = compare.parse_strategies(args.strategies, args.baseline)
+    started = time.perf_counter()
+    # Only training writes: a replay or a surrogate run must not be able to change the cache.
+    with Store(args.cache, read_only=args.on_miss != "train") as store:
+        with tqdm(total=len(strategies) * len(seeds), desc="compare", unit="run", disable=args.no_progress) as bar:
+            result = compare.run_comparison(
+                space, recipe, store, strategies, seeds, args.budget, baseline=args.baseline, metric=args.metric,
+                on_miss=args.on_miss, params=options.strategy_params(args), device=args.device, data_root=args.data_root,
+                on_run=lambda run: bar.update(1), workers=args.workers,
+            )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    folder = args.out or Path("reports") / "compare" / compare.default_name(result)
+    paths = compare.write_report(result, folder)
+    print(f"{len(strategies)} strategies x {len(seeds)} seeds x {args.budget} evaluations on {args.space} "
+          f"(profile {recipe.profile}, recipe {recipe.key}) in {elapsed:.1f}s")  # fmt: skip
+    for row in sorted(result.rows, key=lambda r: r.mean_rank):
+        versus = "" if row.p_holm is None else f", A12 vs {args.baseline} {row.a12:.2f}, Holm p {row.p_holm:.3g}"
+        print(f"  {row.strategy:12} mean best {args.metric} {row.mean_best:.4f}, average rank {row.mean_rank:.2f}"
+              f"{versus}; served {', '.join(f'{k} {v}' for k, v in row.coverage.items())}")  # fmt: skip
+    note = compare.surrogate_note(result)
+    if note:
+        print(note)
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def _print_summary(
+    args: argparse.Namespace, recipe: Recipe, space: SearchSpace[Any], result: SearchResult, elapsed: float
+) -> None:
+    served = result.served()
+    invalid = sum(1 for t in result.trials if t.evaluation.status == "invalid")
+    print(
+        f"{args.strategy} on {args.space}, seed {args.seed}, {len(result.trials)} evaluations in {elapsed:.1f}s "
+        f"(cache {served['cache']}, trained {served['train']}, newly invalid {served['invalid']}"
+        + (f", failed {served['failed'] + served['oom']}" if served["failed"] + served["oom"] else "")
+        + "; "
+        f"{invalid} invalid in all)"
+    )
+    print(f"profile {recipe.profile} (recipe {recipe.key}): {recipe.dataset}, {recipe.epochs} epochs, "
+          f"channels {recipe.model_options.get('channels')}, train size {recipe.train_size or 'all'}; run {result.run_id}")  # fmt: skip
+    seconds = result.seconds
+    clock = f"simulated wall-clock {seconds['wall']:.1f}s" if args.executor == "simulated" else f"wall {seconds['wall']:.1f}s"
+    print(f"time: {clock} with {args.workers} worker(s) ({args.executor}); strategy CPU {seconds['strategy']:.2f}s; "
+          f"lookups {seconds['lookup']:.2f}s")  # fmt: skip
+    best = result.best
+    if best is None:
+        print("no valid architecture found")
+        return
+    e = best.evaluation
+    print(f"best {args.metric} {best.value:.4f} at step {best.step} (training seed {e.train_seed}): "
+          f"val_acc {e.val_acc:.4f}, test_acc {e.test_acc:.4f}, {e.params:,} params, {e.macs:,} MACs")  # fmt: skip
+    print(f"  architecture {e.genome_key}: {space.describe(space.from_json(best.genome))}")
+
+
+def _result_json(args: argparse.Namespace, recipe: Recipe, result: SearchResult) -> dict[str, Any]:
+    return {
+        "run_id": result.run_id,
+        "space": args.space,
+        "strategy": args.strategy,
+        "seed": args.seed,
+        "metric": args.metric,
+        "recipe": recipe.to_dict(),
+        "recipe_key": recipe.key,
+        "trials": [
+            {
+                "step": t.step,
+                "genome_key": t.evaluation.genome_key,
+                "train_seed": t.evaluation.train_seed,
+                "status": t.evaluation.status,
+                "reason": t.evaluation.reason,
+                "value": None if math.isnan(t.value) else t.value,
+                "served_by": t.served_by,
+                "time": t.time,
+                "genome": json.loads(t.genome),
+            }
+            for t in result.trials
+        ],
+    }
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+    from repro.compare import parse_seeds
+    from repro.evaluator import Evaluator
+    from repro.recipe import get_profile
+    from repro.spaces import get_space
+
+    space = get_space(args.space)
+    text = args.genome
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text()
+        except OSError as exc:
+            raise ReproError(f"cannot read the genome file {text[1:]}: {exc.strerror}") from None
+    genome = space.from_json(text)
+    recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
+    seeds = parse_seeds(args.seeds)
+    with Store(args.cache, read_only=args.on_miss == "error") as store:
+        evaluator = Evaluator(space, recipe, store, on_miss=args.on_miss, device=args.device, data_root=args.data_root)
+        results = [evaluator.evaluate(genome, seed) for seed in seeds]
+    print(f"{space.describe(genome)}  [key {results[0][0].genome_key}, profile {recipe.profile}, recipe {recipe.key}]")
+    rows = [(e.train_seed, served, e.status, e.val_acc, e.test_acc, e.params, e.train_seconds, e.reason or "")
+            for e, served in results]  # fmt: skip
+    print(options.table(("seed", "served", "status", "val_acc", "test_acc", "params", "train_seconds", "reason"), rows))
+    return 0

@@ -1,0 +1,79 @@
+"""The library's import structure: ``papers/`` and ``benchmarks/`` use ``repro``, never the reverse, and the
+library's modules import each other without cycles.
+
+Only the CLI's papers commands (``repro/cli/papers.py``) reach into ``papers/``: they load the
+paper modules the user names. Imports inside functions count too, so a lazy import cannot hide
+a reversed dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAPERS_LOADER = "repro.cli.papers"
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, top_level_only: bool) -> set[str]:
+    tree = ast.parse(path.read_text())
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    found: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def _library() -> dict[str, Path]:
+    return {_module(p): p for p in (ROOT / "repro").rglob("*.py")}
+
+
+def test_the_library_never_imports_papers_or_benchmarks():
+    offenders = {
+        name: sorted(i for i in _imports(path, top_level_only=False) if i.split(".")[0] in ("papers", "benchmarks"))
+        for name, path in _library().items()
+        if name != PAPERS_LOADER
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_library_modules_import_each_other_without_cycles():
+    modules = _library()
+    # Module-level imports only: a function-level import runs after every module has loaded.
+    graph = {name: {i for i in _imports(path, top_level_only=True) if i in modules and i != name}
+             for name, path in modules.items()}  # fmt: skip
+    # A package's __init__ is imported before its submodules; "a.b imports a" is not a cycle of concern.
+    graph = {name: {i for i in deps if not name.startswith(i + ".")} for name, deps in graph.items()}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for dep in sorted(graph[node]):
+            if state.get(dep) == 1:
+                cycles.append(path[path.index(dep):] + [dep] if dep in path else [node, dep])
+            elif dep not in state:
+                visit(dep, path + [dep])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_the_checks_see_a_reversed_import(tmp_path):
+    """The import scanner finds a function-level import of papers (so the first test can fail)."""
+    source = tmp_path / "mod.py"
+    source.write_text("def f():\n    from papers.replay import replay_all\n")
+    assert "papers.replay" in _imports(source, top_level_only=False)
+    assert "papers.replay" not in _imports(source, top_level_only=True)
