@@ -27,12 +27,11 @@ from typing import Any
 import numpy as np
 
 from repro.cache.store import Store
-from repro.records import Evaluation
 from repro.cache.table import CachedTable
 from repro.compare import run_comparison
 from repro.evaluator import Evaluator
-from repro.records import Request
 from repro.recipe import Recipe, get_profile
+from repro.records import Evaluation, Request
 from repro.search.loop import run_search
 from repro.spaces import get_space
 from repro.spaces.remnet.genome import INPUT, OUTPUT

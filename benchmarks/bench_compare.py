@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-
 from bench_cache import PerRowEvaluator
+
 from repro.cache.store import Store
 from repro.cache.table import CachedTable
 from repro.compare import Comparison, run_comparison

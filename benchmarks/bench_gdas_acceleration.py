@@ -26,6 +26,7 @@ import torch
 
 from repro import provenance
 from repro.search.gdas import Architecture, GdasConfig, supernet_step
+from repro.cache.store import Store
 from repro.spaces import get_space
 from repro.trainer import pick_device
 
@@ -82,7 +83,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--store", type=Path, help="cache folder: keep the record under gdas-acceleration/")
+    parser.add_argument("--store", type=Path, help="cache folder: keep the record as a gdas-acceleration artefact")
     parser.add_argument("--child", choices=("hard", "mixed"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -111,10 +112,9 @@ def main() -> None:
             "created_at": provenance.now().isoformat(),
         }  # fmt: skip
         slug = "".join(c if c.isalnum() else "-" for c in f"{device}-{supernet}-b{args.batch_size}").strip("-")
-        path = args.store / "gdas-acceleration" / f"{slug}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record, indent=1) + "\n")
-        print(f"wrote {path}")
+        with Store(args.store) as store:
+            store.put_artefact("gdas-acceleration", slug, record)
+        print(f"stored artefact gdas-acceleration/{slug} in {args.store}")
 
 
 if __name__ == "__main__":

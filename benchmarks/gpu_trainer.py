@@ -27,11 +27,11 @@ import time
 from typing import Any
 
 import torch
+from trainers import Timed, fast_fit, plain_fit, reference_model
 
 from repro.cost import count_macs
 from repro.data import DataBundle, load_dataset
 from repro.recipe import Recipe, get_profile
-from trainers import Timed, fast_fit, plain_fit, reference_model
 
 CONFIGS = (  # (label, precision, batch size, CUDA graph)
     ("fit fp32 b128 eager", "fp32", 128, False),

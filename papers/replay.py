@@ -12,14 +12,15 @@ from typing import Any
 
 from repro import provenance
 from repro.cache.store import Store
-from repro.records import Evaluation
-from repro.errors import ReproError
 from repro.context import RunContext
+from repro.errors import ReproError
 from repro.evaluator import Evaluator, NotInCache
+from repro.records import Evaluation
 
 
-class SearchNotCached(NotInCache):
-    """A supernet search that the cache does not hold and ``on_miss="error"`` forbids running."""
+class RecordNotCached(NotInCache):
+    """An artefact (a supernet search, sampled configurations) that the cache lacks and ``on_miss="error"`` forbids
+    producing."""
 
 
 def read_reported(folder: Path) -> dict[str, Any]:
@@ -53,25 +54,26 @@ def all_measurements(claims: Any, outcomes: Mapping[str, Any]) -> list[Any]:
     return claims.structural_measurements() + [m for o in outcomes.values() for m in claims.measurements(o)]
 
 
-def stored_search(ctx: RunContext, folder: str, what: dict[str, Any], name: str, device: str,
-                  search: Callable[[], dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
-    """The search record keyed by ``what`` under ``<cache>/<folder>/``, running ``search`` and storing it first if allowed.
+def stored_record(ctx: RunContext, kind: str, what: dict[str, Any], name: str,
+                  produce: Callable[[], dict[str, Any]], device: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """The artefact of ``kind`` keyed by ``what``, produced by ``produce()`` and stored first if the context allows.
 
-    A weight-sharing search is not a cached evaluation: its record is ``what``, what ``search()``
-    returned, and its provenance (seconds, reading the data included; code version; ``device``).
+    What a replay needs besides evaluations (a weight-sharing search, a sampled set of
+    configurations): its record is ``what``, what ``produce()`` returned, and its provenance
+    (seconds, reading the data included; code version; libraries; ``device`` when it computed on one).
     """
     key = hashlib.sha256(json.dumps(what, sort_keys=True, default=list).encode()).hexdigest()[:16]
-    path = ctx.store.root / folder / f"{key}.json"
-    if path.exists():
-        return json.loads(path.read_text())
+    found = ctx.store.artefact(kind, key)
+    if found is not None:
+        return found
     if ctx.on_miss == "error":
-        raise SearchNotCached(f"{name} not in the cache ({path.name}); rerun with --on-miss train")
+        raise RecordNotCached(f"{name} not in the cache (artefact {kind}/{key}); rerun with --on-miss train")
     started = time.perf_counter()
-    found = search()
-    record = {**what, **found, "seconds": time.perf_counter() - started, "code_version": provenance.code_version(),
-              "device": provenance.device_name(device), "libraries": provenance.library_versions()}  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=1) + "\n")
+    produced = produce()
+    record = {**what, **produced, "seconds": time.perf_counter() - started, "code_version": provenance.code_version(),
+              **({"device": provenance.device_name(device)} if device is not None else {}),
+              "libraries": provenance.library_versions()}  # fmt: skip
+    ctx.store.put_artefact(kind, key, record)
     return record
 
 

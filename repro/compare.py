@@ -28,11 +28,11 @@ from repro.cache.table import CachedTable
 from repro.data.datasets import get_spec
 from repro.errors import ReproError
 from repro.evaluator import Evaluator
-from repro.recipe import Recipe
 from repro.executors import Simulated
+from repro.recipe import Recipe
 from repro.search.loop import run_search
-from repro.spaces.base import SearchSpace
 from repro.search.strategies import STRATEGIES, rank_key
+from repro.spaces.base import SearchSpace
 from repro.surrogate import Quality, Surrogate
 
 SERVED = ("cache", "surrogate", "invalid", "train")

@@ -20,8 +20,8 @@ from typing import Any
 
 from repro.errors import ReproError
 from repro.records import Ready
-from repro.worker import JobResult, TrainJob, run_job
 from repro.registry import Registry
+from repro.worker import JobResult, TrainJob, run_job
 
 Item = Ready | TrainJob
 Done = Ready | JobResult

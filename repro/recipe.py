@@ -17,7 +17,6 @@ from typing import Any
 from repro.errors import ReproError
 from repro.registry import Registry
 
-
 OPTIMIZERS = ("adam", "sgd-nesterov", "sgd")
 """``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``sgd``: plain SGD, no momentum
 (FeatureNet's); ``lr_milestones`` multiply lr by 0.1."""

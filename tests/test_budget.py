@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from repro.search import budgeted as budget
-from repro.records import Evaluation
 from repro.data import load_dataset
-from repro.search.gdas import GdasConfig, gdas_search
 from repro.recipe import get_profile
-from repro.spaces import get_space
+from repro.records import Evaluation
+from repro.search import budgeted as budget
 from repro.search.enas import EnasConfig, enas_search
+from repro.search.gdas import GdasConfig, gdas_search
+from repro.spaces import get_space
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, space: Any, passes: list[float]) -> None:

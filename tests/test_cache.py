@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from repro.cache.store import METRICS_FILE, Store
-from repro.records import Evaluation
 from repro.errors import ReproError
 from repro.recipe import get_profile
+from repro.records import Evaluation
 
 
 def _evaluation(seed: int = 0, **changes: object) -> Evaluation:
@@ -110,25 +112,68 @@ def test_an_older_schema_is_migrated_on_a_writable_open(tmp_path, monkeypatch):
 
     with Store(tmp_path) as store:
         store.put(_evaluation(0), "{}", "p")
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(store_module, "MIGRATIONS", {1: ("ALTER TABLE evaluations ADD COLUMN note VARCHAR",)})
-    with pytest.raises(ReproError, match="schema version 1, this repro reads version 2; upgrade it with `repro cache upgrade`"):
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {2: ("ALTER TABLE evaluations ADD COLUMN note VARCHAR",)})
+    with pytest.raises(ReproError, match="schema version 2, this repro reads version 3; upgrade it with `repro cache upgrade`"):
         Store(tmp_path, read_only=True)
     assert main(["cache", "upgrade", "--cache", str(tmp_path)]) == 0
     with Store(tmp_path, read_only=True) as store:
         columns, rows = store.query("SELECT val_acc, note FROM evaluations")
         assert rows == [(0.75, None)]
-        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("2",)]
+        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("3",)]
 
 
 def test_a_missing_migration_step_is_refused(tmp_path, monkeypatch):
     from repro.cache import store as store_module
 
     Store(tmp_path).close()
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(store_module, "MIGRATIONS", {1: ()})
-    with pytest.raises(ReproError, match="no migration from cache schema version 2"):
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {2: ()})
+    with pytest.raises(ReproError, match="no migration from cache schema version 3"):
         Store(tmp_path)
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
     with Store(tmp_path, read_only=True) as store:  # the failed upgrade changed nothing
-        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("1",)]
+        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("2",)]
+
+
+def test_a_schema_1_cache_moves_its_artefact_files_into_the_store(tmp_path):
+    """Version 1 kept search records and samples as JSON files; the upgrade moves every one in, unchanged."""
+    from repro.cache import store as store_module
+
+    with Store(tmp_path) as store:
+        store.put(_evaluation(0), "{}", "p")
+        # Make it a version-1 cache: no artefacts table, records as files.
+        store.db.execute("DROP TABLE artefacts")
+        store.db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    records = {("gdas-searches", "aa11"): {"seed": 0, "logits": [[0.1, -0.2]], "code_version": "v1"},
+               ("gdas-searches", "bb22"): {"seed": 1, "genome": "x"},
+               ("featurenet-samples", "cc33"): {"groups": {"random": [["{}"]]}, "seconds": 1.5}}  # fmt: skip
+    for (kind, key), record in records.items():
+        (tmp_path / kind).mkdir(exist_ok=True)
+        (tmp_path / kind / f"{key}.json").write_text(json.dumps(record, indent=1) + "\n")
+    with pytest.raises(ReproError, match="schema version 1"):
+        Store(tmp_path, read_only=True)
+    Store(tmp_path).close()  # a writable open upgrades
+    with Store(tmp_path, read_only=True) as store:
+        assert store.artefacts("gdas-searches") == [records["gdas-searches", "aa11"], records["gdas-searches", "bb22"]]
+        assert store.artefact("featurenet-samples", "cc33") == records["featurenet-samples", "cc33"]
+        assert store.check() == []
+        assert store.get("remnet", "k1", "r1", 0) == _evaluation(0)
+    assert not any((tmp_path / kind).exists() for kind in store_module.ARTEFACT_KINDS)
+
+
+def test_artefacts_are_immutable_and_merged_like_rows(tmp_path):
+    with Store(tmp_path / "a") as a:
+        assert a.put_artefact("nar-searches", "k", {"best": [1, 2]})
+        assert not a.put_artefact("nar-searches", "k", {"best": [3]})  # kept as it was
+        assert a.artefact("nar-searches", "k") == {"best": [1, 2]}
+        with pytest.raises(ReproError, match="unknown artefact kind 'nope'"):
+            a.put_artefact("nope", "k", {})
+    with Store(tmp_path / "b") as b:
+        b.put_artefact("nar-searches", "k", {"best": [9]})
+        b.put_artefact("gdas-searches", "g", {"seed": 0})
+    with Store(tmp_path / "a") as a, Store(tmp_path / "b", read_only=True) as b:
+        added, identical, conflicts = a.merge(b)
+        assert (added, identical) == (1, 0) and conflicts == ["artefact nar-searches/k: the shard's record differs from this cache's"]
+        assert a.artefact("gdas-searches", "g") == {"seed": 0} and a.artefact("nar-searches", "k") == {"best": [1, 2]}
+        assert a.merge(b)[:2] == (0, 1)

@@ -11,13 +11,13 @@ import pytest
 
 from repro import compare
 from repro.cache.store import Store
-from repro.records import Evaluation
 from repro.cache.table import CachedTable
 from repro.cli import main
 from repro.errors import ReproError
-from repro.spaces.base import CanonicalForm, SearchSpace, canonical_key
-from repro.search.strategies import STRATEGIES, Strategy
 from repro.recipe import Recipe
+from repro.records import Evaluation
+from repro.search.strategies import STRATEGIES, Strategy
+from repro.spaces.base import CanonicalForm, SearchSpace, canonical_key
 from repro.surrogate import PREDICTED
 
 SHIPPED = Path(__file__).resolve().parent.parent / "cache"

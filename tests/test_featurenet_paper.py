@@ -11,9 +11,10 @@ from papers.featurenet import reproduce
 from papers.featurenet.numbers import numbers
 from papers.featurenet.report import write_report
 from papers.replay import read_reported
-from repro.context import RunContext
 from repro.cache.store import Store
 from repro.claims import judge, load_claims
+from papers.replay import RecordNotCached
+from repro.context import RunContext
 from repro.errors import ReproError
 
 
@@ -43,15 +44,15 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
                                       baseline_seeds=(0, 1), about="test", max_params=300_000,
                                       max_macs=4_000_000)  # fmt: skip
     with Store(tmp_path / "cache") as store:
-        with pytest.raises(reproduce.SamplesNotCached):  # known before any sampling or training
+        with pytest.raises(RecordNotCached):  # known before any sampling or training
             reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
         steps = []
         outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
                                                   on_step=lambda: steps.append(1)))
     assert len(steps) == reproduce.total_evaluations(experiment) == 2 * 3 + 2 * 2 + 3 * 2 + 1
-    samples = next((tmp_path / "cache" / reproduce.SAMPLES_DIR).glob("*.json"))
-    assert len(json.loads(samples.read_text())["groups"]["diversity"][0]) == 3
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay trains nothing
+        (samples,) = store.artefacts(reproduce.SAMPLES_KIND)
+        assert len(samples["groups"]["diversity"][0]) == 3
         replay = reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
     assert numbers(replay) == numbers(outcome)
 

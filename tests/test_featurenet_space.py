@@ -15,8 +15,14 @@ from repro.spaces.featurenet.compile import compile_graph
 from repro.spaces.featurenet.graph import Violation
 from repro.spaces.featurenet.known import BLOCK, IDENTITY, OUT, ZEROS, conv, dense, pool, to_cell
 from repro.spaces.featurenet.model import CONSTRAINTS, Cell, Config, choice, from_json, to_json
-from repro.spaces.featurenet.sample import (Limits, diverse_sample, lenet5_family, mean_pairwise_distance, product,
-                                            random_config)  # fmt: skip
+from repro.spaces.featurenet.sample import (
+    Limits,
+    diverse_sample,
+    lenet5_family,
+    mean_pairwise_distance,
+    product,
+    random_config,  # fmt: skip
+)
 from repro.spaces.handcrafted import lenet5 as handwritten_lenet5
 
 MNIST = (1, 28, 28)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,8 +11,8 @@ import pytest
 
 from papers.gdas import reproduce
 from papers.gdas.report import write_report
-from repro.context import RunContext
 from repro.cache.store import Store
+from repro.context import RunContext
 from repro.search.gdas import GdasConfig
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_gdas_acceleration.py"
@@ -26,8 +25,8 @@ def test_benchmark_record_is_shown_in_the_report(tmp_path, tiny_mnist, tiny_reci
                           "--steps", "1", "--warmup", "1", "--batch-size", "4", "--store", str(tmp_path / "cache")],
                          capture_output=True, text=True, check=True, env=env)  # fmt: skip
     assert "mixed/hard: time" in out.stdout
-    (record_path,) = (tmp_path / "cache" / reproduce.ACCELERATION_DIR).glob("*.json")
-    record = json.loads(record_path.read_text())
+    with Store(tmp_path / "cache", read_only=True) as store:
+        (record,) = store.artefacts(reproduce.ACCELERATION_KIND)
     assert record["hard"]["ms_per_step"] > 0 and record["mixed"]["ms_per_step"] > 0
     experiment = reproduce.Experiment(
         "tiny", "nb201", False, tiny_recipe.with_changes(model=(("channels", 4), ("layers", 1))),

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from papers.gdas import reproduce
 from papers.gdas.claims import measurements, structural_measurements
 from papers.gdas.report import write_report
-from papers.replay import SearchNotCached
-from repro.context import RunContext
+from papers.replay import RecordNotCached
 from repro.cache.store import Store
 from repro.claims import judge, load_claims
+from repro.context import RunContext
 from repro.errors import ReproError
 from repro.search.gdas import GdasConfig
 
@@ -46,7 +45,7 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
         random_cells=3, train_seeds=(0,), about="test",
     )  # fmt: skip
     with Store(tmp_path / "cache") as store:
-        with pytest.raises(SearchNotCached):
+        with pytest.raises(RecordNotCached):
             reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
         steps = []
         outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
@@ -55,9 +54,10 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes, no search, no training
         replay = reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
     assert replay.genomes == outcome.genomes and replay.random_search == outcome.random_search
-    records = sorted((tmp_path / "cache" / reproduce.SEARCH_DIR).glob("*.json"))
+    with Store(tmp_path / "cache", read_only=True) as store:
+        records = store.artefacts(reproduce.SEARCH_KIND)
     assert len(records) == 2
-    record = json.loads(records[0].read_text())
+    record = records[0]
     assert len(record["logits"]) == 2 and record["device"] and record["seconds"] > 0
     for seed, search, pick in zip(experiment.seeds, replay.random_search, replay.genomes["random search"]):
         # 2 epochs x 32 search images + one training of 1 x (60 + 20 / 3) passes: one random cell's training

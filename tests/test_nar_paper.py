@@ -9,10 +9,10 @@ import pytest
 from papers.nar import reproduce
 from papers.nar.claims import measurements, structural_measurements
 from papers.nar.report import write_report
-from papers.replay import SearchNotCached
-from repro.context import RunContext
+from papers.replay import RecordNotCached
 from repro.cache.store import Store
 from repro.claims import Claim, Measured, judge, load_claims
+from repro.context import RunContext
 from repro.errors import ReproError
 from repro.search.enas import EnasConfig
 
@@ -61,7 +61,7 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
         pretrain_epochs=1, seeds=(0, 1), train_seeds=(0, 1), about="test",
     )  # fmt: skip
     with Store(tmp_path / "cache") as store:
-        with pytest.raises(SearchNotCached):
+        with pytest.raises(RecordNotCached):
             reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
         steps = []
         outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
@@ -73,7 +73,8 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes, no search, no training
         replay = reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
     assert replay.genomes == outcome.genomes
-    assert len(list((tmp_path / "cache" / reproduce.SEARCH_DIR).glob("*.json"))) == 4  # 2 variants x 2 seeds
+    with Store(tmp_path / "cache", read_only=True) as store:
+        assert len(store.artefacts(reproduce.SEARCH_KIND)) == 4  # 2 variants x 2 seeds
     paths = write_report(replay, tmp_path / "report")
     assert [p.name for p in paths] == ["operator_frequencies.png", "summary.md", "numbers.json"]
     summary = (tmp_path / "report" / "summary.md").read_text()

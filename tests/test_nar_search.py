@@ -6,11 +6,11 @@ import math
 
 import torch
 
-from repro.search.controller import Controller, Reinforce
 from repro.cost import count_params
 from repro.data import load_dataset
-from repro.spaces import get_space
+from repro.search.controller import Controller, Reinforce
 from repro.search.enas import EnasConfig, enas_search
+from repro.spaces import get_space
 
 
 def _fixed_logits_controller(logits: list[float], num_choices: int) -> Controller:

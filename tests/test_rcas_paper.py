@@ -11,8 +11,8 @@ from papers.rcas.claims import measurements, structural_measurements
 from papers.rcas.numbers import monotonicity, numbers
 from papers.rcas.report import write_report
 from papers.replay import read_reported
-from repro.context import RunContext
 from repro.cache.store import Store
+from repro.context import RunContext
 from repro.errors import ReproError
 from repro.evaluator import MissingEvaluations
 

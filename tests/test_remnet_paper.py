@@ -11,8 +11,8 @@ import pytest
 from papers.remnet import reproduce
 from papers.remnet.report import write_report
 from papers.replay import read_reported
-from repro.context import RunContext
 from repro.cache.store import Store
+from repro.context import RunContext
 from repro.errors import ReproError
 from repro.evaluator import MissingEvaluations
 from repro.recipe import Recipe

@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import torch
 
 from repro.cost import count_params
 from repro.errors import ReproError

@@ -11,9 +11,9 @@ import pytest
 from repro.cache.store import Store
 from repro.evaluator import Evaluator, MissingEvaluations
 from repro.search.loop import run_search
-from repro.spaces import get_space
 from repro.search.strategies import STRATEGIES, Strategy, make_strategy
 from repro.search.strategies.evolution import RegularizedEvolution
+from repro.spaces import get_space
 
 REMNET_128 = json.dumps({
     "nodes": ["IN", "CONV_2.N", "CONV_2.N", "CONV_3.N", "CONV_5.N", "POOL_5.A", "CONV_3.H", "CONV_3.H", "OUT"],

@@ -8,9 +8,9 @@ import pytest
 
 from papers.remnet import reproduce
 from papers.remnet.report import write_report
-from repro.context import RunContext
 from repro.cache.store import Store
 from repro.cli import main
+from repro.context import RunContext
 
 CACHE = Path(__file__).resolve().parent.parent / "cache"
 pytestmark = pytest.mark.skipif(not (CACHE / "metrics.duckdb").exists(), reason="no shipped cache in this checkout")

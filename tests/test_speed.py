@@ -14,13 +14,12 @@ import torch
 from papers.remnet.reproduce import REMNET
 from repro import trainer
 from repro.cache.store import Store
-from repro.records import Evaluation
 from repro.cache.table import CachedTable
 from repro.errors import ReproError
-from repro.records import Request
-from repro.worker import TrainJob, run_job
 from repro.recipe import Recipe
+from repro.records import Evaluation, Request
 from repro.spaces import get_space
+from repro.worker import TrainJob, run_job
 from tests.conftest import fashion_available
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ import numpy as np
 
 from papers.featurenet.reproduce import BASELINES, GROUPS, INCEPTION, Outcome, all_rows, group_rows
 from repro import stats
-from repro.records import Evaluation
 from repro.errors import ReproError
+from repro.records import Evaluation
 from repro.spaces.featurenet.sample import mean_pairwise_distance
 
 

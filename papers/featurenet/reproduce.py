@@ -21,28 +21,23 @@ and :mod:`papers.featurenet.claims` turn an outcome into numbers, a report and o
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from papers.replay import named_experiment
+from papers.replay import named_experiment, stored_record
 from repro import provenance
-from repro.cache.store import Store
-from repro.records import Evaluation
-from repro.data.datasets import get_spec
 from repro.context import RunContext
-from repro.evaluator import Evaluator, NotInCache
+from repro.data.datasets import get_spec
+from repro.evaluator import Evaluator
 from repro.recipe import Recipe, as_recipe
+from repro.records import Evaluation
 from repro.spaces import get_space
 from repro.spaces.featurenet import known
 from repro.spaces.featurenet.model import Config, from_json, to_json
 from repro.spaces.featurenet.sample import DiverseSample, Limits, diverse_sample, lenet5_family, random_config
-
 
 HERE = Path(__file__).parent
 
@@ -62,7 +57,7 @@ BASELINES = {
 INCEPTION = "Inception module (Fig. 6)"
 
 
-SAMPLES_DIR = "featurenet-samples"
+SAMPLES_KIND = "featurenet-samples"
 
 
 @dataclass(frozen=True)
@@ -153,40 +148,26 @@ def samples(experiment: Experiment, limits: Limits) -> tuple[dict[str, list[list
     return groups, searches
 
 
-class SamplesNotCached(NotInCache):
-    """The sampled configurations of an experiment are not in the cache and ``on_miss="error"`` forbids sampling."""
-
-
-def stored_samples(experiment: Experiment, limits: Limits, store: Store,
-                   on_miss: str) -> tuple[dict[str, list[list[Config]]], list[DiverseSample]]:  # fmt: skip
-    """The experiment's samples from ``<cache>/featurenet-samples/``, drawn and stored first if allowed.
+def stored_samples(experiment: Experiment, limits: Limits,
+                   ctx: RunContext) -> tuple[dict[str, list[list[Config]]], list[DiverseSample]]:  # fmt: skip
+    """The experiment's samples from the cache's ``featurenet-samples`` artefacts, drawn and stored first if allowed.
 
     Sampling is seeded, so storing it is not needed for correctness; it makes a replay (and the
     discovery that a profile is not cached) instant instead of rerunning PLEDGE's search.
     """
     what = {"limits": dataclasses.asdict(limits), "count": experiment.count, "seeds": list(experiment.seeds),
             "iterations": experiment.iterations, "family_count": experiment.family_count}  # fmt: skip
-    key = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:16]
-    path = store.root / SAMPLES_DIR / f"{key}.json"
-    if path.exists():
-        data = json.loads(path.read_text())
-        groups = {g: [[from_json(text) for text in row] for row in rows] for g, rows in data["groups"].items()}
-        searches = [DiverseSample(tuple(configs), s["iterations"], s["replacements"], tuple(s["diversity"]))
-                    for configs, s in zip(groups["diversity"], data["searches"])]  # fmt: skip
-        return groups, searches
-    if on_miss == "error":
-        raise SamplesNotCached(f"featurenet {experiment.name}: its sampled configurations are not in the cache "
-                               f"({path.name}); rerun with --on-miss train")  # fmt: skip
-    started = time.perf_counter()
-    groups, searches = samples(experiment, limits)
-    record = {
-        **what, "groups": {g: [[to_json(c) for c in row] for row in rows] for g, rows in groups.items()},
-        "searches": [{"iterations": s.iterations, "replacements": s.replacements, "diversity": list(s.diversity)}
-                     for s in searches],
-        "seconds": time.perf_counter() - started, "code_version": provenance.code_version(),
-    }  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=1) + "\n")
+
+    def draw() -> dict[str, Any]:
+        groups, searches = samples(experiment, limits)
+        return {"groups": {g: [[to_json(c) for c in row] for row in rows] for g, rows in groups.items()},
+                "searches": [{"iterations": s.iterations, "replacements": s.replacements,
+                              "diversity": list(s.diversity)} for s in searches]}  # fmt: skip
+
+    record = stored_record(ctx, SAMPLES_KIND, what, f"featurenet {experiment.name}: its sampled configurations", draw)
+    groups = {g: [[from_json(text) for text in row] for row in rows] for g, rows in record["groups"].items()}
+    searches = [DiverseSample(tuple(configs), s["iterations"], s["replacements"], tuple(s["diversity"]))
+                for configs, s in zip(groups["diversity"], record["searches"])]  # fmt: skip
     return groups, searches
 
 
@@ -202,7 +183,7 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     spec = get_spec(recipe.dataset)
     shape = {"input_shape": spec.input_shape, "classes": spec.num_classes}
     space = get_space("featurenet", max_params=experiment.max_params, max_macs=experiment.max_macs, **shape)
-    groups, searches = stored_samples(experiment, space.limits(), ctx.store, ctx.on_miss)  # type: ignore[attr-defined]
+    groups, searches = stored_samples(experiment, space.limits(), ctx)  # type: ignore[attr-defined]
 
     sampled = ctx.evaluator(space, recipe)
     # The caps bound what is sampled, not the baselines.
@@ -260,6 +241,6 @@ def describe_profile(outcome: Outcome) -> str:
     )
 
 
-__all__ = ["BASELINES", "EXPERIMENTS", "Experiment", "GROUPS", "INCEPTION", "Outcome", "SamplesNotCached",
+__all__ = ["BASELINES", "EXPERIMENTS", "Experiment", "GROUPS", "INCEPTION", "Outcome",
            "all_rows", "data_label", "describe_profile", "get_experiment", "group_rows", "is_proxy", "run",
            "samples", "stored_samples", "total_evaluations"]  # fmt: skip

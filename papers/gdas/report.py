@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from repro.search.budgeted import training_cost, trainings_within
 from papers.gdas.numbers import accuracies, comparisons, derived_params, published_params, search_hours
 from papers.gdas.reproduce import HERE, LABELS, Outcome, data_scale, describe_profile, search_budget, space_of
 from papers.replay import read_reported
 from repro import plots, provenance
+from repro.search.budgeted import training_cost, trainings_within
 from repro.spaces.nb201 import unique_cells
 
 

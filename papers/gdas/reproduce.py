@@ -10,9 +10,9 @@ best by validation accuracy kept).
 
 The accuracies of every profile but ``cifar10`` are a **proxy** (Fashion-MNIST). A supernet
 search is not a cached evaluation, so its trajectory (logits and derived cell per epoch, seconds,
-device) is stored as JSON under ``<cache>/gdas-searches/``, keyed by everything that decides it;
-replays read it and never search. Acceleration measurements (``benchmarks/bench_gdas_acceleration.py
---store``) are read from ``<cache>/gdas-acceleration/``.
+device) is stored in the cache as an artefact of kind ``gdas-searches``, keyed by everything that
+decides it; replays read it and never search. Acceleration measurements
+(``benchmarks/bench_gdas_acceleration.py --store``) are the cache's ``gdas-acceleration`` artefacts.
 
 This module runs the experiments; :mod:`papers.gdas.numbers`, :mod:`papers.gdas.report` and
 :mod:`papers.gdas.claims` turn an outcome into numbers, a report and our values for the claims.
@@ -21,28 +21,26 @@ This module runs the experiments; :mod:`papers.gdas.numbers`, :mod:`papers.gdas.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from repro.search.budgeted import BudgetedRandomSearch, random_search, training_cost, trainings_within
-from papers.replay import named_experiment, retrain_all, stored_search
+from papers.replay import named_experiment, retrain_all, stored_record
 from repro import provenance
-from repro.records import Evaluation
-from repro.data import load_dataset
 from repro.context import RunContext
-from repro.search.gdas import GdasConfig, gdas_search
+from repro.data import load_dataset
 from repro.recipe import Recipe, as_recipe
+from repro.records import Evaluation
+from repro.search.budgeted import BudgetedRandomSearch, random_search, training_cost, trainings_within
+from repro.search.gdas import GdasConfig, gdas_search
 from repro.spaces import get_space
 from repro.trainer import pick_device
 
-
 HERE = Path(__file__).parent
-SEARCH_DIR = "gdas-searches"
-ACCELERATION_DIR = "gdas-acceleration"
+SEARCH_KIND = "gdas-searches"
+ACCELERATION_KIND = "gdas-acceleration"
 
 
 @dataclass(frozen=True)
@@ -125,7 +123,7 @@ def _search(experiment: Experiment, space: Any, recipe: Recipe, seed: int, ctx: 
         result = gdas_search(space, data, experiment.search, seed, recipe.normalize, device)
         return {**dataclasses.asdict(result), "genome": result.derived[-1]}
 
-    return stored_search(ctx, SEARCH_DIR, what, f"gdas {experiment.name}: search seed {seed}", device, search)
+    return stored_record(ctx, SEARCH_KIND, what, f"gdas {experiment.name}: search seed {seed}", search, device)
 
 
 def search_budget(experiment: Experiment, recipe: Recipe) -> float:
@@ -149,8 +147,7 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
         "random search": [p.best for p in picks],
     }
     evaluations = retrain_all(evaluator, genomes, experiment.train_seeds, ctx.on_step)
-    folder = ctx.store.root / ACCELERATION_DIR
-    acceleration = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
+    acceleration = ctx.store.artefacts(ACCELERATION_KIND)
     return Outcome(experiment, recipe, searches, genomes, evaluations, picks, acceleration)
 
 

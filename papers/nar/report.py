@@ -8,12 +8,20 @@ from pathlib import Path
 
 import numpy as np
 
-from repro.search.budgeted import training_cost
 from papers.nar.numbers import accuracies, against_random_search, comparisons, cost_rows
-from papers.nar.reproduce import (HERE, LABELS, RANDOM_SEARCH, VARIANTS, Outcome, data_scale, describe_profile,
-                                  is_proxy)  # fmt: skip
+from papers.nar.reproduce import (
+    HERE,
+    LABELS,
+    RANDOM_SEARCH,
+    VARIANTS,
+    Outcome,
+    data_scale,
+    describe_profile,
+    is_proxy,  # fmt: skip
+)
 from papers.replay import read_reported
 from repro import plots, provenance
+from repro.search.budgeted import training_cost
 from repro.spaces import get_space
 
 

@@ -12,8 +12,8 @@ Every experiment but ``cifar10`` is a **proxy** on Fashion-MNIST (no ImageNet ex
 defined), so their accuracies are shown beside the paper's Table 5 but never compared with it.
 
 A supernet search is not a cached evaluation, so its result (the derived vectors and the operator
-frequencies) is stored as JSON under ``<cache>/nar-searches/``, keyed by everything that decides
-it; replays read it and never search.
+frequencies) is stored in the cache as an artefact of kind ``nar-searches``, keyed by everything
+that decides it; replays read it and never search.
 
 This module runs the experiments; :mod:`papers.nar.numbers`, :mod:`papers.nar.report` and
 :mod:`papers.nar.claims` turn an outcome into numbers, a report and our values for the claims.
@@ -28,21 +28,27 @@ from typing import Any
 
 import numpy as np
 
-from repro.search.budgeted import FORWARD_ONLY, BudgetedRandomSearch, random_search, split_sizes, training_cost, trainings_within
-from papers.replay import named_experiment, retrain_all, stored_search
+from papers.replay import named_experiment, retrain_all, stored_record
 from repro import provenance
-from repro.records import Evaluation
-from repro.data import load_dataset
 from repro.context import RunContext
+from repro.data import load_dataset
 from repro.recipe import Recipe, as_recipe
+from repro.records import Evaluation
+from repro.search.budgeted import (
+    FORWARD_ONLY,
+    BudgetedRandomSearch,
+    random_search,
+    split_sizes,
+    training_cost,
+    trainings_within,
+)
+from repro.search.enas import EnasConfig, enas_search
 from repro.spaces import get_space
 from repro.spaces.nar import NarGenome, NarSpace
-from repro.search.enas import EnasConfig, enas_search
 from repro.trainer import pick_device
 
-
 HERE = Path(__file__).parent
-SEARCH_DIR = "nar-searches"
+SEARCH_KIND = "nar-searches"
 
 
 @dataclass(frozen=True)
@@ -131,8 +137,8 @@ def _search(experiment: Experiment, space: NarSpace, recipe: Recipe, variant: st
         return {"variant": variant, "best": list(result.best), "derived": [[list(v), acc] for v, acc in result.derived],
                 "frequencies": result.frequencies.tolist()}  # fmt: skip
 
-    return stored_search(ctx, SEARCH_DIR, what, f"nar {experiment.name}: search {variant} seed {seed}", device,
-                         search)  # fmt: skip
+    return stored_record(ctx, SEARCH_KIND, what, f"nar {experiment.name}: search {variant} seed {seed}", search,
+                         device)  # fmt: skip
 
 
 def run(experiment: Experiment, ctx: RunContext) -> Outcome:

@@ -29,10 +29,11 @@ import numpy as np
 
 from papers.replay import named_experiment, retrain_all
 from repro import provenance
+from repro.context import RunContext
 from repro.cost import count_macs, count_params
 from repro.data.datasets import get_spec
-from repro.context import RunContext
 from repro.evaluator import Evaluator
+from repro.recipe import Recipe, as_recipe
 from repro.search.greedy import (
     Budget,
     GreedyResult,
@@ -44,10 +45,8 @@ from repro.search.greedy import (
     rcas,
     violations,
 )
-from repro.recipe import Recipe, as_recipe
 from repro.spaces import get_space
 from repro.spaces.rcas.genome import BLOCK_TYPES, Genome, seed_genome
-
 
 HERE = Path(__file__).parent
 

@@ -19,18 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from papers.replay import named_experiment
 from repro import provenance
-from repro.cost import count_params
 from repro.context import RunContext
+from repro.cost import count_params
 from repro.data.datasets import get_spec
 from repro.recipe import Recipe, as_recipe
 from repro.search.loop import SearchResult, run_search
 from repro.selection import Choice, best_mean
 from repro.spaces import get_space
 from repro.spaces.remnet import RemnetSpace
-
 
 HERE = Path(__file__).parent
 STRATEGIES = {"ES": "re", "RS": "rs-mutation", "RS-independent": "rs"}

@@ -9,13 +9,21 @@ Contract:
   curve that the next write of that key replaces. Each :meth:`put` is its own transaction, so an
   interrupted search loses at most the evaluation in flight.
 - The schema carries a version; a file of another version is refused with the fix.
+- Besides evaluations, a replay may need *artefacts*: records that are not one architecture's
+  training, such as a weight-sharing search's trajectory, a feature model's sampled
+  configurations or a benchmark's measurement. They live in the same database (table
+  ``artefacts``, keyed by (kind, key), JSON text), so the schema version, ``check``, ``merge`` and
+  ``info`` cover them like rows; like rows they are immutable once stored. (Schema version 1 kept
+  them as JSON files in folders of the cache; the migration to version 2 moves them in.)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,12 +33,30 @@ import numpy as np
 from repro.errors import ReproError
 from repro.records import CURVE_COLUMNS, MEASURED, METRICS, Evaluation
 
-SCHEMA_VERSION = 1
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
-"""Version v -> the SQL statements that turn a version-v cache into version v + 1. When the schema
-changes, bump SCHEMA_VERSION and add the step here; older caches upgrade on their first writable open."""
 METRICS_FILE = "metrics.duckdb"
 CURVES_FILE = "curves.h5"
+ARTEFACT_KINDS = ("gdas-searches", "nar-searches", "featurenet-samples", "gdas-acceleration")
+"""The kinds of artefact a replay reads; version 1 caches kept each as ``<cache>/<kind>/<key>.json``."""
+_ARTEFACTS = """CREATE TABLE IF NOT EXISTS artefacts (
+    kind VARCHAR, key VARCHAR, record VARCHAR, code_version VARCHAR, created_at TIMESTAMP, PRIMARY KEY (kind, key));"""
+
+
+def _artefact_files(store: Store) -> None:
+    """Migration step 1 -> 2: move the JSON artefact files of a version-1 cache into the ``artefacts`` table."""
+    for kind in ARTEFACT_KINDS:
+        for path in sorted((store.root / kind).glob("*.json")):
+            record = json.loads(path.read_text())
+            store.db.execute("INSERT INTO artefacts VALUES (?, ?, ?, ?, ?)",
+                             [kind, path.stem, json.dumps(record), record.get("code_version"),
+                              dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(tzinfo=None)])  # fmt: skip
+            store._migrated_files.append(path)
+
+
+SCHEMA_VERSION = 2
+MIGRATIONS: dict[int, tuple[str | Callable[[Store], None], ...]] = {1: (_ARTEFACTS, _artefact_files)}
+"""Version v -> the steps (SQL statements, or functions of the open store) that turn a version-v cache
+into version v + 1. When the schema changes, bump SCHEMA_VERSION and add the step here; older caches
+upgrade on their first writable open, all steps in one transaction."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -50,7 +76,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS trials (
     run_id VARCHAR, step INTEGER, genome_key VARCHAR, train_seed INTEGER, genome VARCHAR, served_by VARCHAR,
     PRIMARY KEY (run_id, step));
-"""
+""" + _ARTEFACTS
 
 
 _EVAL_COLUMNS = [f.name for f in dataclasses.fields(Evaluation) if f.name != "genome"]
@@ -136,14 +162,25 @@ class Store:
             )
 
     def _migrate(self, version: int) -> None:
-        """Bring a cache of an older schema up to date, in one transaction (all steps or none)."""
+        """Bring a cache of an older schema up to date, in one transaction (all steps or none).
+
+        Files a step moved into the database are deleted only after the transaction commits; a crash
+        before that leaves them beside an upgraded database, where ``check`` reports them."""
+        self._migrated_files: list[Path] = []
         with self._transaction():
             for step in range(version, SCHEMA_VERSION):
                 if step not in MIGRATIONS:
                     raise ReproError(f"no migration from cache schema version {step}; start a new cache with --cache")
                 for statement in MIGRATIONS[step]:
-                    self.db.execute(statement)
+                    if callable(statement):
+                        statement(self)
+                    else:
+                        self.db.execute(statement)
             self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+        for path in self._migrated_files:
+            path.unlink()
+            if not any(path.parent.iterdir()):
+                path.parent.rmdir()
 
     def close(self) -> None:
         """Checkpoint and close the database."""
@@ -275,6 +312,29 @@ class Store:
         except OSError as exc:
             raise ReproError(f"{path} is not a readable HDF5 file ({exc}); restore it from git or move it away") from None
 
+    # -- artefacts -------------------------------------------------------------------------------
+
+    def artefact(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The stored record of one artefact, or None."""
+        row = self.db.execute("SELECT record FROM artefacts WHERE kind = ? AND key = ?", [kind, key]).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def artefacts(self, kind: str) -> list[dict[str, Any]]:
+        """Every stored record of one kind, in key order."""
+        rows = self.db.execute("SELECT record FROM artefacts WHERE kind = ? ORDER BY key", [kind]).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def put_artefact(self, kind: str, key: str, record: dict[str, Any]) -> bool:
+        """Store an artefact (a JSON-ready dict); returns False if (kind, key) was already stored (kept as it is)."""
+        self._require_writable()
+        if kind not in ARTEFACT_KINDS:
+            raise ReproError(f"unknown artefact kind {kind!r}; the store keeps: {', '.join(ARTEFACT_KINDS)}")
+        if self.artefact(kind, key) is not None:
+            return False
+        self.db.execute("INSERT INTO artefacts VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+                        [kind, key, json.dumps(record), record.get("code_version")])  # fmt: skip
+        return True
+
     # -- runs and trials -------------------------------------------------------------------------
 
     def record_run(self, run_id: str, **fields: Any) -> None:
@@ -328,13 +388,23 @@ class Store:
         ).fetchone()[0]
         if orphans:  # out-of-memory trials are logged but, by design, never stored
             problems.append(f"{orphans} logged trial(s) point at evaluations that are not stored")
+        for kind, key, record in self.db.execute("SELECT kind, key, record FROM artefacts ORDER BY 1, 2").fetchall():
+            try:
+                if not isinstance(json.loads(record), dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as exc:
+                problems.append(f"artefact {kind}/{key}: unreadable record ({exc})")
+        for kind in ARTEFACT_KINDS:
+            if (self.root / kind).is_dir():
+                problems.append(f"{self.root / kind}: a folder of a schema-1 cache left after the upgrade; its records "
+                                f"are in the database, so move it away")  # fmt: skip
         return problems
 
     def merge(self, shard: Store) -> tuple[int, int, list[str]]:
-        """Fold another cache into this one: (rows added, rows already identical, conflicts).
+        """Fold another cache into this one: (rows and artefacts added, already identical, conflicts).
 
-        Every seed is kept; a row that exists here with different numbers is a conflict, reported
-        and left as it is here. Runs and trial logs are added when new. Merging twice adds nothing.
+        Every seed is kept; a row (or artefact) that exists here with different numbers is a conflict,
+        reported and left as it is here. Runs and trial logs are added when new. Merging twice adds nothing.
         """
         self._require_writable()
         added, identical, conflicts = 0, 0, []
@@ -351,6 +421,15 @@ class Store:
             else:
                 conflicts.append(f"{e.space}/{e.genome_key} recipe {e.recipe_key} seed {e.train_seed}: "
                                  f"here {_measured(mine)}, shard {_measured(e)}")  # fmt: skip
+        for kind, key, record in shard.db.execute("SELECT kind, key, record FROM artefacts ORDER BY 1, 2").fetchall():
+            mine_record = self.db.execute("SELECT record FROM artefacts WHERE kind = ? AND key = ?", [kind, key]).fetchone()
+            if mine_record is None:
+                self.put_artefact(kind, key, json.loads(record))
+                added += 1
+            elif json.loads(mine_record[0]) == json.loads(record):
+                identical += 1
+            else:
+                conflicts.append(f"artefact {kind}/{key}: the shard's record differs from this cache's")
         for table in ("runs", "trials"):
             columns, rows = shard.query(f"SELECT * FROM {table}")
             if rows:

@@ -14,7 +14,7 @@ def add(commands: Any) -> None:
     """Declare the ``cache`` command group on the top-level subparsers ``commands``."""
     cache = commands.add_parser("cache", help="inspect or export the evaluation cache")
     cache_commands = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
-    info = cache_commands.add_parser("info", help="rows per space, recipe and status; runs stored")
+    info = cache_commands.add_parser("info", help="rows per space, recipe and status; runs and artefacts stored")
     options.add_cache(info)
     info.set_defaults(handler=_cache_info)
     query = cache_commands.add_parser(
@@ -66,6 +66,10 @@ def _cache_info(args: argparse.Namespace) -> int:
         columns, rows = store.query(
             "SELECT strategy, count(*) AS runs, max(budget) AS max_budget FROM runs GROUP BY 1 ORDER BY 1"
         )
+        if rows:
+            print()
+            print(options.table(columns, rows))
+        columns, rows = store.query("SELECT kind AS artefact, count(*) AS records FROM artefacts GROUP BY 1 ORDER BY 1")
         if rows:
             print()
             print(options.table(columns, rows))

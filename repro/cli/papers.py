@@ -116,8 +116,8 @@ def _report(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from repro.recipe import PROFILES
-    from repro.spaces import SPACES
     from repro.search.strategies import STRATEGIES, describe
+    from repro.spaces import SPACES
 
     print("search spaces:")
     for name in SPACES:

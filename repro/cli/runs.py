@@ -102,10 +102,12 @@ def _search(args: argparse.Namespace) -> int:
     from repro.executors import make_executor
     from repro.recipe import get_profile
     from repro.search.loop import Trial, run_search
+    from repro.search.strategies import strategy_params
     from repro.spaces import get_space
 
     space = get_space(args.space)
     recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
+    strategy_params(args.strategy, **options.strategy_params(args))  # a bad name or parameter fails before any work
     if args.executor == "simulated" and args.on_miss != "error":
         raise ReproError("--executor simulated replays the cache only: add --on-miss error")
     started = time.perf_counter()

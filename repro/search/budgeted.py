@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from repro.records import Evaluation
 from repro.data.datasets import get_spec
 from repro.evaluator import Evaluator
 from repro.recipe import Recipe
+from repro.records import Evaluation
 
 FORWARD_ONLY = 1 / 3
 """Cost of one example through a forward pass only, in training-example passes."""

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from repro.search.controller import Controller, Reinforce
 from repro.data import DataBundle
+from repro.search.controller import Controller, Reinforce
 from repro.spaces.nar import NarSpace
 
 

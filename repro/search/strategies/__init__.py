@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 
 from repro.errors import ReproError
-from repro.spaces.base import SearchSpace
 from repro.search.strategies.base import STRATEGIES, Strategy, rank_key
 from repro.search.strategies.evolution import RandomMutationSearch, RegularizedEvolution
 from repro.search.strategies.local_search import LocalSearch
 from repro.search.strategies.one_plus_one import OnePlusOne
 from repro.search.strategies.random_search import RandomSearch
+from repro.spaces.base import SearchSpace
 
 STRATEGIES.register("re", RegularizedEvolution)
 STRATEGIES.register("rs", RandomSearch)
@@ -22,24 +22,29 @@ STRATEGIES.register("ls", LocalSearch)
 STRATEGIES.register("es11", OnePlusOne)
 
 
-def make_strategy(
-    name: str, space: SearchSpace[Any], rng: np.random.Generator, strict: bool = True, **params: Any
-) -> Strategy:
-    """Build the registered strategy ``name``; ``None`` parameters mean "the strategy's default".
+def strategy_params(name: str, strict: bool = True, **params: Any) -> dict[str, Any]:
+    """The parameters the registered strategy ``name`` is built with; ``None`` means "the strategy's default".
 
     A parameter the strategy does not take is an error, or with ``strict=False`` is left out (for
-    callers that run several strategies under one protocol).
+    callers that run several strategies under one protocol). An unknown name is an error too.
     """
     factory = STRATEGIES.get(name)
     given = {k: v for k, v in params.items() if v is not None}
     accepted = set(inspect.signature(factory).parameters) - {"space", "rng"}
     unknown = sorted(set(given) - accepted)
     if not strict:
-        given = {k: v for k, v in given.items() if k in accepted}
-    elif unknown:
+        return {k: v for k, v in given.items() if k in accepted}
+    if unknown:
         takes = ", ".join(sorted(accepted)) or "no parameters"
         raise ReproError(f"strategy {name!r} does not take {', '.join(unknown)} (it takes {takes})")
-    return factory(space, rng, **given)
+    return given
+
+
+def make_strategy(
+    name: str, space: SearchSpace[Any], rng: np.random.Generator, strict: bool = True, **params: Any
+) -> Strategy:
+    """Build the registered strategy ``name`` with :func:`strategy_params`."""
+    return STRATEGIES.get(name)(space, rng, **strategy_params(name, strict, **params))
 
 
 def describe(name: str) -> str:
@@ -48,4 +53,4 @@ def describe(name: str) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-__all__ = ["STRATEGIES", "Strategy", "describe", "make_strategy", "rank_key"]
+__all__ = ["STRATEGIES", "Strategy", "describe", "make_strategy", "rank_key", "strategy_params"]

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from repro.errors import ReproError
-from repro.spaces.base import SearchSpace
 from repro.search.strategies.base import Strategy, rank_key
+from repro.spaces.base import SearchSpace
 
 
 class LocalSearch(Strategy):

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from repro.spaces.base import SearchSpace
 from repro.search.strategies.base import Strategy, rank_key
+from repro.spaces.base import SearchSpace
 
 
 class OnePlusOne(Strategy):
