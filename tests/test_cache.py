@@ -141,7 +141,7 @@ def test_a_schema_1_cache_moves_its_artefact_files_into_the_store(tmp_path):
     from repro.cache import store as store_module
 
     with Store(tmp_path) as store:
-        store.put(_evaluation(0), "{}", "p")
+        store.put(_evaluation(0), "{}", "p", np.array([[1, 0.9, 0.6, 0.8, 0.7], [2, 0.5, 0.8, 0.6, 0.75]]))
         # Make it a version-1 cache: no artefacts table, records as files.
         store.db.execute("DROP TABLE artefacts")
         store.db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
