@@ -43,7 +43,7 @@ def replay_all(paper: str, reproduce: Any, store: Store) -> tuple[dict[str, Any]
             outcomes[experiment.name] = reproduce.run(experiment, RunContext(store))
         except NotInCache:
             unavailable[experiment.name] = (
-                f"not in this cache (fill it: repro reproduce {paper} --profile {experiment.name} --on-miss train)"
+                f"not in this cache (fill it: repro reproduce {paper} --scale {experiment.name} --on-miss train)"
             )
     return outcomes, unavailable
 

@@ -68,7 +68,7 @@ def _summary(outcome: Outcome, nums: dict[str, Any]) -> str:
         f"# FeatureNet (Ghamizi et al. 2019) — reproduction, profile `{e.name}` ({label})", "",
         f"*{describe_profile(outcome)}.* {e.about}.", "",
         "**Reported** = printed in the paper (MNIST, CIFAR-10). **Reproduced** = computed by this project from the "
-        f"cache (`repro reproduce featurenet --profile {e.name}`), test accuracy on {label}."
+        f"cache (`repro reproduce featurenet --scale {e.name}`), test accuracy on {label}."
         + (" Every accuracy here is a **proxy**: shown beside the paper's numbers, never compared with them."
            if proxy else ""), "",
         "## RQ1: configurations that build and train", "",

@@ -109,7 +109,7 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         f"*{describe_profile(outcome)}.* {e.about}.",
         "",
         "**Reported** = printed in the paper. **Reproduced** = computed by this project's code "
-        f"(`repro reproduce gdas --profile {e.name}`). "
+        f"(`repro reproduce gdas --scale {e.name}`). "
         + ("Every accuracy here is a **proxy** (Fashion-MNIST), never compared with the paper's CIFAR errors."
            if scale == "proxy" else "Accuracies are on CIFAR-10, at a smaller scale than Table 1's."),
         "",

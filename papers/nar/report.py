@@ -50,7 +50,7 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         f"*{describe_profile(outcome)}.* {e.about}.",
         "",
         "**Reported** = printed in the paper. **Reproduced** = computed by this project's code "
-        f"(`repro reproduce nar --profile {e.name}`). "
+        f"(`repro reproduce nar --scale {e.name}`). "
         + ("Every accuracy here is a **proxy** (Fashion-MNIST): it is shown beside the paper's CIFAR-10 numbers, "
            "never compared with them." if is_proxy(outcome.recipe) else
            "Accuracies are on CIFAR-10, the paper's dataset; `repro regress` compares them with Table 5."),

@@ -94,7 +94,7 @@ def _summary(outcome: Outcome, nums: dict[str, Any], profile: str) -> str:
         f"# RCAS (Xiong, Mehta & Singh, ICCV 2019) — reproduction, profile `{e.name}`", "",
         f"*{profile}.* {e.about}.", "",
         "**Reported** = printed in the paper (CIFAR-100). **Reproduced** = computed by this project from the cache "
-        f"(`repro reproduce rcas --profile {e.name}`), validation accuracy on {data}. Accuracies of different "
+        f"(`repro reproduce rcas --scale {e.name}`), validation accuracy on {data}. Accuracies of different "
         "datasets or scales are not comparable; params and MAdds are exact counts of the built networks "
         "(MAdds: convolutions only, per image).", "",
         "## Table 2 (CIFAR-100), reported rows beside ours", "",

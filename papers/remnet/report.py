@@ -72,7 +72,7 @@ def _write_summary(outcome: Outcome, nums: dict[str, Any], profile: str, path: P
         f"*{profile}.* {e.about}.",
         "",
         "**Reported** = printed in the paper. **Reproduced** = computed by this project's code from the cache "
-        f"(`repro reproduce remnet --profile {e.name}`). At the `smoke` scale the reproduced accuracies are far "
+        f"(`repro reproduce remnet --scale {e.name}`). At the `smoke` scale the reproduced accuracies are far "
         "below the paper's by construction (tiny networks, 2 epochs, a data subset): compare directions and "
         "structure, not levels.",
         "",

@@ -20,12 +20,13 @@ def add(commands: Any) -> None:
         "reproduce",
         help="reproduce a paper's tables and figures (from the cache; training only with --on-miss train)",
         description="Run or replay every search and final training of a paper's experiment and write its figures, "
-        "tables and summary under reports/<paper>/<profile>/. By default nothing is trained: a missing cached row "
+        "tables and summary under reports/<paper>/<scale>/. By default nothing is trained: a missing cached row "
         "is an error naming it.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     reproduce.add_argument("paper", help="paper short name (see `repro list`)")
-    reproduce.add_argument("--profile", default="smoke", help="experiment scale: smoke, gpu or paper")
+    reproduce.add_argument("--scale", default="smoke",
+                           help="the experiment's scale (each paper's are listed by `repro list`): smoke on the CPU, gpu, paper")
     reproduce.add_argument("--on-miss", choices=("train", "error"), default="error",
                            help="train what the cache lacks, or stop and name it")  # fmt: skip
     reproduce.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
@@ -69,13 +70,13 @@ def _reproduce(args: argparse.Namespace) -> int:
     from repro.context import RunContext
 
     paper = load(args.paper)
-    experiment = paper.reproduce.get_experiment(args.profile)
+    experiment = paper.reproduce.get_experiment(args.scale)
     with Store(args.cache, read_only=args.on_miss == "error") as store:
         total = paper.reproduce.total_evaluations(experiment)
-        with tqdm(total=total, desc=f"{args.paper} {args.profile}", unit="eval", disable=args.no_progress) as bar:
+        with tqdm(total=total, desc=f"{args.paper} {args.scale}", unit="eval", disable=args.no_progress) as bar:
             ctx = RunContext(store, args.on_miss, args.device, args.data_root, on_step=lambda: bar.update(1))
             outcome = paper.reproduce.run(experiment, ctx)
-    paths = paper.report.write_report(outcome, args.out / args.paper / args.profile)
+    paths = paper.report.write_report(outcome, args.out / args.paper / args.scale)
     for path in paths:
         print(f"wrote {path}")
     return 0
@@ -128,10 +129,12 @@ def _list(args: argparse.Namespace) -> int:
         print(f"  {name:20} {describe(name)}")
     from papers import PAPERS, load
 
-    print("papers (repro reproduce NAME):")
+    print("papers (repro reproduce NAME --scale SCALE):")
     for name in sorted(PAPERS):
-        print(f"  {name:20} {(load(name).reproduce.__doc__ or '').strip().splitlines()[0]}")
-    print("profiles:")
+        reproduce = load(name).reproduce
+        print(f"  {name:20} {(reproduce.__doc__ or '').strip().splitlines()[0]}")
+        print(f"  {'':20} scales: {', '.join(reproduce.EXPERIMENTS)}")
+    print("profiles (training recipes: repro search|evaluate|compare --profile NAME):")
     for name in PROFILES:
         r = PROFILES.get(name)
         model = ", ".join(f"{k} {v}" for k, v in r.model_options.items()) or "widths fixed by the space"
