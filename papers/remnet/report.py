@@ -14,7 +14,7 @@ from papers.remnet.reproduce import HERE, STRATEGIES, Outcome, describe_profile
 from papers.replay import read_reported
 from repro import plots, provenance, stats
 from repro.spaces import get_space
-from repro.spaces.remnet.overlay import plot_overlay
+from papers.remnet.overlay import plot_overlay
 
 
 def _pct(x: float) -> str:
