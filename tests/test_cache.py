@@ -177,3 +177,25 @@ def test_artefacts_are_immutable_and_merged_like_rows(tmp_path):
         assert (added, identical) == (1, 0) and conflicts == ["artefact nar-searches/k: the shard's record differs from this cache's"]
         assert a.artefact("gdas-searches", "g") == {"seed": 0} and a.artefact("nar-searches", "k") == {"best": [1, 2]}
         assert a.merge(b)[:2] == (0, 1)
+
+
+@pytest.mark.parametrize("sql", [
+    "COPY (SELECT 'x') TO '{root}/curves.h5' (FORMAT CSV)",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "INSTALL httpfs",
+    "ATTACH '{root}/other.duckdb' AS other",
+    "SET enable_external_access = true",
+])  # fmt: skip
+def test_a_query_cannot_touch_files_or_the_network(tmp_path, capsys, sql):
+    from repro.cli import main
+
+    curve = np.array([[1, 0.9, 0.6, 0.8, 0.7], [2, 0.5, 0.8, 0.6, 0.75]])
+    with Store(tmp_path) as store:
+        store.put(_evaluation(0), "{}", "p", curve)
+    before = (tmp_path / "curves.h5").read_bytes()
+    assert main(["cache", "query", sql.format(root=tmp_path), "--cache", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("repro: error: query failed:") and err.count("\n") == 1
+    assert (tmp_path / "curves.h5").read_bytes() == before and not (tmp_path / "other.duckdb").exists()
+    assert main(["cache", "query", "SELECT count(*) AS n FROM evaluations", "--cache", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.split() == ["n", "1"]

@@ -441,6 +441,19 @@ class Store:
 
     # -- inspection ------------------------------------------------------------------------------
 
+    def sandbox(self) -> None:
+        """Confine this store's database to itself for the rest of the process, before running a user's SQL.
+
+        DuckDB can read and write any file (``read_csv('/etc/passwd')``, ``COPY ... TO 'cache/curves.h5'``)
+        and install extensions from the network; a read-only cache only stops writes to the database.
+        Disabling external access and locking the configuration makes both impossible, and no
+        statement can switch them back on.
+        """
+        if not self.read_only:
+            raise ReproError("only a cache opened read-only is sandboxed for queries")
+        self.db.execute("SET enable_external_access = false")
+        self.db.execute("SET lock_configuration = true")
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run SQL against the cache; returns (column names, rows)."""
         import duckdb

@@ -19,8 +19,9 @@ def add(commands: Any) -> None:
     info.set_defaults(handler=_cache_info)
     query = cache_commands.add_parser(
         "query", help="run read-only SQL on the cache",
-        description="Tables: evaluations, genomes, recipes, runs, trials, meta. Example: repro cache query "
-        "\"SELECT genome_key, avg(val_acc) FROM evaluations GROUP BY 1 ORDER BY 2 DESC LIMIT 5\"",
+        description="Tables: evaluations, genomes, recipes, runs, trials, artefacts, meta. The query runs sandboxed: "
+        "it cannot write, read other files or reach the network (use `repro cache export` to write a file). Example: "
+        "repro cache query \"SELECT genome_key, avg(val_acc) FROM evaluations GROUP BY 1 ORDER BY 2 DESC LIMIT 5\"",
     )  # fmt: skip
     query.add_argument("sql", help="the SQL statement")
     options.add_cache(query)
@@ -82,6 +83,7 @@ def _cache_query(args: argparse.Namespace) -> int:
     from repro.cache.store import Store
 
     with Store(args.cache, read_only=True) as store:
+        store.sandbox()
         columns, rows = store.query(args.sql)
     if args.csv:
         writer = csv.writer(sys.stdout)
