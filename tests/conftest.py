@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
-from repro.data.idx import write_idx
 from repro.recipe import Recipe
 
 FASHION_ROOT = Path("/usr/share/datasets/fashion-mnist")
@@ -16,7 +15,15 @@ FASHION_ROOT = Path("/usr/share/datasets/fashion-mnist")
 
 @pytest.fixture(autouse=True)
 def one_torch_thread():
-    """The test networks are tiny: thread start-up would dominate on a busy 2-core machine."""
+    """The test networks are tiny: thread start-up would dominate on a busy 2-core machine.
+
+    torch is looked up, not imported: tests that never touch it (statistics, claims) run without it,
+    and any test module that trains imports it at collection, before the first test runs.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
@@ -26,6 +33,8 @@ def one_torch_thread():
 @pytest.fixture(scope="session")
 def tiny_mnist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """80 train / 30 test images in the real IDX format; the class is written into the pixels."""
+    from repro.data.idx import write_idx  # the data package imports torch; tests without data never load it
+
     root = tmp_path_factory.mktemp("mnist")
     rng = np.random.default_rng(0)
     for prefix, n in (("train", 80), ("t10k", 30)):

@@ -77,3 +77,13 @@ def test_the_checks_see_a_reversed_import(tmp_path):
     source.write_text("def f():\n    from papers.replay import replay_all\n")
     assert "papers.replay" in _imports(source, top_level_only=False)
     assert "papers.replay" not in _imports(source, top_level_only=True)
+
+
+def test_pure_modules_load_without_torch():
+    """Statistics, claims, greedy search and strategies are plain numpy: importing them must not pull in torch."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import repro.stats, repro.claims, repro.search.greedy, repro.search.strategies, repro.recipe; "
+            "sys.exit('torch' in sys.modules)")  # fmt: skip
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
