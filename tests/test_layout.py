@@ -80,10 +80,10 @@ def test_the_checks_see_a_reversed_import(tmp_path):
 
 
 def test_pure_modules_load_without_torch():
-    """Statistics, claims, greedy search and strategies are plain numpy: importing them must not pull in torch."""
+    """Statistics, claims, greedy search and recipes are plain numpy: importing them must not pull in torch."""
     import subprocess
     import sys
 
-    code = ("import sys; import repro.stats, repro.claims, repro.search.greedy, repro.search.strategies, repro.recipe; "
+    code = ("import sys; import repro.stats, repro.claims, repro.search.greedy, repro.recipe; "
             "sys.exit('torch' in sys.modules)")  # fmt: skip
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
