@@ -118,16 +118,17 @@ def test_regress_fails_when_a_structural_number_stops_matching(remnet_copy, caps
 
 def test_readme_status_table_is_the_generated_one():
     from papers import PAPERS
+    from papers.judging import judge_paper
     from repro.cache.store import Store
-    from repro.cli import _judged
     from repro.report import README_BEGIN, README_END, PaperSection, status_table
 
     root = Path(__file__).resolve().parent.parent
     sections = []
     with Store(root / "cache", read_only=True) as store:
         for name in sorted(PAPERS):
-            _, outcomes, unavailable, _, verdicts = _judged(name, store)
-            sections.append(PaperSection(name, "", verdicts, profiles=dict.fromkeys(outcomes, ""), unavailable=unavailable))
+            judged = judge_paper(name, store)
+            sections.append(PaperSection(name, "", judged.verdicts, profiles=dict.fromkeys(judged.outcomes, ""),
+                                         unavailable=judged.unavailable))  # fmt: skip
     readme = (root / "README.md").read_text()
     block = readme.split(README_BEGIN, 1)[1].split(README_END, 1)[0].strip()
     assert block == status_table(sections), "README's status table is stale: run `repro report`"
