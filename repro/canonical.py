@@ -26,6 +26,9 @@ the same encodings and exploring one suffices.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -148,8 +151,9 @@ class _Search:
     def __init__(self, colours: list[int], edge_set: list[Edge], preds: list[list[int]], succs: list[list[int]],
                  prune: bool, stats: SearchStats) -> None:  # fmt: skip
         self.edge_set, self.preds, self.succs, self.prune, self.stats = edge_set, preds, succs, prune, stats
-        self.first: _Leaf | None = None
         self.best: _Leaf | None = None
+        self.leaves: dict[tuple[Edge, ...], _Leaf] = {}
+        """The first leaf of every encoding met."""
         # Automorphisms as {vertex: image} of the vertices they move. Swapping two twins (same
         # colour, predecessors and successors) is one, known before the search starts (and only
         # needed when the root has a class to branch on).
@@ -170,8 +174,10 @@ class _Search:
         for c in colours:
             size[c] += 1
         target = next(c for c in range(n_classes) if size[c] > 1)
-        cell = [v for v, c in enumerate(colours) if c == target]
         depth = len(path)
+        if self.prune and self.best is not None and target and self.worse_than_best(colours, size, target):
+            return depth
+        cell = [v for v, c in enumerate(colours) if c == target]
         # Children in one orbit of the automorphisms that fix the path have equal subtrees: explore one.
         parent = {v: v for v in cell}
 
@@ -198,6 +204,24 @@ class _Search:
                 return resume
         return depth
 
+    def worse_than_best(self, colours: list[int], size: list[int], fixed: int) -> bool:
+        """Whether every leaf below this node encodes larger than the best leaf so far.
+
+        The classes ``0..fixed-1`` are single vertices, at those positions in every leaf below. In a
+        stable colouring a single vertex is joined to all or none of every class, and a class keeps
+        its range of positions, so the rows of these vertices, the start of every encoding below,
+        are already known; the rest of an encoding has sources from ``fixed`` on.
+        """
+        start = list(itertools.accumulate(size, initial=0))
+        vertex = {c: v for v, c in enumerate(colours) if c < fixed}
+        known = tuple(
+            (s, t) for s in range(fixed)
+            for c in sorted({colours[u] for u in self.succs[vertex[s]]}) for t in range(start[c], start[c + 1])
+        )  # fmt: skip
+        best = self.best.encoding if self.best is not None else ()
+        rest = ((fixed, -1),)  # below every later pair of an encoding below, above every pair of a known row
+        return known + rest > best[: bisect.bisect_left(best, (fixed, -1))] + rest
+
     def leaf(self, colours: list[int], path: tuple[int, ...]) -> int:
         """Keep the leaf if it is the smallest so far; on meeting an earlier leaf's encoding again, record the
         automorphism and return to where the two paths part."""
@@ -206,17 +230,15 @@ class _Search:
         position = {v: i for i, v in enumerate(order)}
         leaf = _Leaf(tuple(sorted((position[a], position[b]) for a, b in self.edge_set)), order, path)
         if self.best is None or leaf.encoding < self.best.encoding:
-            self.first = self.first or leaf
             self.best = leaf
-            return len(path)
         if not self.prune:
             return len(path)
-        for known in (self.first, self.best):
-            if known is not None and known.encoding == leaf.encoding:
-                self.stats.automorphisms += 1
-                self.generators.append({a: b for a, b in zip(known.order, order) if a != b})
-                return next(i for i, (a, b) in enumerate(zip(known.path, path)) if a != b)
-        return len(path)
+        known = self.leaves.setdefault(leaf.encoding, leaf)
+        if known is leaf:
+            return len(path)
+        self.stats.automorphisms += 1
+        self.generators.append({a: b for a, b in zip(known.order, order) if a != b})
+        return next(i for i, (a, b) in enumerate(zip(known.path, path)) if a != b)
 
 
 def topological_order(n: int, edges: Sequence[Edge]) -> list[int]:
