@@ -4,31 +4,54 @@ Two genomes that build the same network must get the same cache key, so the key 
 *canonical form*: an encoding of the graph that is identical for isomorphic graphs and different
 for non-isomorphic ones.
 
-Method (individualisation-refinement, as in nauty, without its automorphism-group machinery):
+The form is defined by a search tree (individualisation-refinement, as in nauty):
 
 1. Colour refinement: start from the vertex labels, repeatedly recolour every vertex by
    (its colour, the multiset of its predecessors' colours, the multiset of its successors'
    colours) until nothing splits. Colours are numbered by sorting these signatures, so the
-   numbering depends only on the graph's structure, never on the input vertex order.
+   numbering depends only on the graph's structure, never on the input vertex order, and a
+   class only ever splits into consecutive classes (each keeps its range of positions).
 2. If some colour class still has several vertices, branch: for each vertex of the first such
-   class, give it a colour of its own and refine again. Every leaf is a discrete colouring, i.e.
-   an ordering of the vertices; encode the graph in that order.
-3. The canonical form is the lexicographically smallest encoding over all leaves.
+   class, give it a class of its own just before the rest of its class, and refine again. Every
+   leaf is a discrete colouring, i.e. an ordering of the vertices; encode the graph's edges in
+   that order (the label at each position is fixed by step 1).
+3. The canonical form is the lexicographically smallest leaf encoding of the whole tree, and
+   ``order`` that of the first such leaf in depth-first order.
 
 Why it is canonical: refinement and the choice of the class to branch on are defined through
 colours alone, so for an isomorphism f: G -> H the search tree of H is the image of G's under f.
 The *set* of leaf encodings is therefore the same for G and H and so is its minimum. Conversely
 each encoding describes its graph completely (labels and edges), so equal forms imply isomorphic
-graphs. The only pruning is of *twins* (same colour, same predecessors, same successors):
-swapping two twins is an automorphism that fixes the current colouring, so their subtrees yield
-the same encodings and exploring one suffices.
+graphs.
+
+The search visits only part of the tree, skipping subtrees of two kinds:
+
+* *Images under an automorphism.* An automorphism g that fixes the individualised vertices of a
+  node maps the subtree of its child v onto that of child g(v): same encodings. Swapping two
+  twins (same colour, predecessors and successors) is such an automorphism, known in advance;
+  the others are found at leaves: when a leaf encodes like an earlier one, mapping the earlier
+  leaf's vertex at each position to this leaf's is an automorphism. Per node, one child per
+  orbit of the automorphisms found that fix its path is searched. And as an individualised
+  vertex keeps the first position of its class, that automorphism maps the earlier leaf's
+  path onto this one's: the child where the two paths part holds the image of its earlier
+  sibling's subtree, searched already, so the search returns to the node where they part.
+  This is what keeps k identical branches at k leaves instead of k!.
+* *Subtrees that can only encode larger.* At a node whose first classes are single vertices,
+  their rows of the encoding are already known (see :meth:`_Search.worse_than_best`); if they
+  exceed the best leaf's, so does every leaf below.
+
+Neither changes the result: a skipped image repeats encodings of an earlier subtree, searched
+or itself skipped by the same rules, and a bounded subtree holds only larger encodings. So the
+minimum is the whole tree's, and the first leaf attaining it in depth-first order (whose
+preimage under a skipped image would come earlier with the same encoding) is visited: forms,
+orders and cache keys are those of the full search. ``prune=False`` runs the full search (with
+twin pruning only, as the labelling did before 2026-11-30), for tests and benchmarks.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -45,17 +68,18 @@ class CanonicalGraph:
     """``order[i]`` is the original index of canonical vertex i."""
 
 
-def _refine(colours: list[int], split: Iterable[int] | None, preds: list[list[int]], succs: list[list[int]]) -> list[int]:
+def _refine(
+    colours: list[int], split: Iterable[int] | None, preds: list[list[int]], succs: list[list[int]]
+) -> list[int]:
     """Colour refinement to a stable colouring.
 
     ``colours`` are class indices ``0..m-1``; ``split`` holds the vertices whose class just changed
-    (None: any class may split).
-    Each round recolours a vertex by (its colour, its predecessors' colours, its successors'
-    colours) and numbers the classes in the order of these signatures. Only a class next to a
-    vertex whose class split in the previous round can split, so only those are recomputed; the
-    result is the same as recomputing every vertex every round.
+    (None: any class may split). Each round recolours a vertex by (its colour, its predecessors'
+    colours, its successors' colours) and numbers the classes in the order of these signatures.
+    Only a class next to a vertex whose class split in the previous round can split, so only
+    those are recomputed; the result is the same as recomputing every vertex every round.
     """
-    touched = set(colours) if split is None else {colours[u] for v in split for u in (*preds[v], *succs[v])}
+    touched = set(colours) if split is None else _classes_next_to(split, colours, preds, succs)
     while touched:
         members: dict[int, list[int]] = {c: [] for c in touched}
         for v, c in enumerate(colours):
@@ -81,8 +105,15 @@ def _refine(colours: list[int], split: Iterable[int] | None, preds: list[list[in
             for i, vs in enumerate(new):
                 for v in vs:
                     colours[v] += i
-        touched = {colours[u] for new in parts.values() for vs in new for v in vs for u in (*preds[v], *succs[v])}
+        touched = _classes_next_to((v for new in parts.values() for vs in new for v in vs), colours, preds, succs)
     return colours
+
+
+def _classes_next_to(
+    vertices: Iterable[int], colours: list[int], preds: list[list[int]], succs: list[list[int]]
+) -> set[int]:
+    """The classes of the predecessors and successors of ``vertices``."""
+    return {colours[u] for v in vertices for u in (*preds[v], *succs[v])}
 
 
 def _sorted_colours(colours: list[int], vertices: list[int]) -> tuple[int, ...]:
@@ -114,9 +145,9 @@ def canonical_graph(
 ) -> CanonicalGraph:
     """Return the canonical form of the directed graph with vertex ``labels`` and ``edges``.
 
-    Vertices are ``0..len(labels)-1``; duplicate edges are ignored. ``prune=False`` searches with
-    twin pruning alone (the labelling before automorphism pruning, exponential on many identical
-    branches; for tests and benchmarks); the result is the same. ``stats`` receives the tree size.
+    Vertices are ``0..len(labels)-1``; duplicate edges are ignored. ``prune=False`` searches the
+    tree with twin pruning alone (exponential on many identical branches; for tests and
+    benchmarks), with the same result. ``stats``, when given, receives the size of the search.
     """
     n = len(labels)
     edge_set = sorted(set((int(a), int(b)) for a, b in edges))
