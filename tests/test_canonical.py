@@ -9,9 +9,11 @@ digraphs is checked against the known counts (OEIS A000273 / A000595 / A003087).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import itertools
 import json
 import random
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -21,7 +23,7 @@ import numpy as np
 import pytest
 
 from repro.cache.store import Store
-from repro.canonical import CanonicalGraph, canonical_graph, topological_order
+from repro.canonical import CanonicalGraph, SearchStats, canonical_graph, topological_order
 from repro.spaces import CanonicalForm, get_space, nb201
 from repro.spaces.base import canonical_key
 
@@ -562,7 +564,8 @@ def test_pinned_digest_of_random_graphs() -> None:
 
 # --- the shipped cache: every stored key is reproduced --------------------------------------------
 
-CACHE = Path(__file__).resolve().parent.parent / "cache"
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "cache"
 
 
 def _relabelled(graph: dict[str, Any], names: str, rng: np.random.Generator) -> tuple[list[str], list[Edge]]:
@@ -604,3 +607,101 @@ def test_every_shipped_key_of_a_labelled_space_is_reproduced() -> None:
         assert (new_text, canonical_key(space, new_text)) == (text, key), (space, key)
         checked[space] = checked.get(space, 0) + 1
     assert checked.get("remnet", 0) > 500 and checked.get("nb201", 0) > 10 and checked.get("darts", 0) > 5, checked
+
+
+# --- hard cases for individualisation-refinement (issue 17) --------------------------------------
+#
+# The graphs are benchmarks/bench_canonical.py's, which times them; here the search is counted,
+# never timed: without automorphism pruning k identical branches take k! leaves.
+
+
+def _load_bench() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_canonical", ROOT / "benchmarks" / "bench_canonical.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
+
+
+def searched(labels: Sequence[str], edges: Sequence[Edge], prune: bool = True) -> tuple[CanonicalGraph, SearchStats]:
+    stats = SearchStats()
+    return canonical_graph(labels, edges, prune=prune, stats=stats), stats
+
+
+def test_parallel_chains_take_k_leaves_not_k_factorial() -> None:
+    """Issue 17: k parallel IN -> CONV_3.N -> CONV_3.N -> OUT chains took 190 s at k = 10."""
+    rng = np.random.default_rng(17)
+    for k in (8, 12, 20):
+        g = bench.parallel_chains(k)
+        cg, stats = searched(*g)
+        check_order(*g, cg)
+        assert stats.leaves == k and stats.nodes == k * (k + 1) // 2, (k, stats)
+        for _ in range(2):
+            pcg, pstats = searched(*permuted(*g, rng))
+            assert (pcg.labels, pcg.edges) == (cg.labels, cg.edges)
+            assert pstats.leaves <= k and pstats.nodes <= k * (k + 1) // 2, (k, pstats)
+    # the counter counts what the unpruned search does: every ordering of the chains
+    assert searched(*bench.parallel_chains(6), prune=False)[1].leaves == 720
+
+
+@pytest.mark.parametrize("case", bench.CASES, ids=[c.name for c in bench.CASES])
+def test_hard_cases_are_searched_in_polynomially_many_leaves_and_stay_invariant(case: Any) -> None:
+    labels, edges = case.graph()
+    n = len(labels)
+    cg, stats = searched(labels, edges)
+    check_order(labels, edges, cg)
+    rng = np.random.default_rng(n)
+    for _ in range(2):
+        pcg, pstats = searched(*permuted(labels, edges, rng))
+        assert (pcg.labels, pcg.edges) == (cg.labels, cg.edges)
+        assert pstats.leaves <= n and pstats.nodes <= n * n // 4, pstats
+    assert stats.leaves <= n and stats.nodes <= n * n // 4, stats
+    if case.quick:  # the unpruned search is small enough here: same form and same order
+        assert searched(labels, edges, prune=False)[0] == cg
+
+
+def test_cfi_pairs_are_told_apart() -> None:
+    """A CFI graph and its twisted copy: not isomorphic, yet colour refinement (even k-WL for small k) cannot tell."""
+    for base in (bench.K4, bench.K33, bench.CUBE):
+        plain, twisted = bench.cfi(base), bench.cfi(base, twisted=True)
+        assert sorted(plain[0]) == sorted(twisted[0]) and len(plain[1]) == len(twisted[1])
+        assert form(*plain) != form(*twisted)
+        rng = np.random.default_rng(len(base))
+        assert form(*permuted(*twisted, rng)) == form(*twisted)
+
+
+def test_cycle_unions_are_told_apart() -> None:
+    """12 + 12 layers joined by cycles of different lengths: refinement sees one class per layer in all."""
+    unions = [(6,), (3, 3), (2, 4), (2, 2, 2)]
+    forms = {form(*bench.cycle_layers(u)) for u in unions}
+    assert len(forms) == len(unions)
+
+
+def test_unions_of_directed_cycles_are_invariant_and_cheap() -> None:
+    """Beyond DAGs: disjoint unions of directed cycles, equal or of mixed lengths, with one label."""
+    rng = np.random.default_rng(23)
+    for lengths in ((3,) * 10, (3, 3, 4, 4, 5, 5, 6), (2, 3, 4, 5, 6, 7)):
+        edges: list[Edge] = []
+        for m in lengths:
+            base = len(edges)  # one edge per vertex so far
+            edges += [(base + i, base + (i + 1) % m) for i in range(m)]
+        labels = ["A"] * sum(lengths)
+        cg, stats = searched(labels, edges)
+        assert stats.leaves <= len(labels), (lengths, stats)
+        for _ in range(2):
+            assert form(*permuted(labels, edges, rng)) == (cg.labels, cg.edges)
+
+
+def test_pruned_and_unpruned_search_agree_on_random_graphs() -> None:
+    """Same form and same order (so the same keys) as the search without automorphism pruning."""
+    for labels, edges in stable_random_graphs(7, 600):
+        assert canonical_graph(labels, edges) == canonical_graph(labels, edges, prune=False), (labels, edges)
+
+
+def test_canonical_benchmark_runs_in_quick_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["--quick"]) == 0
+    assert "20 parallel" not in capsys.readouterr().out  # quick mode: small cases only
