@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import random
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -107,17 +108,24 @@ def cfi(base: list[tuple[int, int]], twisted: bool = False) -> Graph:
 K4 = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
 K33 = [(a, b) for a in range(3) for b in range(3, 6)]
 CUBE = [(a, a ^ bit) for a in range(8) for bit in (1, 2, 4) if a < a ^ bit]
-PETERSEN = [(i, (i + 1) % 5) for i in range(5)] + [(i, i + 5) for i in range(5)] + [(5 + i, 5 + (i + 2) % 5) for i in range(5)]
+PETERSEN = [(i, (i + 1) % 5) for i in range(5)] + [(i, i + 5) for i in range(5)] + [(5 + i, 5 + (i + 2) % 5)
+                                                                                    for i in range(5)]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Case:
-    """One graph to hash; ``baseline`` if the unpruned search finishes in seconds; ``quick`` if small."""
+    """One graph to hash; ``baseline`` if the unpruned search finishes in seconds; ``quick`` if small.
+
+    ``mixed``: components of different kinds that colour refinement cannot tell apart. No
+    automorphism maps one kind onto another, so the search may try their orders; how many it
+    tries depends on the vertex numbering (worst of 5 random numberings reported).
+    """
 
     name: str
     graph: Callable[[], Graph]
     baseline: bool = False
     quick: bool = False
+    mixed: bool = False
 
 
 CASES = [
@@ -131,9 +139,10 @@ CASES = [
     Case("6 hubs x 3 chains", lambda: nested_chains(6, 3)),
     Case("crown, 6 + 6 layers", lambda: crown(6), baseline=True, quick=True),
     Case("crown, 16 + 16 layers", lambda: crown(16)),
-    Case("cycles 6,8,10 between 2 layers", lambda: cycle_layers((3, 4, 5)), baseline=True, quick=True),
-    Case("cycles 6,8,10,12,14", lambda: cycle_layers((3, 4, 5, 6, 7))),
-    Case("cycles 6,6,8,8,10,10", lambda: cycle_layers((3, 3, 4, 4, 5, 5))),
+    Case("cycles 6,8,10 between 2 layers", lambda: cycle_layers((3, 4, 5)), baseline=True, quick=True, mixed=True),
+    Case("cycles 6,8,10,12,14", lambda: cycle_layers((3, 4, 5, 6, 7)), mixed=True),
+    Case("cycles 6,6,8,8,10,10", lambda: cycle_layers((3, 3, 4, 4, 5, 5)), mixed=True),
+    Case("cycles 4,6,...,16", lambda: cycle_layers((2, 3, 4, 5, 6, 7, 8)), mixed=True),
     Case("8 cycles of 6", lambda: cycle_layers((3,) * 8)),
     Case("CFI(K4)", lambda: cfi(K4), baseline=True, quick=True),
     Case("CFI(K4), twisted", lambda: cfi(K4, twisted=True), baseline=True),
@@ -153,16 +162,38 @@ def _best_of(fn: Callable[[], Any], repeat: int) -> float:
     return min(times)
 
 
+def renumbered(graph: Graph, rng: random.Random) -> Graph:
+    """The same graph with its vertices numbered at random."""
+    labels, edges = graph
+    perm = rng.sample(range(len(labels)), len(labels))  # vertex v becomes perm[v]
+    new_labels = [""] * len(labels)
+    for v, label in enumerate(labels):
+        new_labels[perm[v]] = label
+    return new_labels, [(perm[a], perm[b]) for a, b in edges]
+
+
 def run_case(case: Case, repeat: int) -> dict[str, Any]:
     """Hash the case through the space, count its search, and time the unpruned baseline where it finishes."""
     labels, edges = case.graph()
     space = get_space("remnet")
-    genome = space.from_json(json.dumps({"nodes": labels, "edges": edges}))
-    ours = _best_of(lambda: space.canonical(genome), repeat)
+
+    def hashing(graph: Graph) -> float:
+        genome = space.from_json(json.dumps({"nodes": graph[0], "edges": graph[1]}))
+        return _best_of(lambda: space.canonical(genome), repeat)
+
     stats = SearchStats()
     graph = canonical_graph(labels, edges, stats=stats)
     row: dict[str, Any] = {"case": case.name, "vertices": len(labels), "edges": len(edges), "nodes": stats.nodes,
-                           "leaves": stats.leaves, "ms": 1000 * ours, "baseline_ms": None, "baseline_leaves": None}
+                           "leaves": stats.leaves, "ms": 1000 * hashing((labels, edges)), "baseline_ms": None,
+                           "baseline_leaves": None, "worst_ms": None, "worst_leaves": None}  # fmt: skip
+    if case.mixed:
+        rng = random.Random(0)
+        numberings = [renumbered((labels, edges), rng) for _ in range(5)]
+        counts = [SearchStats() for _ in numberings]
+        for other, count in zip(numberings, counts):
+            canonical_graph(*other, stats=count)
+        row.update(worst_ms=1000 * max(hashing(other) for other in numberings),
+                   worst_leaves=max(count.leaves for count in counts))  # fmt: skip
     if case.baseline:
         full = SearchStats()
         baseline = _best_of(lambda: canonical_graph(labels, edges, prune=False, stats=full), 1)
@@ -175,10 +206,14 @@ def line(row: dict[str, Any]) -> str:
     """The printed line: size, search tree, time, baseline, ratio and the target."""
     base = "not run (too slow)"
     if row["baseline_ms"] is not None:
-        base = f"{row['baseline_ms']:9.1f} ms, {row['baseline_leaves']:,} leaves, {row['baseline_ms'] / row['ms']:6.0f}x"
-    verdict = "meets" if row["ms"] < TARGET_MS else "MISSES"
+        ratio = row["baseline_ms"] / row["ms"]
+        base = f"{row['baseline_ms']:9.1f} ms, {row['baseline_leaves']:,} leaves, {ratio:6.0f}x"
+    worst = ""
+    if row["worst_ms"] is not None:
+        worst = f" | worst of 5 numberings: {row['worst_ms']:7.1f} ms, {row['worst_leaves']} leaves"
+    verdict = "meets" if max(row["ms"], row["worst_ms"] or 0) < TARGET_MS else "MISSES"
     return (f"{row['case']:<32} {row['vertices']:4d} vertices {row['nodes']:4d} nodes {row['leaves']:3d} leaves "
-            f"{row['ms']:7.1f} ms | unpruned: {base} | target < {TARGET_MS:.0f} ms ({verdict})")  # fmt: skip
+            f"{row['ms']:7.1f} ms | unpruned: {base}{worst} | target < {TARGET_MS:.0f} ms ({verdict})")  # fmt: skip
 
 
 def run_all(quick: bool) -> Iterator[dict[str, Any]]:

@@ -185,15 +185,16 @@ class _Search:
         self.best: _Leaf | None = None
         self.leaves: dict[tuple[Edge, ...], _Leaf] = {}
         """The first leaf of every encoding met."""
-        # Automorphisms as {vertex: image} of the vertices they move. Swapping two twins (same
-        # colour, predecessors and successors) is one, known before the search starts (and only
-        # needed when the root has a class to branch on).
         self.generators: list[dict[int, int]] = []
+        """Automorphisms found at leaves, as {vertex: image} of the vertices they move."""
+        # Swapping two twins (same colour, predecessors and successors) is an automorphism that
+        # fixes every other vertex, known before the search (and only needed if the root branches).
         twins: dict[tuple[int, tuple[int, ...], tuple[int, ...]], int] = {}
-        for v, c in enumerate(colours if max(colours, default=-1) + 1 < len(colours) else ()):
-            u = twins.setdefault((c, tuple(preds[v]), tuple(succs[v])), v)
-            if u != v:
-                self.generators.append({u: v, v: u})
+        self.twin = [
+            twins.setdefault((c, tuple(preds[v]), tuple(succs[v])), v)
+            for v, c in enumerate(colours if max(colours, default=-1) + 1 < len(colours) else ())
+        ]
+        """The first vertex of each vertex's twin class."""
 
     def node(self, colours: list[int], path: tuple[int, ...]) -> int:
         """Search below the node ``path``; return the depth the search resumes at (``len(path)``: carry on)."""
@@ -210,7 +211,9 @@ class _Search:
             return depth
         cell = [v for v, c in enumerate(colours) if c == target]
         # Children in one orbit of the automorphisms that fix the path have equal subtrees: explore one.
-        parent = {v: v for v in cell}
+        # Twins in the cell start in one orbit.
+        first_twin: dict[int, int] = {}
+        parent = {v: first_twin.setdefault(self.twin[v], v) for v in cell}
 
         def root(v: int) -> int:
             while parent[v] != v:
