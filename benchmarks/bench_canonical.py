@@ -19,6 +19,7 @@ import json
 import random
 import sys
 import time
+import timeit
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -154,12 +155,7 @@ CASES = [
 
 def _best_of(fn: Callable[[], Any], repeat: int) -> float:
     """The least CPU time of this process over ``repeat`` calls (the machine is shared; see README)."""
-    times = []
-    for _ in range(repeat):
-        started = time.process_time()
-        fn()
-        times.append(time.process_time() - started)
-    return min(times)
+    return min(timeit.repeat(fn, repeat=repeat, number=1, timer=time.process_time))
 
 
 def renumbered(graph: Graph, rng: random.Random) -> Graph:
