@@ -193,6 +193,20 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder to merge into")
     merge.set_defaults(handler=_cache_merge)
 
+    tables = commands.add_parser("tables", help="import public tables of measurements (NAS-Bench-201) as cache rows")
+    table_commands = tables.add_subparsers(dest="tables_command", required=True, metavar="ACTION")
+    table_import = table_commands.add_parser(
+        "import", help="rebuild an imported table's Parquet file and manifest from its source files",
+        description="Reads the source files (checked against their recorded sha256), converts them to rows of the "
+        "table's recipes and writes <cache>/imported/NAME.parquet and NAME.manifest.json. The shipped cache already "
+        "holds them; importing the same files again changes nothing. Any bad input stops it with nothing written.",
+    )  # fmt: skip
+    table_import.add_argument("table", help="table name (nb201)")
+    table_import.add_argument("--source", type=Path,
+                              help="folder holding the source files (default: $REPRO_TABLES/NAME, else ../shared/tables/NAME)")  # fmt: skip
+    table_import.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (env REPRO_CACHE)")
+    table_import.set_defaults(handler=_tables_import)
+
     reproduce = commands.add_parser(
         "reproduce",
         help="reproduce a paper's tables and figures (from the cache; training only with --on-miss train)",
@@ -354,8 +368,17 @@ def _print_summary(
         return
     e = best.evaluation
     print(f"best {args.metric} {best.value:.4f} at step {best.step} (training seed {e.train_seed}): "
-          f"val_acc {e.val_acc:.4f}, test_acc {e.test_acc:.4f}, {e.params:,} params, {e.macs:,} MACs")  # fmt: skip
+          f"val_acc {_maybe(e.val_acc, '.4f')}, test_acc {_maybe(e.test_acc, '.4f')}, {_maybe(e.params, ',')} params, "
+          f"{_maybe(e.macs, ',')} MACs")  # fmt: skip
     print(f"  architecture {e.genome_key}: {space.describe(space.from_json(best.genome))}")
+    if e.imported:
+        seed = "a seed mean" if e.seed_mean else f"its seed {e.source_seed}"
+        print(f"  imported row: {e.source}, {e.source_arch}, {seed} (measured there, not here)")
+
+
+def _maybe(value: float | int | None, spec: str) -> str:
+    """``value`` formatted, or ``n/a`` where a row has no such number (an imported table may lack it)."""
+    return "n/a" if value is None else format(value, spec)
 
 
 def _result_json(args: argparse.Namespace, recipe: Recipe, result: SearchResult) -> dict[str, Any]:
@@ -440,6 +463,28 @@ def _cache_info(args: argparse.Namespace) -> int:
         if rows:
             print()
             print(_table(columns, rows))
+        for m in store.imported.manifests:
+            print(f"\nimported table {m.table} ({m.space}; measured elsewhere, not trained here): {m.rows:,} rows in "
+                  f"{store.imported.folder / m.parquet}, importer {m.importer}, imported {m.imported_at}")  # fmt: skip
+            print(_table(("profile", "recipe_key", "rows", "architectures", "columns"),
+                         [(r["profile"], k, r["rows"], r["architectures"], r["columns"]) for k, r in m.recipes.items()]))  # fmt: skip
+            for src in m.sources:
+                print(f"  source {src['file']} (sha256 {src['sha256'][:12]}…, licence {src['licence']}): {src['origin']}; "
+                      f"cite {src['citation']}")  # fmt: skip
+    return 0
+
+
+def _tables_import(args: argparse.Namespace) -> int:
+    from repro.tables.importer import import_table
+    from repro.tables.registry import TABLES
+
+    definition = TABLES.get(args.table)
+    source = args.source or Path(os.environ.get("REPRO_TABLES", "../shared/tables")) / args.table
+    result = import_table(definition, source, Path(args.cache))
+    verb = "wrote" if result.written else "already up to date:"
+    print(f"{verb} {result.path} ({result.rows:,} rows from {source})")
+    for profile, (rows, keys) in result.per_profile.items():
+        print(f"  {profile:28} {rows:7,} rows, {keys:,} canonical architectures")
     return 0
 
 
@@ -481,7 +526,9 @@ def _cache_check(args: argparse.Namespace) -> int:
               f"{args.cache}) or from the machine that wrote it; rows whose curves are missing can be retrained after "
               "deleting them with `repro cache query` on a copy.")  # fmt: skip
         return 1
-    print(f"cache {args.cache} is consistent: {rows} rows, every curve present, every logged trial stored")
+    imported = sum(m.rows for m in store.imported.manifests)
+    print(f"cache {args.cache} is consistent: {rows} rows, every curve present, every logged trial stored"
+          + (f"; {imported:,} imported rows (no curves: measured elsewhere), their files match their manifests" if imported else ""))
     return 0
 
 

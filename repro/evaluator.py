@@ -155,6 +155,9 @@ class Evaluator:
             assert self.surrogate is not None
             served = self.surrogate.serve(genome, r)
             return Ready(served, "invalid" if served.status == "invalid" else "surrogate")
+        if self.recipe.imported is not None:
+            raise ReproError(f"imported recipe {self.recipe.profile}: rows come from the table {self.recipe.imported} "
+                             f"(`repro tables import {self.recipe.imported}`), which lacks {r.genome}; nothing to train")  # fmt: skip
         try:
             self.space.build(genome, self.input_shape, self.num_classes, **self.recipe.model_options)
         except InvalidArchitecture as exc:
