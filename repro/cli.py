@@ -152,6 +152,12 @@ def _parser() -> argparse.ArgumentParser:
         "on the cache (flagged in every output, never stored)",
     )  # fmt: skip
     _add_machine_options(compare)
+    compare.add_argument("--time-budget", type=float, dest="time_budget",
+                         help="bound each run by simulated seconds of the rows' recorded training times (NAS-Bench-201: "
+                         "12000) instead of --budget evaluations, which then only caps them; replays cached rows only")  # fmt: skip
+    compare.add_argument("--final", default="",
+                         help="comma list of PROFILE:METRIC the architecture each run ends with is valued by (e.g. "
+                         "nb201-cifar10-200ep:test_acc); the first one is ranked and tested")  # fmt: skip
     compare.add_argument("--out", type=Path, help="report folder (default: reports/compare/<space-profile-budget-seeds-miss>)")
     compare.set_defaults(handler=_compare)
 
@@ -325,7 +331,8 @@ def _compare(args: argparse.Namespace) -> int:
             result = compare.run_comparison(
                 space, recipe, store, strategies, seeds, args.budget, baseline=args.baseline, metric=args.metric,
                 on_miss=args.on_miss, params=_strategy_params(args), device=args.device, data_root=args.data_root,
-                on_run=lambda run: bar.update(1), workers=args.workers,
+                on_run=lambda run: bar.update(1), workers=args.workers, time_budget=args.time_budget,
+                final=[f for f in args.final.split(",") if f],
             )  # fmt: skip
     elapsed = time.perf_counter() - started
     folder = args.out or Path("reports") / "compare" / compare.default_name(result)
@@ -334,7 +341,8 @@ def _compare(args: argparse.Namespace) -> int:
           f"(profile {recipe.profile}, recipe {recipe.key}) in {elapsed:.1f}s")  # fmt: skip
     for row in sorted(result.rows, key=lambda r: r.mean_rank):
         versus = "" if row.p_holm is None else f", A12 vs {args.baseline} {row.a12:.2f}, Holm p {row.p_holm:.3g}"
-        print(f"  {row.strategy:12} mean best {args.metric} {row.mean_best:.4f}, average rank {row.mean_rank:.2f}"
+        finals = "".join(f", {label} {m:.4f} ± {sd:.4f}" for label, (m, sd) in row.final.items())
+        print(f"  {row.strategy:12} mean best {args.metric} {row.mean_best:.4f}{finals}, average rank {row.mean_rank:.2f}"
               f"{versus}; served {', '.join(f'{k} {v}' for k, v in row.coverage.items())}")  # fmt: skip
     note = compare.surrogate_note(result)
     if note:

@@ -93,6 +93,7 @@ def run_search(
     metric: str = "val_acc",
     on_step: Callable[[Trial, SearchResult], None] | None = None,
     executor: Executor | None = None,
+    time_budget: float | None = None,
 ) -> SearchResult:
     """Run ``budget`` evaluations of ``strategy`` (already seeded with ``seed``) through ``evaluator``.
 
@@ -100,6 +101,11 @@ def run_search(
     evaluations are in flight, a new genome is asked for whenever one finishes, and results are
     told in the order they finish, so step numbers follow finish order. The default executor
     trains in this process, one at a time, which makes the trajectory a function of the seed alone.
+
+    ``time_budget`` (seconds on the executor's clock, e.g. simulated seconds of recorded training
+    times) ends the run before the first evaluation that would finish after it, which is neither
+    told nor logged: NAS-Bench-201's rule (``R_EA.py``: a result whose cost would pass the budget
+    ends the search); ``budget`` then only caps the number of evaluations.
     """
     space, store = evaluator.space, evaluator.store
     executor = executor or InProcess(evaluator.on_epoch)
@@ -133,6 +139,8 @@ def run_search(
             in_flight += 1
         genome, done = executor.wait()
         in_flight -= 1
+        if time_budget is not None and executor.now > time_budget:
+            break
         ready = done if isinstance(done, Ready) else evaluator.record(done)
         value = ready.evaluation.value(metric)
         with result.timer("strategy"):
@@ -146,5 +154,5 @@ def run_search(
         result.trials.append(trial)
         if on_step is not None:
             on_step(trial, result)
-    result.seconds["wall"] = executor.now
+    result.seconds["wall"] = executor.now if time_budget is None else min(executor.now, time_budget)
     return result

@@ -24,7 +24,6 @@ from repro.tables.shipped import sha256_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nb201"
 TWELVE = get_profile("nb201-cifar10-valid-12ep")
-RESNET = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
 
 
 def definition_for(folder: Path):

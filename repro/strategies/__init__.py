@@ -14,12 +14,14 @@ from repro.strategies.evolution import RandomMutationSearch, RegularizedEvolutio
 from repro.strategies.local_search import LocalSearch
 from repro.strategies.one_plus_one import OnePlusOne
 from repro.strategies.random_search import RandomSearch
+from repro.strategies.reinforce import Reinforce
 
 STRATEGIES.register("re", RegularizedEvolution)
 STRATEGIES.register("rs", RandomSearch)
 STRATEGIES.register("rs-mutation", RandomMutationSearch)
 STRATEGIES.register("ls", LocalSearch)
 STRATEGIES.register("es11", OnePlusOne)
+STRATEGIES.register("reinforce", Reinforce)
 
 
 def make_strategy(

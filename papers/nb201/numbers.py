@@ -1,0 +1,106 @@
+"""NAS-Bench-201 protocol: the summary of one comparison (what the report, the claims and the stored record hold)."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from scipy.stats import f_oneway
+
+from repro import stats
+from repro.cache.store import Evaluation
+from repro.compare import Comparison
+from repro.plots import on_grid
+from repro.spaces.nb201 import canonical_text, from_string
+
+GRID_POINTS = 49
+"""Points of the simulated-time grid the anytime bands are kept on (every 250 s of 12,000 s)."""
+
+
+def summarize(c: Comparison) -> dict[str, Any]:
+    """Per strategy: runs, mean evaluations, mean best reward, the final values (mean, sd), A12 / p / Holm p
+    against the baseline on the first final value, the gap closed; the known answers; and the anytime band
+    (mean and 95% band of the best reward so far over simulated seconds)."""
+    assert c.time_budget is not None
+    grid = np.linspace(0.0, c.time_budget, GRID_POINTS)
+    rows = {}
+    for row in c.rows:
+        runs = c.runs_of(row.strategy)
+        curves = np.array([on_grid(stats.best_so_far(r.values), r.times, grid) for r in runs])
+        band = stats.curve_band(curves)
+        rows[row.strategy] = {
+            "runs": row.seeds, "evaluations": float(np.mean([len(r.values) for r in runs])),
+            "mean_best_reward": row.mean_best, "final": {k: list(v) for k, v in row.final.items()},
+            "a12": row.a12, "p": row.p, "p_holm": row.p_holm, "mean_rank": row.mean_rank, "gap_closed": row.gap_closed,
+            "band": {"mean": band.mean.tolist(), "lower": band.lower.tolist(), "upper": band.upper.tolist()},
+        }  # fmt: skip
+    return {"profile": c.recipe.profile, "recipe_key": c.recipe.key, "metric": c.metric, "time_budget": c.time_budget,
+            "baseline": c.baseline, "final": c.final, "known": c.known, "params": c.params, "grid": grid.tolist(),
+            "strategies": rows}  # fmt: skip
+
+
+
+
+def hash_study(rows: list[Evaluation]) -> dict[str, Any]:
+    """The canonical hash on NB201's per-seed trainings (``rows``: one recipe's imported per-seed rows).
+
+    NB201 trained every string separately, so strings sharing a key are independent trainings of one
+    network: their means should differ only by seed noise. One-way ANOVA per key (strings as groups,
+    seeds as samples) flags keys whose strings differ beyond it (Bonferroni over the keys tested: a
+    merge of different networks would show there). The other direction: strings that differ only by
+    a ``skip_connect`` detour (a node that copies another) compute the same function but get different
+    keys; the same test over the keys such a merge would join says whether the trainings tell them apart.
+    """
+    by_string: dict[str, list[float]] = defaultdict(list)
+    key_of: dict[str, str] = {}
+    for e in rows:
+        assert e.source_arch is not None and e.val_acc is not None, "hash_study needs imported per-seed rows"
+        by_string[e.source_arch].append(e.val_acc)
+        key_of[e.source_arch] = e.genome_key
+    strings_of: dict[str, list[str]] = defaultdict(list)
+    for s, k in key_of.items():
+        strings_of[k].append(s)
+    seed_sd = _pooled_sd([by_string[s] for s in by_string])
+    single_sd = _pooled_sd([by_string[ss[0]] for ss in strings_of.values() if len(ss) == 1])
+    shared = [[by_string[s] for s in ss] for ss in strings_of.values() if len(ss) > 1]
+    classes: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for s, k in key_of.items():
+        classes[_merged(s)][k] += by_string[s]
+    joined = [list(keys.values()) for keys in classes.values() if len(keys) > 1]
+    return {
+        "strings": len(by_string), "keys": len(strings_of), "keys_with_several_strings": len(shared),
+        "strings_in_them": sum(len(g) for g in shared), "seed_sd": seed_sd, "seed_sd_single_strings": single_sd,
+        "between_strings_sd": _between_sd(shared), "flagged_keys": _flagged(shared),
+        "identity_classes": len(classes), "identity_merges": len(joined),
+        "keys_in_identity_merges": sum(len(g) for g in joined),
+        "between_keys_sd": _between_sd(joined), "flagged_identity_merges": _flagged(joined),
+    }  # fmt: skip
+
+
+@functools.lru_cache(maxsize=None)
+def _merged(string: str) -> str:
+    return canonical_text(from_string(string), merge_identities=True)
+
+
+def _pooled_sd(groups: list[list[float]]) -> float:
+    """The within-group standard deviation pooled over groups of two or more values."""
+    groups = [g for g in groups if len(g) > 1]
+    ss = sum(float(np.sum((np.asarray(g) - np.mean(g)) ** 2)) for g in groups)
+    return math.sqrt(ss / sum(len(g) - 1 for g in groups)) if groups else math.nan
+
+
+def _between_sd(families: list[list[list[float]]]) -> float:
+    """The standard deviation of group means around their family's mean, pooled over families."""
+    return _pooled_sd([[float(np.mean(g)) for g in family] for family in families])
+
+
+def _flagged(families: list[list[list[float]]]) -> int:
+    """Families whose groups differ beyond seed noise: one-way ANOVA p below 0.05 / number of families tested."""
+    tested = [f for f in families if all(len(g) > 1 for g in f) and np.ptp(np.concatenate(f)) > 0]
+    return int(sum(f_oneway(*f).pvalue < 0.05 / len(tested) for f in tested))
+
+
+__all__ = ["GRID_POINTS", "hash_study", "summarize"]
