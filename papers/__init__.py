@@ -29,6 +29,7 @@ PAPERS = {
     "rcas": "papers.rcas",
     "gdas": "papers.gdas",
     "featurenet": "papers.featurenet",
+    "nb201": "papers.nb201",
 }
 """Paper short name (as in shared/papers/INDEX.md) -> its package (the modules of a :class:`Paper`)."""
 

@@ -69,3 +69,36 @@ def test_time_budget_final_metrics_and_known_answers() -> None:
     # REINFORCE ends with its policy's most likely cell, not necessarily one it evaluated.
     assert all(isinstance(r.final_genome, str) and r.final_genome.count("~") == 6 for r in c.runs_of("reinforce"))
     assert to_string(get_space("nb201").references()["ResNet-like cell"]).startswith("|nor_conv_3x3~0|")
+
+
+def test_identity_merge_joins_skip_detours_only() -> None:
+    from repro.spaces.nb201 import canonical_text, from_string
+
+    direct = from_string("|skip_connect~0|+|nor_conv_3x3~0|none~1|+|none~0|none~1|nor_conv_1x1~2|")
+    detour = from_string("|skip_connect~0|+|none~0|nor_conv_3x3~1|+|none~0|none~1|nor_conv_1x1~2|")
+    # Node 1 copies the input, so conv(node 1) is conv(input): one function, two keys today.
+    assert canonical_text(direct) != canonical_text(detour)
+    assert canonical_text(direct, merge_identities=True) == canonical_text(detour, merge_identities=True)
+    conv = from_string("|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|none~0|none~1|nor_conv_1x1~2|")
+    assert canonical_text(conv, merge_identities=True) != canonical_text(detour, merge_identities=True)
+    assert canonical_text(from_string("|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"), True) == "identity"
+
+
+def test_hash_study_on_the_fixture_cut(tmp_path) -> None:
+    import dataclasses
+    import shutil
+
+    from papers.nb201.numbers import hash_study
+    from repro.tables.importer import import_table
+    from repro.tables.nb201 import NB201
+    from repro.tables.shipped import sha256_of
+
+    fixtures = Path(__file__).parent / "fixtures" / "nb201"
+    sources = tuple(dataclasses.replace(s, sha256=sha256_of(fixtures / s.name)) for s in NB201.sources)
+    Store(tmp_path).close()
+    import_table(dataclasses.replace(NB201, sources=sources), fixtures, tmp_path)
+    with Store(tmp_path, read_only=True) as store:
+        h = hash_study(store.evaluations("nb201", get_profile("nb201-cifar10-valid-200ep").key))
+    assert h["strings"] == 40 and h["keys"] < 40 and h["keys_with_several_strings"] >= 1
+    assert h["flagged_keys"] == 0 and 0 < h["between_strings_sd"] < 0.05 and 0 < h["seed_sd"] < 0.05
+    assert h["identity_classes"] <= h["keys"]

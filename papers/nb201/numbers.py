@@ -103,4 +103,44 @@ def _flagged(families: list[list[list[float]]]) -> int:
     return int(sum(f_oneway(*f).pvalue < 0.05 / len(tested) for f in tested))
 
 
-__all__ = ["GRID_POINTS", "hash_study", "summarize"]
+
+SURROGATE_SIZES = (100, 200, 500, 1000, 5000)
+SURROGATE_SPLITS = 3
+SURROGATE_TEST = 1000
+
+
+def surrogate_study(rows: list[Evaluation]) -> dict[str, Any]:
+    """Kendall tau and MAE of :mod:`repro.surrogate`'s regressor on NB201 against the number of training networks.
+
+    ``rows``: one recipe's imported rows (the 12-epoch rewards). Per canonical network: the mean
+    val_acc and the features of its first string (``Nb201Space.features``: one-hot operation per
+    edge, what ``--on-miss surrogate`` uses). Per split: a random permutation of the networks, the
+    first ``n`` train, the last 1,000 test (never trained on).
+    """
+    from scipy.stats import kendalltau
+
+    from repro.spaces.nb201 import Nb201Space
+    from repro.surrogate import Surrogate
+
+    space = Nb201Space()
+    values: dict[str, list[float]] = defaultdict(list)
+    arch: dict[str, str] = {}
+    for e in rows:
+        assert e.source_arch is not None and e.val_acc is not None, "surrogate_study needs imported rows"
+        values[e.genome_key].append(e.val_acc)
+        arch.setdefault(e.genome_key, e.source_arch)
+    keys = sorted(values)
+    x = np.array([space.features(from_string(arch[k])) for k in keys])
+    y = np.array([float(np.mean(values[k])) for k in keys])
+    results = []
+    for split in range(SURROGATE_SPLITS):
+        order = np.random.default_rng(split).permutation(len(keys))
+        test = order[-SURROGATE_TEST:]
+        for n in SURROGATE_SIZES:
+            predicted = Surrogate.regressor(split).fit(x[order[:n]], y[order[:n]]).predict(x[test])
+            results.append({"train": n, "split": split, "kendall_tau": float(kendalltau(y[test], predicted).statistic),
+                            "mae": float(np.mean(np.abs(predicted - y[test])))})  # fmt: skip
+    return {"networks": len(keys), "test": SURROGATE_TEST, "results": results}
+
+
+__all__ = ["GRID_POINTS", "hash_study", "summarize", "surrogate_study"]

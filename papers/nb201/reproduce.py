@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from papers.nb201.numbers import hash_study, summarize
+from papers.nb201.numbers import hash_study, summarize, surrogate_study
 from papers.replay import named_experiment, stored_search
 from repro.cache.store import Store
 from repro.compare import run_comparison
@@ -92,6 +92,8 @@ class Outcome:
     """The imported table's manifest fields (sources, sha256) the numbers come from."""
     hash: dict[str, Any]
     """The canonical hash on NB201's per-seed cifar10-valid trainings (:func:`papers.nb201.numbers.hash_study`)."""
+    surrogate: dict[str, Any] | None
+    """The surrogate's quality against training-set size (stored profiles only: minutes of fitting)."""
 
 
 def strategies() -> list[str]:
@@ -134,7 +136,13 @@ def run(
             summaries[search.name] = compare()
     seeds = store.evaluations("nb201", get_profile("nb201-cifar10-valid-200ep").key)
     table = {"table": manifest.table, "sha256": manifest.sha256, "sources": manifest.sources}
-    return Outcome(experiment, summaries, table, hash_study(seeds))
+    surrogate = None
+    if experiment.stored:
+        what = {"study": "surrogate", "profile": SEARCHES[0].profile, "table": manifest.sha256}
+        twelve = get_profile(SEARCHES[0].profile).key
+        surrogate = stored_search(store, RECORD_DIR, what, "train", "nb201 surrogate study", "cpu",
+                                  lambda: surrogate_study(store.evaluations("nb201", twelve)))  # fmt: skip
+    return Outcome(experiment, summaries, table, hash_study(seeds), surrogate)
 
 
 def describe_profile(outcome: Outcome) -> str:
