@@ -367,6 +367,32 @@ def _or_none(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
+GRID_POINTS = 49
+"""Points of the simulated-time grid the anytime bands are kept on (every 250 s of 12,000 s)."""
+
+
+def summary(c: Comparison) -> dict[str, Any]:
+    """A time-budgeted comparison as compact data (what a stored record keeps). Per strategy: runs, mean evaluations, mean best reward, the final values (mean, sd), A12 / p / Holm p
+    against the baseline on the first final value, the gap closed; the known answers; and the anytime band
+    (mean and 95% band of the best reward so far over simulated seconds)."""
+    assert c.time_budget is not None
+    grid = np.linspace(0.0, c.time_budget, GRID_POINTS)
+    rows = {}
+    for row in c.rows:
+        runs = c.runs_of(row.strategy)
+        curves = np.array([plots.on_grid(stats.best_so_far(r.values), r.times, grid) for r in runs])
+        band = stats.curve_band(curves)
+        rows[row.strategy] = {
+            "runs": row.seeds, "evaluations": float(np.mean([len(r.values) for r in runs])),
+            "mean_best_reward": row.mean_best, "final": {k: list(v) for k, v in row.final.items()},
+            "a12": row.a12, "p": row.p, "p_holm": row.p_holm, "mean_rank": row.mean_rank, "gap_closed": row.gap_closed,
+            "band": {"mean": band.mean.tolist(), "lower": band.lower.tolist(), "upper": band.upper.tolist()},
+        }  # fmt: skip
+    return {"profile": c.recipe.profile, "recipe_key": c.recipe.key, "metric": c.metric, "time_budget": c.time_budget,
+            "baseline": c.baseline, "final": c.final, "known": c.known, "params": c.params, "grid": grid.tolist(),
+            "strategies": rows}  # fmt: skip
+
+
 def default_name(c: Comparison) -> str:
     """A report folder name that encodes space, profile, budget, seeds and the miss policy."""
     clock = "" if c.workers is None else f"-simulated{c.workers}"

@@ -88,7 +88,7 @@ def test_hash_study_on_the_fixture_cut(tmp_path) -> None:
     import dataclasses
     import shutil
 
-    from papers.nb201.numbers import hash_study
+    from repro.tables.studies import hash_study
     from repro.tables.importer import import_table
     from repro.tables.nb201 import NB201
     from repro.tables.shipped import sha256_of

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import seaborn as sns
 
+from papers.nb201.numbers import ranked, surrogate_table
 from papers.nb201.reproduce import PARAMS, SEARCHES, TIME_BUDGET, Outcome, describe_profile
 from repro import plots, provenance
 
@@ -75,8 +76,7 @@ def _summary_lines(outcome: Outcome) -> list[str]:
                   "| strategy | runs | evaluations | best reward | " + " | ".join(SPLITS[f] + " mean ± sd" for f in s["final"])
                   + " | gap closed | A12 vs rs | p (Holm) |",
                   "|---|---:|---:|---:|" + "---:|" * len(s["final"]) + "---:|---:|---:|"]  # fmt: skip
-        ranked = sorted(s["strategies"].items(), key=lambda kv: -kv[1]["final"][s["final"][0]][0])
-        for strategy, row in ranked:
+        for strategy, row in ranked(s):
             finals = " | ".join(f"{_pct(m)} ± {_pct(sd)}" for m, sd in (row["final"][f] for f in s["final"]))
             a12 = "n/a" if row["a12"] is None else f"{row['a12']:.2f}"
             p = "n/a" if row["p_holm"] is None else f"{row['p_holm']:.3g}"
@@ -90,7 +90,7 @@ def _summary_lines(outcome: Outcome) -> list[str]:
         lines += ["", f"![anytime {search.name}](anytime_{search.name}.png)"]
     lines += _hash_lines(outcome.hash)
     if outcome.surrogate is not None:
-        lines += _surrogate_lines(outcome.surrogate)
+        lines += _surrogate_lines(outcome)
     lines += [
         "",
         "- **gap closed**: (mean final value of the first column - the average network's) / (the best network's - "
@@ -102,17 +102,17 @@ def _summary_lines(outcome: Outcome) -> list[str]:
     return lines
 
 
-def _surrogate_lines(study: dict[str, Any]) -> list[str]:
+def _surrogate_lines(outcome: Outcome) -> list[str]:
     """Kendall tau / MAE of the surrogate's regressor against the number of training networks."""
+    study = outcome.surrogate
+    assert study is not None
     lines = ["", "## How far `--on-miss surrogate` can be trusted on NB201", "",
              f"repro's surrogate regressor (gradient boosting on one-hot operations per edge) fit on n of NB201's "
              f"{study['networks']:,} networks (12-epoch `cifar10-valid` validation accuracy, mean per network), tested "
              f"on {study['test']:,} others; mean ± sd over splits:", "",
              "| training networks | Kendall tau | MAE (points) |", "|---:|---:|---:|"]  # fmt: skip
-    for n in sorted({r["train"] for r in study["results"]}):
-        rs = [r for r in study["results"] if r["train"] == n]
-        tau, mae = np.array([r["kendall_tau"] for r in rs]), 100 * np.array([r["mae"] for r in rs])
-        lines.append(f"| {n:,} | {tau.mean():.3f} ± {tau.std(ddof=1):.3f} | {mae.mean():.2f} ± {mae.std(ddof=1):.2f} |")
+    for n, tau, tau_sd, mae, mae_sd in surrogate_table(outcome):
+        lines.append(f"| {n:,} | {tau:.3f} ± {tau_sd:.3f} | {mae:.2f} ± {mae_sd:.2f} |")
     lines += ["", "The NASWOT zero-cost score is not imported (not a column of the cache), so it is not shown beside it."]
     return lines
 

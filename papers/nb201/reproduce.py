@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from papers.nb201.numbers import hash_study, summarize, surrogate_study
 from papers.replay import named_experiment, stored_search
 from repro.cache.store import Store
-from repro.compare import run_comparison
+from repro.compare import run_comparison, summary
 from repro.errors import ReproError
 from repro.recipe import get_profile
 from repro.spaces import get_space
 from repro.strategies import STRATEGIES
+from repro.tables.studies import hash_study, surrogate_study
 
 HERE = Path(__file__).parent
 RECORD_DIR = "nb201-protocol"
@@ -84,14 +84,14 @@ EXPERIMENTS = {
 
 @dataclass
 class Outcome:
-    """Per search, the summary of its comparison (:func:`papers.nb201.numbers.summarize`)."""
+    """Per search, the summary of its comparison (:func:`repro.compare.summary`)."""
 
     experiment: Experiment
     summaries: dict[str, dict[str, Any]]
     table: dict[str, Any]
     """The imported table's manifest fields (sources, sha256) the numbers come from."""
     hash: dict[str, Any]
-    """The canonical hash on NB201's per-seed cifar10-valid trainings (:func:`papers.nb201.numbers.hash_study`)."""
+    """The canonical hash on NB201's per-seed cifar10-valid trainings (:func:`repro.tables.studies.hash_study`)."""
     surrogate: dict[str, Any] | None
     """The surrogate's quality against training-set size (stored profiles only: minutes of fitting)."""
 
@@ -125,7 +125,7 @@ def run(
             c = run_comparison(space, get_profile(search.profile), store, strategies(), experiment.seeds, 10_000,
                                baseline=BASELINE, params=PARAMS, time_budget=TIME_BUDGET, final=search.final,
                                on_run=None if on_step is None else lambda _run: on_step())  # fmt: skip
-            return summarize(c)
+            return summary(c)
 
         if experiment.stored:
             what = {"search": search.name, "profile": search.profile, "final": list(search.final), "seeds": len(experiment.seeds),
