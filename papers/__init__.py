@@ -30,6 +30,7 @@ PAPERS = {
     "rcas": "papers.rcas",
     "gdas": "papers.gdas",
     "featurenet": "papers.featurenet",
+    "nb201": "papers.nb201",
 }
 """Paper short name (as the papers' index names them) -> its package (the modules of a :class:`Paper`)."""
 

@@ -1,7 +1,13 @@
 """Strategy comparison workbench: many strategies x many seeds on one cached table, and their leaderboard.
 
 Every run goes through :func:`repro.search.run_search`, so the training-seed rule and the
-replay guarantees are those of ``repro search``. The cache slice is read once into a
+replay guarantees are those of ``repro search``. A run is bounded by a number of evaluations or,
+with ``time_budget``, by simulated seconds of the rows' recorded training times (NAS-Bench-201's
+protocol: 12,000 s of 12-epoch trainings). With ``final`` metrics (``profile:metric``, e.g. the
+200-epoch test accuracy), the architecture each run ends with (the strategy's own pick, else the
+best it found) is valued under other recipes (the mean over every row of its canonical
+architecture), the statistics compare those values, and known answers from the same rows (the
+best network, the space's reference cells, the average network) stand beside them. The cache slice is read once into a
 :class:`~repro.cache.table.CachedTable`; misses raise, train, or are predicted by a
 :class:`~repro.surrogate.Surrogate`. A predicted value is flagged at every level: each step's
 ``served_by`` is ``"surrogate"``, each run counts them, and the leaderboard marks aggregates that
@@ -30,7 +36,7 @@ from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro.executors import Simulated
 from repro.recipe import Recipe
-from repro.search.loop import run_search
+from repro.search.loop import SearchResult, run_search
 from repro.search.strategies import STRATEGIES, rank_key
 from repro.spaces.base import SearchSpace
 from repro.surrogate import Quality, Surrogate
@@ -92,7 +98,11 @@ class Run:
     values: list[float]
     served_by: list[str]
     times: list[float] = field(default_factory=list)
-    """Simulated finish time of each step (``workers`` given), else empty."""
+    """Simulated finish time of each step (``workers`` or a time budget given), else empty."""
+    final: dict[str, float] = field(default_factory=dict)
+    """The architecture the run ends with, valued under each final metric (label -> mean of its rows)."""
+    final_genome: str | None = None
+    """That architecture, as the space describes it."""
 
     @property
     def best_step(self) -> int | None:
@@ -133,6 +143,49 @@ class Row:
     p_holm: float | None
     coverage: dict[str, int]
     best_predicted: int
+    final: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Final metric label -> (mean, standard deviation) over seeds."""
+    gap_closed: float | None = None
+    """(mean final value - the average network's) / (the best network's - the average network's), first final metric."""
+
+
+@dataclass(frozen=True)
+class FinalMetric:
+    """A metric of another recipe's rows, by canonical architecture: what a run's pick is reported by."""
+
+    profile: str
+    metric: str
+    means: dict[str, float]
+    """Genome key -> the mean of the metric over all its rows (every string and seed)."""
+    names: dict[str, str]
+    """Genome key -> a readable name (the source's architecture text for imported rows, else the canonical text)."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.profile}:{self.metric}"
+
+    def of(self, genome_key: str) -> float:
+        """The mean value of an architecture, NaN when the rows lack it."""
+        return self.means.get(genome_key, math.nan)
+
+
+def final_metric(store: Store, space: str, spec: str) -> FinalMetric:
+    """Read ``profile:metric`` (e.g. ``nb201-cifar10-200ep:test_acc``) from the store's rows of ``space``."""
+    from repro.cache.store import METRICS
+    from repro.recipe import get_profile
+
+    profile, _, metric = spec.partition(":")
+    if metric not in METRICS:
+        raise ReproError(f"bad final metric {spec!r}: write PROFILE:METRIC with METRIC one of {', '.join(METRICS)}")
+    values: dict[str, list[float]] = {}
+    names: dict[str, str] = {}
+    for e in store.evaluations(space, get_profile(profile).key):
+        if e.status == "ok" and getattr(e, metric) is not None:
+            values.setdefault(e.genome_key, []).append(getattr(e, metric))
+            names.setdefault(e.genome_key, e.source_arch or e.genome)
+    if not values:
+        raise ReproError(f"final metric {spec}: the cache has no {metric} rows of {space} under profile {profile}")
+    return FinalMetric(profile, metric, {k: float(np.mean(v)) for k, v in values.items()}, names)
 
 
 @dataclass
@@ -152,6 +205,11 @@ class Comparison:
     surrogate: Quality | None = None
     workers: int | None = None
     rows: list[Row] = field(default_factory=list)
+    time_budget: float | None = None
+    final: list[str] = field(default_factory=list)
+    """Final metric labels; the first is the one the statistics compare."""
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Final metric label -> known answers from the rows: ``best`` (and ``best_arch``), ``average``, references."""
 
     def runs_of(self, strategy: str) -> list[Run]:
         """The runs of one strategy, in seed order."""
@@ -174,6 +232,9 @@ def run_comparison(
     data_root: str | None = None,
     on_run: Callable[[Run], None] | None = None,
     workers: int | None = None,
+    time_budget: float | None = None,
+    final: Sequence[str] = (),
+    log_runs: bool = True,
 ) -> Comparison:
     """Run every strategy with every seed for ``budget`` evaluations and rank them.
 
@@ -181,8 +242,13 @@ def run_comparison(
     own defaults fill the rest. With ``on_miss="surrogate"`` a surrogate is fit on the cached
     rows of this space and recipe first. With ``workers``, every run is an asynchronous search on
     the simulated clock of that many workers (cached rows only), and each step's simulated finish
-    time is kept for anytime curves over time.
+    time is kept for anytime curves over time. ``time_budget`` bounds every run by simulated
+    seconds instead (on ``workers`` or one simulated worker; ``budget`` then caps the
+    evaluations); ``final`` names ``profile:metric`` pairs the ending architectures are valued by.
+    ``log_runs=False`` keeps the runs out of a writable store's run log.
     """
+    if time_budget is not None and workers is None:
+        workers = 1
     if workers is not None and on_miss != "error":
         raise ReproError("a simulated-clock comparison (--workers) replays measured rows only: use --on-miss error")
     if on_miss == "surrogate" and not store.read_only:
@@ -195,25 +261,52 @@ def run_comparison(
         surrogate = Surrogate(space, table, metric, spec.input_shape, spec.num_classes, dict(recipe.model_options))
     evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root,
                           table=table, surrogate=surrogate)  # fmt: skip
+    finals = [final_metric(store, space.name, spec) for spec in final]
     runs: list[Run] = []
     configs: dict[str, dict[str, Any]] = {}
     for name in strategies:
         for seed in seeds:
             executor = None if workers is None else Simulated(workers)
-            result = run_search(name, evaluator, budget, seed, metric, params, strict=False, executor=executor)
+            result = run_search(name, evaluator, budget, seed, metric, params, strict=False, executor=executor,
+                                time_budget=time_budget, log=log_runs)
             configs[name] = result.strategy_config
             times = [t.time for t in result.trials] if executor is not None else []
-            run = Run(name, seed, result.run_id, result.values().tolist(), [t.served_by for t in result.trials], times)
+            pick, key = _pick(result, evaluator)
+            run = Run(name, seed, result.run_id, result.values().tolist(), [t.served_by for t in result.trials], times,
+                      final={f.label: f.of(key) for f in finals} if key else {},
+                      final_genome=None if pick is None else space.describe(pick))  # fmt: skip
             runs.append(run)
             if on_run is not None:
                 on_run(run)
     comparison = Comparison(
         space=space.name, recipe=recipe, metric=metric, budget=budget, seeds=list(seeds), strategies=list(strategies),
         baseline=baseline, on_miss=on_miss, params=configs, runs=runs,
-        surrogate=None if surrogate is None else surrogate.quality, workers=workers,
+        surrogate=None if surrogate is None else surrogate.quality, workers=workers, time_budget=time_budget,
+        final=[f.label for f in finals], known={f.label: known_answers(f, space) for f in finals},
     )  # fmt: skip
     comparison.rows = leaderboard(comparison)
     return comparison
+
+
+def _pick(result: SearchResult, evaluator: Evaluator) -> tuple[Any, str | None]:
+    """The architecture a run ends with (the strategy's recommendation, else its best trial) and its key."""
+    genome = result.recommended
+    if genome is None:
+        best = result.best
+        if best is None:
+            return None, None
+        genome = evaluator.space.from_json(best.genome)
+    return genome, evaluator.identify(genome)[1].key
+
+
+def known_answers(f: FinalMetric, space: SearchSpace[Any]) -> dict[str, Any]:
+    """What the rows themselves say: the best network, the average one (each canonical network once), the references."""
+    best = max(f.means, key=lambda k: f.means[k])
+    answers: dict[str, Any] = {"best": f.means[best], "best_arch": f.names[best],
+                               "average": float(np.mean(list(f.means.values())))}  # fmt: skip
+    for name, genome in space.references().items():
+        answers[name] = f.of(space.canonical(genome).key)
+    return answers
 
 
 def leaderboard(c: Comparison) -> list[Row]:
@@ -222,9 +315,13 @@ def leaderboard(c: Comparison) -> list[Row]:
     Ranks: within each seed the strategies are ranked by best value (1 = best, ties share the
     average rank, a run with no valid architecture ranks last). Tests: two-sided Mann-Whitney U
     of best values against the baseline's, Holm-Bonferroni-corrected over all strategies
-    compared with it, with the Vargha-Delaney A12 effect size.
+    compared with it, with the Vargha-Delaney A12 effect size. With final metrics, ranks and tests
+    use the first one (the value of the architecture each run ends with) instead of the best value.
     """
-    best = {s: np.array([r.best for r in c.runs_of(s)]) for s in c.strategies}
+    primary = c.final[0] if c.final else None
+    found = {s: np.array([r.best for r in c.runs_of(s)]) for s in c.strategies}
+    best = found if primary is None else {s: np.array([r.final.get(primary, math.nan) for r in c.runs_of(s)])
+                                          for s in c.strategies}  # fmt: skip
     per_seed = np.array([[rank_key(v) for v in best[s]] for s in c.strategies])  # strategies x seeds
     ranks = np.apply_along_axis(lambda col: rankdata(-col, method="average"), 0, per_seed)
     tested = [s for s in c.strategies if s != c.baseline]
@@ -236,16 +333,29 @@ def leaderboard(c: Comparison) -> list[Row]:
         coverage = Counter[str]()
         for r in runs:
             coverage.update(r.coverage())
-        valid = best[s][~np.isnan(best[s])]
+        valid = found[s][~np.isnan(found[s])]
         a12, p = raw.get(s, (None, None))
+        finals = {label: _mean_sd([r.final.get(label, math.nan) for r in runs]) for label in c.final}
         rows.append(Row(
             strategy=s, seeds=len(runs),
             mean_best=float(valid.mean()) if valid.size else math.nan,
             median_best=float(np.median(valid)) if valid.size else math.nan,
             mean_rank=float(ranks[i].mean()), a12=a12, p=p, p_holm=_or_none(corrected.get(s)),
             coverage={path: coverage[path] for path in SERVED}, best_predicted=sum(r.best_predicted for r in runs),
+            final=finals, gap_closed=None if primary is None else _gap(finals[primary][0], c.known[primary]),
         ))  # fmt: skip
     return rows
+
+
+def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    return (float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else math.nan) if v.size else (math.nan, math.nan)
+
+
+def _gap(value: float, known: dict[str, Any]) -> float | None:
+    span = known["best"] - known["average"]
+    return None if math.isnan(value) or span <= 0 else (value - known["average"]) / span
 
 
 def _test(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float]:
@@ -259,21 +369,49 @@ def _or_none(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
+GRID_POINTS = 49
+"""Points of the simulated-time grid the anytime bands are kept on (every 250 s of 12,000 s)."""
+
+
+def summary(c: Comparison) -> dict[str, Any]:
+    """A time-budgeted comparison as compact data (what a stored record keeps). Per strategy: runs, mean evaluations, mean best reward, the final values (mean, sd), A12 / p / Holm p
+    against the baseline on the first final value, the gap closed; the known answers; and the anytime band
+    (mean and 95% band of the best reward so far over simulated seconds)."""
+    assert c.time_budget is not None
+    grid = np.linspace(0.0, c.time_budget, GRID_POINTS)
+    rows = {}
+    for row in c.rows:
+        runs = c.runs_of(row.strategy)
+        curves = np.array([plots.on_grid(stats.best_so_far(r.values), r.times, grid) for r in runs])
+        band = stats.curve_band(curves)
+        rows[row.strategy] = {
+            "runs": row.seeds, "evaluations": float(np.mean([len(r.values) for r in runs])),
+            "mean_best_reward": row.mean_best, "final": {k: list(v) for k, v in row.final.items()},
+            "a12": row.a12, "p": row.p, "p_holm": row.p_holm, "mean_rank": row.mean_rank, "gap_closed": row.gap_closed,
+            "band": {"mean": band.mean.tolist(), "lower": band.lower.tolist(), "upper": band.upper.tolist()},
+        }  # fmt: skip
+    return {"profile": c.recipe.profile, "recipe_key": c.recipe.key, "metric": c.metric, "time_budget": c.time_budget,
+            "baseline": c.baseline, "final": c.final, "known": c.known, "params": c.params, "grid": grid.tolist(),
+            "strategies": rows}  # fmt: skip
+
+
 def default_name(c: Comparison) -> str:
     """A report folder name that encodes space, profile, budget, seeds and the miss policy."""
     clock = "" if c.workers is None else f"-simulated{c.workers}"
-    return f"{c.space}-{c.recipe.profile}-budget{c.budget}-seeds{seeds_label(c.seeds)}-{c.on_miss}{clock}"
+    budget = f"budget{c.budget}" if c.time_budget is None else f"time{c.time_budget:g}s"
+    return f"{c.space}-{c.recipe.profile}-{budget}-seeds{seeds_label(c.seeds)}-{c.on_miss}{clock}"
 
 
 def write_report(c: Comparison, folder: Path) -> list[Path]:
     """Write ``leaderboard.md``, ``anytime.png`` and ``results.json`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    figure = plots.best_so_far_bands(
-        {s: [r.values for r in c.runs_of(s)] for s in c.strategies}, folder / "anytime.png",
-        title=f"{c.space}, {c.recipe.profile}: best {c.metric} so far", ylabel=f"best {c.metric}",
-        caption=surrogate_note(c) or "every value measured (cache hits)",
-    )  # fmt: skip
-    figures = [figure]
+    figures = []
+    if c.time_budget is None:  # under a time budget the runs' lengths differ: only the time axis aligns them
+        figures.append(plots.best_so_far_bands(
+            {s: [r.values for r in c.runs_of(s)] for s in c.strategies}, folder / "anytime.png",
+            title=f"{c.space}, {c.recipe.profile}: best {c.metric} so far", ylabel=f"best {c.metric}",
+            caption=surrogate_note(c) or "every value measured (cache hits)",
+        ))  # fmt: skip
     if c.workers is not None:
         figures.append(plots.best_so_far_bands(
             {s: [r.values for r in c.runs_of(s)] for s in c.strategies}, folder / "anytime_simulated_time.png",
@@ -312,8 +450,10 @@ def render_markdown(c: Comparison) -> str:
     lines = [
         f"# Strategy comparison: {c.space}, profile {r.profile}",
         "",
-        f"Recipe {r.key}; objective {c.metric} (higher is better), best found within {c.budget} evaluations; "
-        f"{len(c.seeds)} seeds ({seeds_label(c.seeds)}); misses: {c.on_miss}; baseline {c.baseline}.",
+        f"Recipe {r.key}; objective {c.metric} (higher is better), best found within "
+        + (f"{c.budget} evaluations; " if c.time_budget is None else
+           f"{c.time_budget:,.0f} simulated seconds of recorded training time (at most {c.budget} evaluations); ")
+        + f"{len(c.seeds)} seeds ({seeds_label(c.seeds)}); misses: {c.on_miss}; baseline {c.baseline}.",
         "",
     ]
     note = surrogate_note(c)
@@ -332,11 +472,13 @@ def render_markdown(c: Comparison) -> str:
             f"{row.mean_rank:.2f} | {_num(row.a12, 2)} | {_num(row.p, 3)} | {_num(row.p_holm, 3)} | "
             f"{cov['cache']} | {cov['surrogate']} | {cov['invalid']} | {cov['train']} | {row.best_predicted} |"
         )
+    ranked_by = "best value" if not c.final else f"final {c.final[0]}"
+    lines += _final_section(c)
     lines += [
         "",
-        "- **average rank**: within each seed the strategies are ranked by best value (1 = best, ties averaged, "
+        f"- **average rank**: within each seed the strategies are ranked by {ranked_by} (1 = best, ties averaged, "
         "no valid architecture = last), then averaged over seeds.",
-        f"- **A12**: probability that a seed of the strategy finds a better best value than a seed of {c.baseline} "
+        f"- **A12**: probability that a seed of the strategy gets a better {ranked_by} than a seed of {c.baseline} "
         f"(ties half); **p**: two-sided Mann-Whitney U test against {c.baseline}; **p (Holm)**: Holm-Bonferroni "
         f"corrected over the {len(c.strategies) - 1} comparisons.",
         "- **cache / surrogate / invalid / train**: evaluations served by cached measurements, by the surrogate's "
@@ -344,10 +486,31 @@ def render_markdown(c: Comparison) -> str:
         "by training. **predicted best**: seeds whose best value is a prediction.",
         "- Strategy parameters: " + "; ".join(f"{s} {json.dumps(p, sort_keys=True)}" for s, p in c.params.items()),
         "",
-        "![anytime](anytime.png)",
+        "![anytime](anytime.png)" if c.time_budget is None else "![anytime](anytime_simulated_time.png)",
         "",
     ]
     return "\n".join(lines)
+
+
+def _final_section(c: Comparison) -> list[str]:
+    """The ending architectures' values (mean ± sd) and the known answers beside them; empty without final metrics."""
+    if not c.final:
+        return []
+    lines = ["", "Architecture each run ends with (the strategy's own pick, else the best it found), valued by the "
+             "mean of every row of its canonical network:", "",
+             "| strategy | " + " | ".join(f"{label} (mean ± sd)" for label in c.final) + " | gap closed |",
+             "|---|" + "---:|" * (len(c.final) + 1)]  # fmt: skip
+    for row in sorted(c.rows, key=lambda x: x.mean_rank):
+        cells = [f"{_num(m)} ± {_num(sd)}" for m, sd in (row.final[label] for label in c.final)]
+        lines.append(f"| {row.strategy} | " + " | ".join(cells) + f" | {_num(row.gap_closed, 3)} |")
+    lines += ["", "Known answers from the same rows:", ""]
+    for label, known in c.known.items():
+        refs = "; ".join(f"{name} {_num(v)}" for name, v in known.items() if name not in ("best", "best_arch", "average"))
+        lines.append(f"- {label}: best network {_num(known['best'])} ({known['best_arch']}); average network "
+                     f"{_num(known['average'])}" + (f"; {refs}" if refs else ""))  # fmt: skip
+    lines.append(f"- **gap closed**: (mean final {c.final[0]} - the average network's) / (the best network's - the "
+                 "average network's); 1 = every run ends with the best network.")  # fmt: skip
+    return lines
 
 
 def to_json(c: Comparison) -> dict[str, Any]:
@@ -364,6 +527,9 @@ def to_json(c: Comparison) -> dict[str, Any]:
         "baseline": c.baseline,
         "on_miss": c.on_miss,
         "simulated_workers": c.workers,
+        "time_budget": c.time_budget,
+        "final": c.final,
+        "known": c.known,
         "surrogate": None if c.surrogate is None else asdict(c.surrogate),
         "surrogate_note": surrogate_note(c) or None,
         "leaderboard": [asdict(row) for row in c.rows],
@@ -371,7 +537,8 @@ def to_json(c: Comparison) -> dict[str, Any]:
             {
                 "strategy": r.strategy, "seed": r.seed, "run_id": r.run_id, "best": r.best, "best_step": r.best_step,
                 "best_predicted": r.best_predicted, "coverage": r.coverage(), "values": r.values,
-                "served_by": r.served_by, "simulated_times": r.times or None,
+                "served_by": r.served_by, "simulated_times": r.times or None, "final": r.final,
+                "final_genome": r.final_genome,
             }
             for r in c.runs
         ],  # fmt: skip

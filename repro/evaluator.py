@@ -90,6 +90,10 @@ class Training:
 
     def serve(self, genome: Any, request: Request) -> Ready | TrainJob:
         """An invalid architecture (stored now), or the job that trains ``genome``."""
+        if self.recipe.imported is not None:
+            raise ReproError(f"imported recipe {self.recipe.profile}: rows come from the table {self.recipe.imported} "
+                             f"(`repro tables import {self.recipe.imported}`), which lacks {request.genome}; "
+                             "nothing to train")  # fmt: skip
         try:
             self.space.check(genome, self.input_shape, self.num_classes, **self.recipe.model_options)
         except InvalidArchitecture as exc:

@@ -62,12 +62,14 @@ def best_so_far_bands(
     end = max((max(t) for per_seed in (times or {}).values() for t in per_seed if len(t)), default=0.0)
     grid = np.linspace(0.0, end, 400)
     for i, (name, trajectories) in enumerate(runs.items()):
-        curves = np.array([stats.best_so_far(t) for t in trajectories])
-        observed.append(curves[np.isfinite(curves)])
-        x = np.arange(1, curves.shape[1] + 1)
+        # Under a time budget the seeds' trajectories differ in length: only the time grid aligns them.
+        per_seed = [stats.best_so_far(t) for t in trajectories]
+        observed.append(np.concatenate([c[np.isfinite(c)] for c in per_seed]))
         if times is not None:
-            curves = np.array([_on_grid(c, t, grid) for c, t in zip(curves, times[name])])
-            x = grid
+            curves, x = np.array([on_grid(c, t, grid) for c, t in zip(per_seed, times[name])]), grid
+        else:
+            curves = np.array(per_seed)
+            x = np.arange(1, curves.shape[1] + 1)
         band = stats.curve_band(curves)
         ax.plot(x, band.mean, color=palette[i], label=f"{name} (n={len(trajectories)} seeds)")
         ax.fill_between(x, band.lower, band.upper, color=palette[i], alpha=0.2, linewidth=0)
@@ -84,7 +86,7 @@ def best_so_far_bands(
     return _finish(fig, ax, path, caption, legend="lower right")
 
 
-def _on_grid(best: np.ndarray, finished: Sequence[float], grid: np.ndarray) -> np.ndarray:
+def on_grid(best: np.ndarray, finished: Sequence[float], grid: np.ndarray) -> np.ndarray:
     """The best-so-far value known at each grid time (NaN before the first result)."""
     index = np.searchsorted(np.asarray(finished, dtype=float), grid, side="right") - 1
     return np.where(index >= 0, best[np.clip(index, 0, None)], np.nan)

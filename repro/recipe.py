@@ -47,6 +47,9 @@ class Recipe:
     model: tuple[tuple[str, Any], ...] = field(default=(("channels", 64),))
     lr_milestones: tuple[int, ...] = ()
     """Epochs after which the learning rate is multiplied by 0.1 (empty: constant)."""
+    imported: str | None = None
+    """The imported table (:mod:`repro.tables`) whose rows are this recipe's: measured elsewhere under a
+    protocol this project cannot run (no CIFAR here), so nothing is ever trained under it."""
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -77,6 +80,8 @@ class Recipe:
             del data["lr_milestones"]
         else:
             data["lr_milestones"] = list(self.lr_milestones)
+        if self.imported is None:
+            del data["imported"]
         return data
 
     def to_json(self) -> str:
@@ -273,6 +278,29 @@ PROFILES.register(
            model=(("channels", 16), ("layers", 2))),
 )  # fmt: skip
 """GDAS on CIFAR-10 (a local copy): 45k/5k split, DARTS cells at C=16, N=2, 30 epochs (the paper: C=36, N=6, 600)."""
+
+
+_NB201 = dict(optimizer="sgd-nesterov", lr=0.1, weight_decay=5e-4, batch_size=256, augmentation="crop+flip",
+              normalize=(0.4734, 0.2516), model=(("channels", 16), ("layers", 5)), imported="nb201")  # fmt: skip
+"""NAS-Bench-201's training (Dong & Yang 2020, Section 2.3): SGD with Nesterov momentum 0.9, lr 0.1 annealed
+to 0 by a cosine schedule (not a field here: nothing is trained under these recipes), weight decay 5e-4,
+batch 256, random crop + flip, the C=16, N=5 network. The rows are imported (``repro tables import nb201``)."""
+
+NB201_PROFILES = {
+    "nb201-cifar10-valid-12ep": (12, "cifar-10", 25000),
+    "nb201-cifar10-valid-200ep": (200, "cifar-10", 25000),
+    "nb201-cifar10-200ep": (200, "cifar-10", 0),
+    "nb201-cifar100-12ep": (12, "cifar-100", 0),
+    "nb201-cifar100-200ep": (200, "cifar-100", 0),
+    "nb201-imagenet16-12ep": (12, "imagenet16-120", 0),
+    "nb201-imagenet16-200ep": (200, "imagenet16-120", 0),
+}
+"""Name -> (epochs, dataset, held-out training images). ``cifar10-valid``: trained on 25k CIFAR-10 training
+images, validated on the other 25k; ``cifar10``: trained on all 50k, tested on the 10k test images;
+CIFAR-100 and ImageNet16-120: trained on the whole training set, validation and test are the two halves
+of the test set (NB201's ``x-valid`` / ``x-test``). 12 epochs: NB201's low-fidelity ``hp=12`` schedule."""
+for _name, (_epochs, _dataset, _val) in NB201_PROFILES.items():
+    PROFILES.register(_name, Recipe(profile=_name, epochs=_epochs, dataset=_dataset, val_size=_val, **_NB201))  # type: ignore[arg-type]
 
 
 def as_recipe(recipe: str | Recipe) -> Recipe:

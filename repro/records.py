@@ -64,6 +64,19 @@ class Evaluation:
     code_version: str | None = None
     libraries: str | None = None
     created_at: dt.datetime | None = None
+    source: str | None = None
+    """Where an imported row comes from: ``<table>/<source file>`` (None for rows trained here)."""
+    source_arch: str | None = None
+    """The source's own name of the architecture (e.g. the NAS-Bench-201 string it trained)."""
+    source_seed: int | None = None
+    """The source's training seed (its index or number); None when the values are a seed mean."""
+    seed_mean: bool = False
+    """True when the source gives the metrics only as a mean over its training seeds (never a seed)."""
+
+    @property
+    def imported(self) -> bool:
+        """Whether the row is a measurement imported from a public table rather than trained here."""
+        return self.source is not None
 
     def value(self, metric: str) -> float:
         """The named metric, NaN for an invalid architecture (which has no accuracy, not 0%)."""

@@ -70,18 +70,19 @@ class Surrogate:
         order = np.random.default_rng(seed).permutation(len(keys))
         n_test = max(1, round(test_fraction * len(keys)))
         test, train = order[:n_test], order[n_test:]
-        held_out = self._model(seed).fit(x[train], y[train]).predict(x[test])
+        held_out = self.regressor(seed).fit(x[train], y[train]).predict(x[test])
         tau = kendalltau(y[test], held_out).statistic
         self.quality = Quality(
             model="gradient boosting (scikit-learn)", metric=metric, kendall_tau=float(tau),
             mae=float(np.mean(np.abs(held_out - y[test]))), train_keys=len(train), test_keys=len(test),
         )  # fmt: skip
         # The split only measures quality; the served model learns from every cached architecture.
-        self.model = _Ensemble(self._model(seed).fit(x, y), x)
+        self.model = _Ensemble(self.regressor(seed).fit(x, y), x)
         self._verdicts: dict[str, float | str] = {}
 
     @staticmethod
-    def _model(seed: int) -> Any:
+    def regressor(seed: int) -> Any:
+        """The unfitted regressor every surrogate uses (also for studies of its quality)."""
         from sklearn.ensemble import GradientBoostingRegressor
 
         return GradientBoostingRegressor(

@@ -15,6 +15,15 @@ Contract:
   ``artefacts``, keyed by (kind, key), JSON text), so the schema version, ``check``, ``merge`` and
   ``info`` cover them like rows; like rows they are immutable once stored. (Schema version 1 kept
   them as JSON files in folders of the cache; the migration to version 2 moves them in.)
+- Imported tables (measurements made elsewhere, e.g. NAS-Bench-201's) are a second, read-only source
+  of rows: compressed Parquet files under ``imported/`` with a manifest each
+  (:mod:`repro.tables.shipped`), served by the same read path (:meth:`Store.evaluations`,
+  :meth:`Store.get`, :meth:`Store.recipe`) beside the DuckDB rows and never copied into DuckDB, so
+  git does not rewrite one large binary per import. Their recipes are marked ``imported``; the
+  store refuses to :meth:`Store.put` rows under them. Such rows carry ``source`` (and the source's
+  own architecture id and seed); rows trained here have ``source`` None. The provenance fields are
+  not DuckDB columns: every DuckDB row is trained here, so they would only ever hold NULL, and
+  leaving them out keeps the schema as it is.
 """
 
 from __future__ import annotations
@@ -32,10 +41,11 @@ import numpy as np
 
 from repro.errors import ReproError
 from repro.records import CURVE_COLUMNS, MEASURED, METRICS, Evaluation
+from repro.tables.shipped import ImportedTables
 
 METRICS_FILE = "metrics.duckdb"
 CURVES_FILE = "curves.h5"
-ARTEFACT_KINDS = ("gdas-searches", "nar-searches", "featurenet-samples", "gdas-acceleration")
+ARTEFACT_KINDS = ("gdas-searches", "nar-searches", "featurenet-samples", "gdas-acceleration", "nb201-protocol")
 """The kinds of artefact a replay reads; version 1 caches kept each as ``<cache>/<kind>/<key>.json``."""
 _ARTEFACTS = """CREATE TABLE IF NOT EXISTS artefacts (
     kind VARCHAR, key VARCHAR, record VARCHAR, code_version VARCHAR, created_at TIMESTAMP, PRIMARY KEY (kind, key));"""
@@ -79,7 +89,11 @@ CREATE TABLE IF NOT EXISTS trials (
 """ + _ARTEFACTS
 
 
-_EVAL_COLUMNS = [f.name for f in dataclasses.fields(Evaluation) if f.name != "genome"]
+PROVENANCE = ("source", "source_arch", "source_seed", "seed_mean")
+"""Fields only imported rows fill (see the module docstring: they are not DuckDB columns)."""
+_EVAL_COLUMNS = [f.name for f in dataclasses.fields(Evaluation) if f.name not in ("genome", *PROVENANCE)]
+ALL_FIELDS = [f.name for f in dataclasses.fields(Evaluation)]
+"""Every field of an :class:`Evaluation`: the columns of an imported table's Parquet file."""
 _MEASURED = ("status", "reason", *METRICS, "params", "macs", "epochs")
 
 
@@ -116,6 +130,7 @@ class Store:
         try:
             self._check_schema()
             self._check_curves_file()
+            self.imported = ImportedTables(self.root)
         except BaseException:
             self.db.close()
             raise
@@ -206,6 +221,9 @@ class Store:
 
     def get(self, space: str, genome_key: str, recipe_key: str, train_seed: int) -> Evaluation | None:
         """The row for exactly this training seed, or None."""
+        if self.imported.manifest_of(recipe_key) is not None:
+            found = [e for e in self._imported_rows(space, recipe_key) if (e.genome_key, e.train_seed) == (genome_key, train_seed)]
+            return found[0] if found else None
         rows = self._select(
             "e.space = ? AND e.genome_key = ? AND e.recipe_key = ? AND e.train_seed = ?",
             [space, genome_key, recipe_key, train_seed],
@@ -213,10 +231,16 @@ class Store:
         return rows[0] if rows else None
 
     def evaluations(self, space: str, recipe_key: str | None = None) -> list[Evaluation]:
-        """All rows of a space (optionally of one recipe), in key and seed order."""
+        """All rows of a space (optionally of one recipe), in key and seed order; imported rows included."""
         if recipe_key is None:
-            return self._select("e.space = ?", [space])
+            rows = self._select("e.space = ?", [space]) + self._imported_rows(space, None)
+            return sorted(rows, key=lambda e: (e.genome_key, e.recipe_key, e.train_seed))
+        if self.imported.manifest_of(recipe_key) is not None:
+            return self._imported_rows(space, recipe_key)
         return self._select("e.space = ? AND e.recipe_key = ?", [space, recipe_key])
+
+    def _imported_rows(self, space: str, recipe_key: str | None) -> list[Evaluation]:
+        return [Evaluation(*row) for row in self.imported.select(self.db, ALL_FIELDS, space, recipe_key)]
 
     def _select(self, where: str, params: Sequence[Any]) -> list[Evaluation]:
         columns = ", ".join(f"e.{c}" for c in _EVAL_COLUMNS)
@@ -231,6 +255,7 @@ class Store:
         """Store a finished evaluation (and its curve); returns False if that row already existed."""
         self._require_writable()
         e = evaluation
+        self._require_trainable(e.recipe_key)
         if e.status not in MEASURED:
             # Predictions (a surrogate's) must never pass for measurements of the architecture.
             raise ReproError(f"only measured evaluations ({', '.join(MEASURED)}) are stored, not {e.status!r} ones")
@@ -261,6 +286,7 @@ class Store:
             return
         if len(keys) > 1:
             raise ReproError(f"put_many stores rows of one recipe, got {len(keys)} recipe keys")
+        self._require_trainable(next(iter(keys)))
         with self._transaction():
             for key in keys:
                 self.db.execute("INSERT OR IGNORE INTO recipes VALUES (?, ?, ?)", [key, profile, recipe_json])
@@ -277,9 +303,9 @@ class Store:
         self.db.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) SELECT {unnest}", [list(col) for col in zip(*rows)])
 
     def recipe(self, recipe_key: str) -> tuple[str, str] | None:
-        """The stored (profile, recipe JSON) for a recipe key."""
+        """The stored (profile, recipe JSON) for a recipe key (of a row trained here or of an imported table)."""
         row = self.db.execute("SELECT profile, recipe FROM recipes WHERE recipe_key = ?", [recipe_key]).fetchone()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1]) if row else self.imported.recipe(recipe_key)
 
     # -- curves --------------------------------------------------------------------------------
 
@@ -364,10 +390,15 @@ class Store:
 
     def check(self) -> list[str]:
         """Every inconsistency between the metrics rows, their curves and the run logs (empty when sound)."""
-        problems = []
-        for e in self._select("TRUE", []):
+        problems = self.imported.check()
+        imported = [e for space in sorted({m.space for m in self.imported.manifests}) for e in self._imported_rows(space, None)]
+        for e in [*self._select("TRUE", []), *imported]:
             where = f"{e.space}/{e.genome_key} recipe {e.recipe_key} seed {e.train_seed}"
-            if e.status == "ok":
+            if e.imported:
+                # Measured elsewhere: no curve exists to check, and a table may give only some metrics.
+                if e.status != "ok" or all(getattr(e, m) is None for m in METRICS):
+                    problems.append(f"{where}: imported row ({e.source}) needs status ok and a metric")
+            elif e.status == "ok":
                 if any(getattr(e, m) is None for m in METRICS):
                     problems.append(f"{where}: status ok but metrics missing")
                 curve = self.curve(e)
@@ -484,6 +515,12 @@ class Store:
         escaped = str(path).replace("'", "''")
         self.db.execute(f"COPY {source} TO '{escaped}' (FORMAT {fmt})")
         return path
+
+    def _require_trainable(self, recipe_key: str) -> None:
+        m = self.imported.manifest_of(recipe_key)
+        if m is not None:
+            raise ReproError(f"imported recipe {recipe_key}: rows come from the imported table {m.table}; "
+                             "nothing is stored under it here")  # fmt: skip
 
     def _require_writable(self) -> None:
         if self.read_only:

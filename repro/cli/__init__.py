@@ -1,7 +1,7 @@
-"""Command line: ``repro search|evaluate|compare``, ``repro cache ...``, ``repro reproduce|regress|report|list``.
+"""Command line: ``repro search|evaluate|compare``, ``repro cache ...``, ``repro tables import``, ``repro reproduce|regress|report|list``.
 
 One module per command group (:mod:`~repro.cli.runs`, :mod:`~repro.cli.cache`,
-:mod:`~repro.cli.papers`), each declaring its parsers with the options of
+:mod:`~repro.cli.tables`, :mod:`~repro.cli.papers`), each declaring its parsers with the options of
 :mod:`~repro.cli.options`; what a command computes lives in the library, the CLI only parses and prints.
 """
 
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from repro import __version__
-from repro.cli import cache, papers, runs
+from repro.cli import cache, papers, runs, tables
 from repro.errors import ReproError
 
 
@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"repro {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (runs, cache, papers):
+    for group in (runs, cache, tables, papers):
         group.add(commands)
     return parser
 

@@ -74,6 +74,14 @@ def _cache_info(args: argparse.Namespace) -> int:
         if rows:
             print()
             print(options.table(columns, rows))
+        for m in store.imported.manifests:
+            print(f"\nimported table {m.table} ({m.space}; measured elsewhere, not trained here): {m.rows:,} rows in "
+                  f"{store.imported.folder / m.parquet}, importer {m.importer}, imported {m.imported_at}")  # fmt: skip
+            print(options.table(("profile", "recipe_key", "rows", "architectures", "columns"),
+                                [(r["profile"], k, r["rows"], r["architectures"], r["columns"]) for k, r in m.recipes.items()]))  # fmt: skip
+            for src in m.sources:
+                print(f"  source {src['file']} (sha256 {src['sha256'][:12]}…, licence {src['licence']}): {src['origin']}; "
+                      f"cite {src['citation']}")  # fmt: skip
     return 0
 
 
@@ -109,14 +117,17 @@ def _cache_check(args: argparse.Namespace) -> int:
     with Store(args.cache, read_only=True) as store:
         problems = store.check()
         rows = store.query("SELECT count(*) FROM evaluations")[1][0][0]
+        imported = sum(m.rows for m in store.imported.manifests)
     for problem in problems:
         print(f"problem: {problem}")
     if problems:
         print(f"{len(problems)} problem(s) in {rows} rows. Repair: restore the cache from git (git checkout -- "
-              f"{args.cache}) or from the machine that wrote it; rows whose curves are missing can be retrained after "
-              "deleting them with `repro cache query` on a copy.")  # fmt: skip
+              f"{args.cache}), or start a new cache and fold in a sound copy from the machine that wrote it "
+              "(repro cache merge COPY --cache NEW).")  # fmt: skip
         return 1
-    print(f"cache {args.cache} is consistent: {rows} rows, every curve present, every logged trial stored")
+    print(f"cache {args.cache} is consistent: {rows} rows, every curve present, every logged trial stored"
+          + (f"; {imported:,} imported rows (no curves: measured elsewhere), their files match their manifests"
+             if imported else ""))  # fmt: skip
     return 0
 
 

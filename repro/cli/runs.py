@@ -90,6 +90,12 @@ def add(commands: Any) -> None:
         "on the cache (flagged in every output, never stored)",
     )  # fmt: skip
     options.add_machine(compare)
+    compare.add_argument("--time-budget", type=float, dest="time_budget",
+                         help="bound each run by simulated seconds of the rows' recorded training times (NAS-Bench-201: "
+                         "12000) instead of --budget evaluations, which then only caps them; replays cached rows only")  # fmt: skip
+    compare.add_argument("--final", default="",
+                         help="comma list of PROFILE:METRIC the architecture each run ends with is valued by (e.g. "
+                         "nb201-cifar10-200ep:test_acc); the first one is ranked and tested")  # fmt: skip
     compare.add_argument("--out", type=Path, help="report folder (default: reports/compare/<space-profile-budget-seeds-miss>)")
     compare.set_defaults(handler=_compare)
 
@@ -165,7 +171,8 @@ def _compare(args: argparse.Namespace) -> int:
             result = compare.run_comparison(
                 space, recipe, store, strategies, seeds, args.budget, baseline=args.baseline, metric=args.metric,
                 on_miss=args.on_miss, params=options.strategy_params(args), device=args.device, data_root=args.data_root,
-                on_run=lambda run: bar.update(1), workers=args.workers,
+                on_run=lambda run: bar.update(1), workers=args.workers, time_budget=args.time_budget,
+                final=[f for f in args.final.split(",") if f],
             )  # fmt: skip
     elapsed = time.perf_counter() - started
     folder = args.out or Path("reports") / "compare" / compare.default_name(result)
@@ -174,7 +181,8 @@ def _compare(args: argparse.Namespace) -> int:
           f"(profile {recipe.profile}, recipe {recipe.key}) in {elapsed:.1f}s")  # fmt: skip
     for row in sorted(result.rows, key=lambda r: r.mean_rank):
         versus = "" if row.p_holm is None else f", A12 vs {args.baseline} {row.a12:.2f}, Holm p {row.p_holm:.3g}"
-        print(f"  {row.strategy:12} mean best {args.metric} {row.mean_best:.4f}, average rank {row.mean_rank:.2f}"
+        finals = "".join(f", {label} {m:.4f} ± {sd:.4f}" for label, (m, sd) in row.final.items())
+        print(f"  {row.strategy:12} mean best {args.metric} {row.mean_best:.4f}{finals}, average rank {row.mean_rank:.2f}"
               f"{versus}; served {', '.join(f'{k} {v}' for k, v in row.coverage.items())}")  # fmt: skip
     note = compare.surrogate_note(result)
     if note:
@@ -208,8 +216,17 @@ def _print_summary(
         return
     e = best.evaluation
     print(f"best {args.metric} {best.value:.4f} at step {best.step} (training seed {e.train_seed}): "
-          f"val_acc {e.val_acc:.4f}, test_acc {e.test_acc:.4f}, {e.params:,} params, {e.macs:,} MACs")  # fmt: skip
+          f"val_acc {_maybe(e.val_acc, '.4f')}, test_acc {_maybe(e.test_acc, '.4f')}, {_maybe(e.params, ',')} params, "
+          f"{_maybe(e.macs, ',')} MACs")  # fmt: skip
     print(f"  architecture {e.genome_key}: {space.describe(space.from_json(best.genome))}")
+    if e.imported:
+        seed = "a seed mean" if e.seed_mean else f"its seed {e.source_seed}"
+        print(f"  imported row: {e.source}, {e.source_arch}, {seed} (measured there, not here)")
+
+
+def _maybe(value: float | int | None, spec: str) -> str:
+    """``value`` formatted, or ``n/a`` where a row has no such number (an imported table may lack it)."""
+    return "n/a" if value is None else format(value, spec)
 
 
 def _result_json(args: argparse.Namespace, recipe: Recipe, result: SearchResult) -> dict[str, Any]:

@@ -50,6 +50,9 @@ class SearchResult:
     metric: str
     strategy_config: dict[str, Any] = field(default_factory=dict)
     """The strategy's parameters, its defaults filled in."""
+    recommended: Any = None
+    """The architecture the strategy recommends at the end (its :meth:`~repro.search.strategies.Strategy.recommend`),
+    or None when it leaves the choice to the best trial."""
     trials: list[Trial] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=lambda: {"strategy": 0.0, "lookup": 0.0, "wall": 0.0})
     """Time in the strategy's ask/tell, in cache lookups and job preparation, and wall-clock (simulated
@@ -96,6 +99,8 @@ def run_search(
     strict: bool = True,
     on_step: Callable[[Trial, SearchResult], None] | None = None,
     executor: Executor | None = None,
+    time_budget: float | None = None,
+    log: bool = True,
 ) -> SearchResult:
     """Run ``budget`` evaluations of the registered strategy ``strategy_name`` through ``evaluator``.
 
@@ -107,6 +112,12 @@ def run_search(
     evaluations are in flight, a new genome is asked for whenever one finishes, and results are
     told in the order they finish, so step numbers follow finish order. The default executor
     trains in this process, one at a time, which makes the trajectory a function of the seed alone.
+
+    ``time_budget`` (seconds on the executor's clock, e.g. simulated seconds of recorded training
+    times) ends the run before the first evaluation that would finish after it, which is neither
+    told nor logged: NAS-Bench-201's rule (``R_EA.py``: a result whose cost would pass the budget
+    ends the search); ``budget`` then only caps the number of evaluations. With ``log=False`` the
+    run and its steps are not recorded in the store (a study of thousands of replayed runs).
     """
     space, store = evaluator.space, evaluator.store
     strategy = make_strategy(strategy_name, space, np.random.default_rng(seed), strict=strict, **(params or {}))
@@ -117,7 +128,7 @@ def run_search(
         strategy_config = {**strategy_config, "executor": executor.describe()}
     rid = run_id(space.name, space_config, strategy_name, strategy_config, evaluator.recipe.key, seed, metric)
     # A read-only cache can only replay; the log of a replay would repeat what is stored.
-    log = not store.read_only
+    log = log and not store.read_only
     if log:
         store.record_run(
             rid, space=space.name, strategy=strategy_name,
@@ -141,6 +152,8 @@ def run_search(
             in_flight += 1
         (genome, genome_json), done = executor.wait()
         in_flight -= 1
+        if time_budget is not None and executor.now > time_budget:
+            break
         ready = done if isinstance(done, Ready) else evaluator.record(done)
         value = ready.evaluation.value(metric)
         with result.timer("strategy"):
@@ -153,5 +166,6 @@ def run_search(
         result.trials.append(trial)
         if on_step is not None:
             on_step(trial, result)
-    result.seconds["wall"] = executor.now
+    result.seconds["wall"] = executor.now if time_budget is None else min(executor.now, time_budget)
+    result.recommended = strategy.recommend()
     return result

@@ -91,5 +91,9 @@ class SearchSpace(ABC, Generic[G]):
         """A short human-readable summary of the network (default: the canonical text)."""
         return self.canonical(genome).text
 
+    def references(self) -> dict[str, G]:
+        """Well-known architectures of the space by name (shown beside comparisons as known answers)."""
+        return {}
+
 
 SPACES: Registry[type[SearchSpace[Any]]] = Registry("search space")

@@ -36,6 +36,9 @@ EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 Nb201Genome = tuple[str, ...]
 """One operation name per edge of :data:`EDGES`."""
 
+RESNET = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
+"""The cell that makes NAS-Bench-201's network a ResNet (NB201 Section 5 uses it as the hand-designed reference)."""
+
 
 def from_string(text: str) -> Nb201Genome:
     """Parse ``|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...~0|...~1|...~2|``; bad text raises ReproError."""
@@ -82,16 +85,33 @@ def live_edges(genome: Nb201Genome) -> list[int]:
     return [i for i in real if EDGES[i][0] in reached and EDGES[i][1] in reaching]
 
 
-def canonical_text(genome: Nb201Genome) -> str:
-    """The canonical text (see the module docstring): ``zero``, or the labelled graph as JSON."""
+def canonical_text(genome: Nb201Genome, merge_identities: bool = False) -> str:
+    """The canonical text (see the module docstring): ``zero``, or the labelled graph as JSON.
+
+    ``merge_identities`` (an analysis, not the cache key): a node whose only live input is a
+    ``skip_connect`` edge is the node it copies, so its outgoing edges are re-attached there and the
+    skip edge dropped (``identity`` when the output itself is the input). Strings that differ only
+    by such a detour compute the same function; :mod:`papers.nb201.numbers` measures whether NB201's
+    trainings tell them apart.
+    """
     live = live_edges(genome)
     if not live:
         return "zero"
+    alias = list(range(4))
+    if merge_identities:
+        for node in (1, 2, 3):
+            inputs = [i for i in live if EDGES[i][1] == node]
+            if len(inputs) == 1 and genome[inputs[0]] == "skip_connect":
+                alias[node] = alias[EDGES[inputs[0]][0]]
+                live.remove(inputs[0])
+        if alias[3] == 0:
+            return "identity"
     # Nodes become vertices "in"/"node"/"out", each live edge a vertex labelled by its operation.
     labels = ["in", "node", "node", "out"] + [genome[i] for i in live]
+    labels[alias[3]] = "out"
     arcs = []
     for v, i in enumerate(live, start=4):
-        arcs += [(EDGES[i][0], v), (v, EDGES[i][1])]
+        arcs += [(alias[EDGES[i][0]], v), (v, alias[EDGES[i][1]])]
     used = sorted({a for arc in arcs for a in arc})
     renumber = {old: new for new, old in enumerate(used)}
     graph = canonical_graph([labels[v] for v in used], [(renumber[a], renumber[b]) for a, b in arcs])
@@ -201,4 +221,7 @@ class Nb201Space(SearchSpace[Nb201Genome]):
 
     def describe(self, genome: Nb201Genome) -> str:
         return to_string(genome)
+
+    def references(self) -> dict[str, Nb201Genome]:
+        return {"ResNet-like cell": from_string(RESNET)}
 

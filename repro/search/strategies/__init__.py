@@ -13,6 +13,7 @@ from repro.search.strategies.evolution import RandomMutationSearch, RegularizedE
 from repro.search.strategies.local_search import LocalSearch
 from repro.search.strategies.one_plus_one import OnePlusOne
 from repro.search.strategies.random_search import RandomSearch
+from repro.search.strategies.reinforce import Reinforce
 from repro.spaces.base import SearchSpace
 
 STRATEGIES.register("re", RegularizedEvolution)
@@ -20,6 +21,7 @@ STRATEGIES.register("rs", RandomSearch)
 STRATEGIES.register("rs-mutation", RandomMutationSearch)
 STRATEGIES.register("ls", LocalSearch)
 STRATEGIES.register("es11", OnePlusOne)
+STRATEGIES.register("reinforce", Reinforce)
 
 
 def strategy_params(name: str, strict: bool = True, **params: Any) -> dict[str, Any]:

@@ -36,6 +36,10 @@ class Strategy(ABC):
         """The strategy's parameters, stored with the run so a run id names one configuration."""
         return {}
 
+    def recommend(self) -> Any | None:
+        """The architecture the strategy itself ends with, or None: the best one it was told about."""
+        return None
+
 
 def rank_key(value: float) -> float:
     """A sort key for told values: NaN (an invalid architecture) ranks below every number."""

