@@ -54,14 +54,14 @@ def load_by_order(model: nn.Module, state: Mapping[str, torch.Tensor], source: s
     if len(ours) != len(state):
         raise ReproError(
             f"{source} has {len(state)} tensors but the network built here has {len(ours)}; "
-            f"the builder does not make the network {source} was trained as"
+            f"the builder does not make the network of {source}"
         )
     pairs = []
     for i, ((name, mine), (their_name, theirs)) in enumerate(zip(ours.items(), state.items()), start=1):
         if tuple(mine.shape) != tuple(theirs.shape):
             raise ReproError(
-                f"tensor #{i} differs: ours {name} {tuple(mine.shape)}, {source}'s {their_name} "
-                f"{tuple(theirs.shape)}; the builder does not make the network {source} was trained as"
+                f"tensor #{i} differs: ours {name} {tuple(mine.shape)}, {source} {their_name} "
+                f"{tuple(theirs.shape)}; the builder does not make the network of {source}"
             )
         pairs.append((name, their_name))
     model.load_state_dict(dict(zip(ours, state.values())))

@@ -125,7 +125,8 @@ def predict(model: nn.Module, images: torch.Tensor, normalize: tuple[float, floa
     return torch.cat(out)
 
 
-def _digits(predictions: torch.Tensor) -> str:
+def digits(predictions: torch.Tensor) -> str:
+    """Predicted classes as one string of digits (how the record stores them)."""
     return "".join(str(int(p)) for p in predictions)
 
 
@@ -143,6 +144,7 @@ def measure(device: str = "cpu", limit: int | None = None, data_root: str | None
     root = resolve_root("fashion-mnist", data_root)
     files, _ = find_files(get_spec("fashion-mnist"), root)
     images, labels = data.test.x, data.test.y
+    code_version, created_at = provenance.code_version(), provenance.now().isoformat(timespec="seconds")
     threads = torch.get_num_threads()
     torch.set_num_threads(len(os.sched_getaffinity(0)))
     try:
@@ -165,7 +167,7 @@ def measure(device: str = "cpu", limit: int | None = None, data_root: str | None
             correct = int((found == labels[:n_control]).sum())
             controls.append({**entry, "loads": True, "images": n_control, "correct": correct,
                              "accuracy": _accuracy(correct, n_control), "seconds": time.perf_counter() - started_control,
-                             "predictions": _digits(found)})  # fmt: skip
+                             "predictions": digits(found)})  # fmt: skip
     finally:
         torch.set_num_threads(threads)
     correct = int((preds == labels).sum())
@@ -175,9 +177,9 @@ def measure(device: str = "cpu", limit: int | None = None, data_root: str | None
         "genome": REMNET, "channels": AUTHORS.channels, "normalize": list(AUTHORS.normalize),
         "dataset": "fashion-mnist", "test_files_sha256": {files[k].name: file_sha256(files[k]) for k in ("test_images", "test_labels")},
         "images": len(labels), "correct": correct, "accuracy": _accuracy(correct, len(labels)),
-        "seconds": seconds, "device": device_name, "code_version": provenance.code_version(),
-        "libraries": provenance.library_versions(), "created_at": provenance.now().isoformat(timespec="seconds"),
-        "predictions": _digits(preds),
+        "seconds": seconds, "device": device_name, "code_version": code_version,
+        "libraries": provenance.library_versions(), "created_at": created_at,
+        "predictions": digits(preds),
         "control_images": n_control, "authors_on_control": {"correct": authors_on_control,
                                                               "accuracy": _accuracy(authors_on_control, n_control)},
         "controls": controls,
@@ -237,7 +239,7 @@ def summary_lines(record: dict[str, Any], reported: float) -> list[str]:
     return lines
 
 
-def _compare(found: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
+def disagreements(found: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
     """Disagreements between a fresh evaluation and the record, each as a line (empty when they agree)."""
     problems = []
     pairs = [("the authors' conventions", found["predictions"], recorded["predictions"])]
@@ -283,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     if recorded is None:
         print(f"no record yet ({RECORD}); review the numbers above and rerun with --write-record")
         return 1
-    problems = _compare(found, recorded)
+    problems = disagreements(found, recorded)
     for problem in problems:
         print(f"DISAGREES {problem}", file=sys.stderr)
     print("agrees with the record" if not problems else f"{len(problems)} disagreement(s) with the record")
