@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 @pytest.mark.skipif(not fashion_available(), reason="needs Fashion-MNIST")
 def test_the_dry_run_writes_what_the_device_tool_brings_back_and_merge_takes(tmp_path):
-    """Two to four minutes on 2 shared cores: the benchmark's processes, the tests, the weights, a few rows."""
+    """Two to three minutes on 2 idle cores, ten under heavy load: the benchmark's processes, the CUDA tests
+    (skipped), the weights on 100 images, tiny rows trained for 45 s and interrupted."""
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu-check"), "--dry-run", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+                          cwd=ROOT, capture_output=True, text=True, timeout=1200)  # fmt: skip
     log = (out / "gpu-check.log").read_text()
     assert done.returncode == 0, log
     for step in ("prepare", "gpu_trainer", "pytest -k cuda", "weights"):
@@ -32,7 +33,7 @@ def test_the_dry_run_writes_what_the_device_tool_brings_back_and_merge_takes(tmp
     files = [p.relative_to(out) for p in out.rglob("*") if p.is_file()]
     assert len(files) <= 8 and all(len(p.parts) <= 3 and re.fullmatch(r"[\w.\-/]+", str(p)) for p in files), files
     report = json.loads((out / "gpu_trainer.json").read_text())
-    assert report["dry_run"] and report["complete"] and set(report["in_flight"]) == {"1", "2"}
+    assert report["dry_run"] and report["complete"] and set(report["in_flight"]) == {"2"}
     assert len(report["sanity"]["fast_val_acc"]) == 2 and len(report["configs"]) == 6
     section = (out / "gpu_trainer.md").read_text()
     assert section.startswith("**Dry run") and "| fit bf16 b128 cuda-graph |" in section

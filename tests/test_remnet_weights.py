@@ -83,7 +83,7 @@ def test_the_claim_is_judged_on_the_record(record):
     verdict = judge(claims[weights.CLAIM_ID], [measured], {})
     assert verdict.status == "matches", verdict.reason
     table = weights.summary_lines(record, weights.reported_value())
-    assert sum(line.startswith("| ") for line in table) == len(weights.CONTROLS) + 2  # header, authors, controls
+    assert sum(line.startswith("| ") for line in table) == len(weights.CONTROLS) + 3  # header, rule, authors, controls
 
 
 @needs_fashion
