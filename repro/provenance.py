@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import platform
 import subprocess
 from collections.abc import Iterable
@@ -12,9 +13,14 @@ from pathlib import Path
 import repro
 
 
+CODE_VERSION_VAR = "REPRO_CODE_VERSION"
+"""Set where the code travels without its git history (a GPU machine: ``scripts/gpu-check``) to the ``git describe`` it came from."""
+
+
 @functools.cache
 def code_version() -> str:
-    """``git describe --always --dirty`` of the checkout this package runs from, else the package version."""
+    """``git describe --always --dirty`` of the checkout this package runs from, else ``$REPRO_CODE_VERSION``'s,
+    else the package version alone."""
     root = Path(repro.__file__).resolve().parent.parent
     try:
         out = subprocess.run(
@@ -23,7 +29,8 @@ def code_version() -> str:
         )  # fmt: skip
         return f"{repro.__version__}+g{out.stdout.strip()}"
     except (OSError, subprocess.SubprocessError):
-        return repro.__version__
+        carried = os.environ.get(CODE_VERSION_VAR)
+        return f"{repro.__version__}+g{carried}" if carried else repro.__version__
 
 
 def device_name(device: str) -> str:

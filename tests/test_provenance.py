@@ -15,3 +15,22 @@ def test_each_machine_is_named_once_with_the_engines_its_rows_ran_on():
     )
     assert describe_devices(["cpu:x86_64 (1 threads)"]) == "cpu:x86_64 (1 threads)"  # a search record: no engine
     assert describe_devices([None, ""]) == "none recorded"
+
+
+def test_code_without_its_git_history_names_the_version_it_was_carried_from(monkeypatch):
+    """On a GPU machine the working tree arrives without .git; scripts/gpu-check passes the version along."""
+    from repro import provenance
+
+    def no_git(*args, **kwargs):
+        raise OSError("no git here")
+
+    monkeypatch.setattr(provenance.subprocess, "run", no_git)
+    monkeypatch.setenv(provenance.CODE_VERSION_VAR, "769a1b7be71a")
+    provenance.code_version.cache_clear()
+    try:
+        assert provenance.code_version().endswith("+g769a1b7be71a")
+        monkeypatch.delenv(provenance.CODE_VERSION_VAR)
+        provenance.code_version.cache_clear()
+        assert "+g" not in provenance.code_version()
+    finally:
+        provenance.code_version.cache_clear()

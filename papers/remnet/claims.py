@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from papers.remnet import weights
 from papers.remnet.numbers import numbers
 from papers.remnet.reproduce import REMNET, Outcome
 from repro import provenance
@@ -37,14 +38,15 @@ def _provenance(evaluations: list[Any]) -> str:
 
 
 def structural_measurements() -> list[Measured]:
-    """Parameter counts of the paper's REMNet, counted from the built network (no cache needed)."""
+    """Parameter counts of the paper's REMNet, counted from the built network, and the test accuracy of the
+    authors' published weights in it, read from its evaluation record (no cache needed)."""
     space = get_space("remnet")
     genome = space.from_json(REMNET)
     counts = {width: count_params(space.build(genome, (1, 28, 28), 10, channels=width)) for width in (128, 256)}
     return [
         Measured(f"remnet{w}_params", "any", n, f"REMNet built with {w} channels", "counted by repro.cost.count_params")
         for w, n in counts.items()
-    ]
+    ] + weights.measurement()
 
 
 def measurements(outcome: Outcome) -> list[Measured]:

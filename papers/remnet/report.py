@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from papers.remnet import weights
 from papers.remnet.numbers import evolved_graphs, numbers
 from papers.remnet.reproduce import HERE, STRATEGIES, Outcome, describe_profile
 from papers.replay import read_reported
@@ -129,9 +130,13 @@ def _write_summary(outcome: Outcome, nums: dict[str, Any], profile: str, path: P
         f"(reported {claims['remnet128_params']['value']:,}); REMNet-256 {structural.get('REMNet-256', 0):,} "
         f"(reported \"3.1 million\").",
         "",
-        "## Chosen architecture (Section 4.2 rule)",
+        "## The authors' published REMNet-128 weights",
         "",
     ]
+    record = weights.stored_record()
+    lines += (weights.summary_lines(record, weights.reported_value()) if record else
+              ["No evaluation record: run `python -m papers.remnet.weights --write-record` (needs Fashion-MNIST)."])
+    lines += ["", "## Chosen architecture (Section 4.2 rule)", ""]
     if outcome.choice is None:
         lines.append("No valid ES architecture: nothing to choose.")
     else:
