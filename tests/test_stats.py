@@ -257,7 +257,8 @@ def test_bootstrap_interval_is_scipys_percentile_interval(confidence: float) -> 
 
     ref = scipy_stats.bootstrap((BOOT_A, BOOT_B), diff, paired=False, vectorized=True, method="percentile",
                                 confidence_level=confidence, n_resamples=5000, random_state=np.random.default_rng(3))
-    est, lo, hi = bootstrap_diff_ci(BOOT_A, BOOT_B, n_resamples=5000, confidence=confidence, rng=np.random.default_rng(3))
+    est, lo, hi = bootstrap_diff_ci(BOOT_A, BOOT_B, n_resamples=5000, confidence=confidence,
+                                    rng=np.random.default_rng(3))
     assert est == pytest.approx(np.mean(BOOT_A) - np.mean(BOOT_B), abs=1e-15)
     assert (lo, hi) == pytest.approx(tuple(ref.confidence_interval), abs=1e-12)
 

@@ -48,6 +48,17 @@ def test_regularized_evolution_samples_until_the_population_is_full_then_mutates
     assert re.ask() == initial[2] + "'"  # the whole population is the sample: the best is the parent
 
 
+def test_regularized_evolution_samples_population_size_times_when_told_one_at_a_time():
+    # The steady-state search: each result is told before the next ask.
+    re = RegularizedEvolution(_Toy(), _rng(), population_size=3, sample_size=1)
+    asked = []
+    for value in range(3):
+        asked.append(re.ask())
+        re.tell(asked[-1], float(value))
+    assert not any(g.endswith("'") for g in asked)
+    assert re.ask().removesuffix("'") in asked
+
+
 def test_regularized_evolution_samples_while_nothing_was_told():
     re = RegularizedEvolution(_Toy(), _rng(), population_size=2, sample_size=2)
     asked = [re.ask() for _ in range(4)]
@@ -164,6 +175,8 @@ def test_make_strategy_refuses_parameters_a_strategy_does_not_take():
     with pytest.raises(ReproError) as error:
         make_strategy("rs-mutation", _Toy(), _rng(), sample_size=3, patience=2)
     assert str(error.value) == "strategy 'rs-mutation' does not take patience, sample_size (it takes population_size)"
+    with pytest.raises(ReproError, match=r"does not take patience \(it takes population_size, sample_size\)"):
+        make_strategy("re", _Toy(), _rng(), patience=2)
     with pytest.raises(ReproError, match=r"does not take patience \(it takes no parameters\)"):
         make_strategy("es11", _Toy(), _rng(), patience=2)
     with pytest.raises(ReproError, match="unknown strategy 'nope'"):
@@ -176,7 +189,9 @@ def test_make_strategy_drops_what_a_strategy_does_not_take_when_not_strict():
 
 
 def test_describe_gives_the_first_docstring_line(monkeypatch):
-    assert describe("rs") == "Random search: independent samples from the space (its initial-genome rule); values are ignored."
+    assert describe("rs") == (
+        "Random search: independent samples from the space (its initial-genome rule); values are ignored."
+    )
     assert describe("es11").startswith("(1+1)-ES: one parent;")
     monkeypatch.setitem(STRATEGIES._items, "bare", lambda space, rng: RandomSearch(space, rng))
     assert describe("bare") == ""
