@@ -56,6 +56,7 @@ class Score:
 
     module: str
     tests: list[str]
+    scratch: Path
     total: int
     statuses: dict[str, str]
     seconds: float
@@ -84,7 +85,7 @@ def parse_module(spec: str) -> tuple[str, list[str]]:
     return path, [f"tests/test_{name}.py"]
 
 
-def test_files(tests: list[str]) -> list[str]:
+def files_among(tests: list[str]) -> list[str]:
     """The test files among pytest arguments."""
     return [t.split("::")[0] for t in tests if t.split("::")[0].endswith(".py")]
 
@@ -100,12 +101,13 @@ def mutant_names(scratch: Path, module: str) -> list[str]:
 
 
 def mutmut(scratch: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run mutmut's command line in a scratch copy (mutmut reads its settings from the pyproject there)."""
     return subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=scratch, capture_output=True, text=True)
 
 
 def prepare(scratch: Path, module: str, tests: list[str]) -> None:
     """A copy of the project whose pyproject tells mutmut to mutate ``module`` against ``tests``."""
-    for rel in [*COPIED, *test_files(tests)]:
+    for rel in [*COPIED, *files_among(tests)]:
         src, dst = ROOT / rel, scratch / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
@@ -122,7 +124,7 @@ def prepare(scratch: Path, module: str, tests: list[str]) -> None:
 
 def run_module(module: str, tests: list[str], sample: int, seed: int, workdir: Path) -> Score:
     """Mutate ``module``, run a sample of its mutants (all when ``sample`` is 0) and collect their statuses."""
-    for test in test_files(tests):
+    for test in files_among(tests):
         if not (ROOT / test).is_file():
             sys.exit(f"mutation: no test file {test} for {module}; name them as {module}=tests/a.py,tests/b.py")
     scratch = workdir / re.sub(r"\W+", "_", module).strip("_")
@@ -146,12 +148,12 @@ def run_module(module: str, tests: list[str], sample: int, seed: int, workdir: P
     missing = set(chosen) - set(statuses)
     if missing:
         sys.exit(f"mutation: mutmut reported no result for {len(missing)} mutants of {module}, e.g. {min(missing)}")
-    return Score(module, tests, len(names), statuses, time.monotonic() - start)
+    return Score(module, tests, scratch, len(names), statuses, time.monotonic() - start)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("modules", nargs="*", help="PATH[=TEST,TEST] (default: the core modules)")
+    parser.add_argument("modules", nargs="*", help="PATH[=ARG,ARG] (default: the core modules)")
     parser.add_argument("--sample", type=int, default=60, help="mutants per module, 0 for all (default 60)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
     parser.add_argument("--diff", action="store_true", help="print each survivor's diff")
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in score.survivors:
             print(f"  {score.statuses[name]}: {name}")
             if args.diff:
-                diff = mutmut(workdir / re.sub(r"\W+", "_", module).strip("_"), "show", name).stdout
+                diff = mutmut(score.scratch, "show", name).stdout
                 print("    " + "\n    ".join(diff.strip().splitlines()[1:]))
     print("\n| module | mutants run | killed | score |\n|---|---:|---:|---:|")
     for s in scores:
