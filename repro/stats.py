@@ -8,8 +8,8 @@ yields one final accuracy per seed, plus a per-step trajectory of validation acc
 * `vargha_delaney_a12`, `mann_whitney`, `bootstrap_diff_ci` and `stochastic_dominance` compare two
   samples of final results; `compare` runs them all and renders a Markdown summary.
 
-NaN marks an invalid architecture (it has no accuracy). Trajectory functions treat it as "no
-improvement"; the two-sample functions drop it before testing.
+NaN marks an invalid architecture (it has no accuracy); None, as a SQL NULL reads, counts as NaN.
+Trajectory functions treat it as "no improvement"; the two-sample functions drop it before testing.
 """
 
 from __future__ import annotations

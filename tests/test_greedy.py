@@ -14,6 +14,7 @@ from repro.search.greedy import (
     random_fill,
     rcas,
     resource_cost,
+    unit_cost,
     violations,
 )
 
@@ -112,3 +113,79 @@ def test_violations_count_negative_gains_and_growing_gains_on_nested_sets():
     assert (found.monotonicity, found.gains) == (1, 6)
     # pairs: (0,1) a, c; (0,2) a; (1,2) a -> a grows 0.1 -> 0.2 and c grows -0.1 -> 0.0
     assert (found.diminishing_returns, found.pairs) == (2, 4)
+
+
+def _accuracy_table(correct: dict[str, int], validation: int = 300):
+    """F as the RCAS smoke proxy measures it: correct predictions out of 300 validation images, so values tie often."""
+    table = {frozenset(k): n / validation for k, n in correct.items()}
+
+    def f(selected: frozenset) -> float:
+        return table[selected]
+
+    def blocks(selected: frozenset) -> dict[str, float]:
+        return {"blocks": float(len(selected))}
+
+    return f, blocks
+
+
+def test_ties_go_to_the_element_first_in_ground_in_both_greedy_variants():
+    # Cached accuracies tie (148/300 three times, then 160/300 twice): the first of the tied elements is taken,
+    # which is what makes the plain and lazy greedy pick the same network on the shipped RCAS cache.
+    f, blocks = _accuracy_table({
+        "": 120, "a": 148, "b": 148, "c": 148,
+        "ab": 160, "ac": 160, "bc": 155, "abc": 170,
+    })  # fmt: skip
+    problem = Problem(["a", "b", "c"], f, Budget(blocks, {"blocks": 2}))
+    for greedy in (cost_effective_greedy, lazy_cost_effective_greedy):
+        result = greedy(problem)
+        assert result.path == [("a", 148 / 300), ("b", 160 / 300)], greedy.__name__
+    reordered = Problem(["c", "b", "a"], f, Budget(blocks, {"blocks": 2}))
+    assert [e for e, _ in cost_effective_greedy(reordered).path] == ["c", "a"]
+
+
+def test_a_set_exactly_at_the_budget_fits():
+    f, blocks = _accuracy_table({"": 120, "a": 148, "b": 150, "ab": 160})
+    budget = Budget(blocks, {"blocks": 2})
+    assert budget.fits(frozenset("ab")) and not budget.fits(frozenset("abc"))
+    assert cost_effective_greedy(Problem(["a", "b"], f, budget)).selected == frozenset("ab")
+
+
+def test_elements_are_ranked_by_gain_per_unit_cost():
+    # b gains less than a but costs a third as much: 0.1 / 1 beats 0.2 / 3.
+    f = {frozenset(): 0.5, frozenset("a"): 0.7, frozenset("b"): 0.6, frozenset("ab"): 0.75}.__getitem__
+    params = {"a": 3, "b": 1}
+
+    def resources(selected: frozenset) -> dict[str, float]:
+        return {"params": float(sum(params[e] for e in selected)), "madds": 0.0}
+
+    problem = Problem(["a", "b"], f, Budget(resources, {"params": 4}))
+    cost = resource_cost(resources, "params")
+    for greedy in (cost_effective_greedy, lazy_cost_effective_greedy):
+        assert [e for e, _ in greedy(problem, cost).path] == ["b", "a"]
+    assert [e for e, _ in cost_effective_greedy(problem).path] == ["a", "b"]  # unit cost: the larger gain first
+
+
+def test_costs_are_what_the_element_adds():
+    _, _, resources = _coverage(4)
+    params = resource_cost(resources, "params")
+    selected = frozenset([1, 2])
+    assert params(3, selected) == resources(selected | {3})["params"] - resources(selected)["params"] > 0
+    assert 0 < params(1, selected) <= 1e-12  # already counted: it adds nothing, yet the ratio stays finite
+    assert unit_cost(3, selected) == 1.0
+
+
+def test_rcas_runs_each_cost_on_the_lazy_greedy():
+    ground, f, resources = _coverage(2)
+    problem = Problem(ground, f, Budget(resources, {"params": 20, "madds": 30}))
+    _, results = rcas(problem)
+    for name, cost in [("UC", unit_cost), ("APR", resource_cost(resources, "params")),
+                       ("AMR", resource_cost(resources, "madds"))]:  # fmt: skip
+        assert results[name].path == lazy_cost_effective_greedy(problem, cost).path, name
+    assert results["APR"].path != results["UC"].path
+
+
+def test_differences_within_the_tolerance_are_not_violations():
+    found = violations([{"a": 0.25, "b": -0.25}, {"a": 0.5}], tolerance=0.25)
+    assert (found.monotonicity, found.diminishing_returns, found.pairs) == (0, 0, 1)
+    found = violations([{"a": 0.25, "b": -0.5}, {"a": 0.625}], tolerance=0.25)
+    assert (found.monotonicity, found.diminishing_returns) == (1, 1)

@@ -1,4 +1,4 @@
-"""Evaluator paths, strategies through ask/tell, replay determinism and resume."""
+"""Evaluator paths, searches through ask/tell, replay determinism and resume (strategies alone: test_strategies.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest
 from repro.cache.store import Store
 from repro.evaluator import Evaluator, MissingEvaluations
 from repro.search.loop import run_search
-from repro.search.strategies import STRATEGIES, Strategy, make_strategy
-from repro.search.strategies.evolution import RegularizedEvolution
+from repro.search.strategies import STRATEGIES, Strategy
 from repro.spaces import get_space
 
 REMNET_128 = json.dumps({
@@ -136,57 +135,3 @@ def test_repeated_architecture_gets_successive_training_seeds(tmp_path, tiny_mni
         assert [t.evaluation.train_seed for t in result.trials] == [0, 1, 2]
         key = keys.pop()
         assert [e.train_seed for e in store.evaluations("remnet", tiny_recipe.key) if e.genome_key == key] == [0, 1, 2]
-
-
-class _Toy:
-    """A minimal genome space for strategy unit tests: genomes are integers, value = genome."""
-
-    name = "toy"
-
-    def sample(self, rng):
-        return int(rng.integers(0, 1000))
-
-    def mutate(self, genome, rng):
-        return genome + 1
-
-
-def test_regularized_evolution_ages_and_picks_the_best_of_the_sample():
-    re = RegularizedEvolution(_Toy(), np.random.default_rng(0), population_size=3, sample_size=3)
-    initial = [re.ask() for _ in range(3)]
-    for g in initial:
-        re.tell(g, float(g))
-    child = re.ask()
-    assert child == max(initial) + 1  # sample = whole population, the best is mutated
-    re.tell(child, float("nan"))
-    assert [g for g, _ in re.population] == initial[1:] + [child]  # the oldest died
-    for _ in range(20):  # NaN (invalid) members never win a tournament
-        assert re.ask() != child + 1
-
-
-def test_strategy_parameters_are_checked():
-    from repro.errors import ReproError
-
-    with pytest.raises(ReproError, match="does not take sample_size"):
-        make_strategy("rs-mutation", _Toy(), np.random.default_rng(0), sample_size=3)
-    with pytest.raises(ReproError, match="sample size"):
-        make_strategy("re", _Toy(), np.random.default_rng(0), population_size=2, sample_size=3)
-    with pytest.raises(ReproError, match="unknown strategy 'nope'"):
-        make_strategy("nope", _Toy(), np.random.default_rng(0))
-
-
-@pytest.mark.parametrize("name", STRATEGIES.names())
-def test_every_strategy_is_deterministic_given_its_seed(name):
-    # REINFORCE samples one operation per cell edge: it runs on a cell space (and refuses remnet).
-    space = get_space("nb201" if name == "reinforce" else "remnet")
-
-    def run(seed):
-        strategy = make_strategy(name, space, np.random.default_rng(seed))
-        keys = []
-        for step in range(40):
-            genome = strategy.ask()
-            keys.append(space.canonical(genome).key)
-            strategy.tell(genome, float((step * 7919) % 100))
-        return keys
-
-    assert run(0) == run(0)
-    assert run(0) != run(1)

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import stats as scipy_stats
 
 from repro.stats import (
     Band,
@@ -18,6 +19,7 @@ from repro.stats import (
     compare,
     curve_band,
     ecdf,
+    holm,
     mann_whitney,
     stochastic_dominance,
     vargha_delaney_a12,
@@ -106,6 +108,10 @@ def test_band_is_frozen_and_validates_confidence() -> None:
         band.n = 2  # type: ignore[misc]
     with pytest.raises(ValueError, match="confidence"):
         curve_band([[1.0]], confidence=1.0)
+    with pytest.raises(ValueError, match="confidence"):
+        curve_band([[1.0]], confidence=0.0)
+    with pytest.raises(ValueError, match=r"curves must be 2-D \(seeds x steps\), got shape \(2, 2, 2\)"):
+        curve_band(np.zeros((2, 2, 2)))
 
 
 # --- ecdf --------------------------------------------------------------------------------------
@@ -223,6 +229,40 @@ def test_bootstrap_median_and_confidence() -> None:
     assert hi50 - lo50 < hi95 - lo95
 
 
+# Final accuracies of 15 seeds per strategy (four decimals, as the cache reports them).
+BOOT_A = [0.8839, 0.9049, 0.8669, 0.9131, 0.9229, 0.8909, 0.9086, 0.905, 0.8921, 0.8828, 0.8593, 0.9282, 0.899, 0.9504,
+          0.9165]  # fmt: skip
+BOOT_B = [0.8856, 0.8669, 0.9078, 0.8699, 0.9114, 0.872, 0.8837, 0.8495, 0.9269, 0.8781, 0.8723, 0.8962, 0.8622, 0.8954,
+          0.8566]  # fmt: skip
+
+
+def test_bootstrap_defaults_and_resample_count() -> None:
+    assert bootstrap_diff_ci(BOOT_A, BOOT_B) == bootstrap_diff_ci(
+        BOOT_A, BOOT_B, n_resamples=10000, confidence=0.95, rng=np.random.default_rng(0)
+    )
+    est, lo, hi = bootstrap_diff_ci(BOOT_A, BOOT_B, n_resamples=1)
+    assert lo == hi != est  # one resample: a point, not the estimate
+    with pytest.raises(ValueError, match="n_resamples must be >= 1, got 0"):
+        bootstrap_diff_ci(BOOT_A, BOOT_B, n_resamples=0)
+    with pytest.raises(ValueError, match="confidence must be strictly between 0 and 1, got 0.0"):
+        bootstrap_diff_ci(BOOT_A, BOOT_B, confidence=0.0)
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.5])
+def test_bootstrap_interval_is_scipys_percentile_interval(confidence: float) -> None:
+    # scipy resamples the first sample, then the second, from the generator it is given, as we do: with the same
+    # seed both draw the same resamples, so the percentile intervals agree to rounding.
+    def diff(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+
+    ref = scipy_stats.bootstrap((BOOT_A, BOOT_B), diff, paired=False, vectorized=True, method="percentile",
+                                confidence_level=confidence, n_resamples=5000, random_state=np.random.default_rng(3))
+    est, lo, hi = bootstrap_diff_ci(BOOT_A, BOOT_B, n_resamples=5000, confidence=confidence,
+                                    rng=np.random.default_rng(3))
+    assert est == pytest.approx(np.mean(BOOT_A) - np.mean(BOOT_B), abs=1e-15)
+    assert (lo, hi) == pytest.approx(tuple(ref.confidence_interval), abs=1e-12)
+
+
 # --- stochastic dominance ----------------------------------------------------------------------
 
 
@@ -268,22 +308,51 @@ def test_compare_consistent_with_parts() -> None:
 def test_compare_markdown() -> None:
     res = compare([5.0, 6.0, 7.0, 8.0], [1.0, 2.0, 3.0, 4.5], names=("evo", "random"))
     md = res.to_markdown()
-    assert "evo" in md and "random" in md
-    assert "A12 = 1.00 (large)" in md
-    assert "| n | 4 | 4 |" in md
+    assert "A12 = 1.00 (large)" in md and "| n | 4 | 4 |" in md
+    table = Comparison(n_a=4, n_b=5, mean_a=0.91234, mean_b=0.9, median_a=0.915, median_b=0.8999, a12=0.7, mw_u=12.5,
+                       mw_p=0.0412345, diff=0.01234, diff_lo=-0.00123, diff_hi=0.0256, ks_stat=0.55, ks_p=0.123456,
+                       names=("re", "rs"))  # fmt: skip
+    assert table.to_markdown() == (
+        "| | re | rs |\n|---|---:|---:|\n| n | 4 | 5 |\n| mean | 0.9123 | 0.9 |\n| median | 0.915 | 0.8999 |\n\n"
+        "- Mean difference (re - rs) = 0.01234, 95% bootstrap CI [-0.00123, 0.0256]\n"
+        "- A12 = 0.70 (medium): probability that a value drawn from re exceeds one drawn from rs (ties count half)\n"
+        "- Mann-Whitney U = 12.5, p = 0.0412 (two-sided)\n"
+        "- KS dominance of re over rs: D = 0.55, p = 0.123"
+    )
 
 
 def test_compare_empty_raises() -> None:
     with pytest.raises(ValueError, match="no non-NaN values"):
         compare([NAN, NAN], [1.0])
+    with pytest.raises(ValueError, match="sample re has"):
+        compare([NAN], [1.0], names=("re", "rs"))
+    with pytest.raises(ValueError, match="sample rs has"):
+        compare([1.0], [NAN], names=("re", "rs"))
+
+
+@pytest.mark.parametrize("test", [vargha_delaney_a12, mann_whitney, bootstrap_diff_ci, stochastic_dominance])
+def test_two_sample_errors_name_the_empty_sample(test) -> None:
+    with pytest.raises(ValueError, match="^sample a has no non-NaN values"):
+        test([NAN], [1.0, 2.0])
+    with pytest.raises(ValueError, match="^sample b has no non-NaN values"):
+        test([1.0, 2.0], [NAN, NAN])
+
+
+def test_none_counts_as_invalid_like_nan() -> None:
+    # A SQL NULL (a missing accuracy) reads as None; every function treats it as NaN.
+    with_none, with_nan = [0.5, None, 0.75, 0.25], [0.5, NAN, 0.75, 0.25]
+    np.testing.assert_array_equal(best_so_far(with_none), best_so_far(with_nan))
+    np.testing.assert_array_equal(best_so_far([None, 0.5]), [NAN, 0.5])
+    np.testing.assert_array_equal(curve_band([with_none, with_nan]).mean, curve_band([with_nan, with_nan]).mean)
+    np.testing.assert_array_equal(ecdf(with_none)[0], [0.25, 0.5, 0.75])
+    assert compare(with_none, [0.1, 0.2]) == compare(with_nan, [0.1, 0.2])
+    np.testing.assert_array_equal(holm([0.01, None]), [0.01, NAN])
     with pytest.raises(ValueError, match="B"):
         compare([1.0], [])
 
 
 def test_holm_adjusts_in_order_and_keeps_nan():
-    from repro.stats import holm
-
     adjusted = holm([0.01, 0.04, 0.03, float("nan"), 0.005])
     np.testing.assert_allclose(adjusted[[0, 1, 2, 4]], [0.03, 0.06, 0.06, 0.02])
     assert np.isnan(adjusted[3])
-    assert holm([0.5, 0.9]).tolist() == [1.0, 1.0]
+    assert holm([0.6, 0.7]).tolist() == [1.0, 1.0]  # 0.6 x 2 = 1.2, and 0.7 raised to it: both capped

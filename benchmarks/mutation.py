@@ -1,0 +1,184 @@
+"""Mutation testing with mutmut: how many deliberate mistakes does each core module's own test file catch?
+
+Each module is mutated on its own, in a scratch copy of the project (the working tree is never
+touched), and every mutant is checked against that module's test files only, one mutant at a
+time (``--max-children 1``: the development machine has 2 shared cores). By default a fixed-seed
+sample of each module's mutants is run, so the whole run takes minutes; ``--sample 0`` runs them
+all. Prints one score line per module (killed + timed out over mutants run) and the survivors;
+``--diff`` adds each survivor's diff.
+
+    nice -n 19 .venv/bin/python benchmarks/mutation.py                      # the core modules
+    nice -n 19 .venv/bin/python benchmarks/mutation.py repro/search/greedy.py --sample 0
+    nice -n 19 .venv/bin/python benchmarks/mutation.py repro/evaluator.py=tests/test_search.py,tests/test_cache.py
+
+A module is ``PATH`` (a file, or a folder glob such as ``repro/search/strategies/*``) and optionally
+``=TESTS``: comma-separated pytest arguments, test files and options such as ``-k,not slow`` (the
+default is ``tests/test_<name>.py``). The equivalent mutants of the last full run are argued in
+benchmarks/RESULTS.md ("Mutation testing").
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CORE = {
+    "repro/stats.py": ["tests/test_stats.py"],
+    # Not the `repro regress` and README tests at its end: they replay every paper from the cache (13 minutes under
+    # mutmut on the shared machine, for each mutant they do not kill); CI runs them.
+    "repro/claims.py": ["tests/test_claims.py", "-k", "not regress and not readme"],
+    "repro/search/greedy.py": ["tests/test_greedy.py"],
+    "repro/search/strategies/*": ["tests/test_strategies.py"],
+}
+"""The modules run by default, each with the pytest arguments that select its own tests."""
+
+COPIED = ["repro", "papers", "tests/__init__.py", "tests/conftest.py", "cache", "README.md", "pyproject.toml"]
+"""What a scratch copy holds besides the module's test files (tests read the shipped cache and the README)."""
+
+KILLED = {"killed", "timeout", "segfault", "caught by type check"}
+
+
+@dataclass
+class Score:
+    """The outcome of one module's mutants."""
+
+    module: str
+    tests: list[str]
+    scratch: Path
+    total: int
+    statuses: dict[str, str]
+    seconds: float
+
+    @property
+    def killed(self) -> int:
+        return sum(status in KILLED for status in self.statuses.values())
+
+    @property
+    def survivors(self) -> list[str]:
+        return sorted(name for name, status in self.statuses.items() if status not in KILLED)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.killed / max(len(self.statuses), 1)
+
+
+def parse_module(spec: str) -> tuple[str, list[str]]:
+    """``PATH[=ARG,ARG]`` -> (path, pytest arguments); the default is the test file ``tests/test_<name>.py``."""
+    path, _, tests = spec.partition("=")
+    if tests:
+        return path, tests.split(",")
+    if path in CORE:
+        return path, CORE[path]
+    name = Path(path.rstrip("/*")).stem
+    return path, [f"tests/test_{name}.py"]
+
+
+def files_among(tests: list[str]) -> list[str]:
+    """The test files among pytest arguments."""
+    return [t.split("::")[0] for t in tests if t.split("::")[0].endswith(".py")]
+
+
+def mutant_names(scratch: Path, module: str) -> list[str]:
+    """Every mutant mutmut makes of ``module`` (read from the files mutmut generates), in a stable order."""
+    names = []
+    for meta in sorted((scratch / "mutants").rglob("*.py.meta")):
+        source = meta.relative_to(scratch / "mutants").as_posix()[: -len(".meta")]
+        if fnmatch.fnmatch(source, module):
+            names += json.loads(meta.read_text())["exit_code_by_key"]
+    return sorted(set(names), key=lambda n: (n.rsplit("__mutmut_", 1)[0], int(n.rsplit("_", 1)[1])))
+
+
+def mutmut(scratch: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run mutmut's command line in a scratch copy (mutmut reads its settings from the pyproject there)."""
+    return subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=scratch, capture_output=True, text=True)
+
+
+def prepare(scratch: Path, module: str, tests: list[str]) -> None:
+    """A copy of the project whose pyproject tells mutmut to mutate ``module`` against ``tests``."""
+    for rel in [*COPIED, *files_among(tests)]:
+        src, dst = ROOT / rel, scratch / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dst)
+    quoted = ", ".join(json.dumps(t) for t in tests)
+    with open(scratch / "pyproject.toml", "a") as out:
+        out.write(
+            f'\n[tool.mutmut]\nsource_paths = ["repro"]\nonly_mutate = ["{module}"]\n'
+            f'pytest_add_cli_args_test_selection = [{quoted}]\nalso_copy = ["papers", "cache", "README.md"]\n'
+        )
+
+
+def run_module(module: str, tests: list[str], sample: int, seed: int, workdir: Path) -> Score:
+    """Mutate ``module``, run a sample of its mutants (all when ``sample`` is 0) and collect their statuses."""
+    for test in files_among(tests):
+        if not (ROOT / test).is_file():
+            sys.exit(f"mutation: no test file {test} for {module}; name them as {module}=tests/a.py,tests/b.py")
+    scratch = workdir / re.sub(r"\W+", "_", module).strip("_")
+    shutil.rmtree(scratch, ignore_errors=True)
+    prepare(scratch, module, tests)
+    start = time.monotonic()
+    # Generating the mutants needs a run; a name that matches no mutant makes mutmut stop right after.
+    mutmut(scratch, "run", "--max-children", "1", "no.such.mutant__mutmut_0")
+    names = mutant_names(scratch, module)
+    if not names:
+        sys.exit(f"mutation: mutmut made no mutants of {module} (is the path right?)")
+    chosen = sorted(random.Random(seed).sample(names, sample)) if 0 < sample < len(names) else names
+    run = mutmut(scratch, "run", "--max-children", "1", *chosen)
+    if "Failed to run clean test" in run.stdout or run.returncode not in (0, 1):
+        sys.exit(f"mutation: mutmut failed on {module}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+    statuses = {}
+    for line in mutmut(scratch, "results", "--all", "true").stdout.splitlines():
+        name, _, status = line.strip().partition(": ")
+        if name in chosen:
+            statuses[name] = status
+    missing = set(chosen) - set(statuses)
+    if missing:
+        sys.exit(f"mutation: mutmut reported no result for {len(missing)} mutants of {module}, e.g. {min(missing)}")
+    return Score(module, tests, scratch, len(names), statuses, time.monotonic() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", help="PATH[=ARG,ARG] (default: the core modules)")
+    parser.add_argument("--sample", type=int, default=60, help="mutants per module, 0 for all (default 60)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
+    parser.add_argument("--diff", action="store_true", help="print each survivor's diff")
+    parser.add_argument("--workdir", type=Path, help="keep the scratch copies here (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    modules = [parse_module(m) for m in args.modules] or list(CORE.items())
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="repro-mutation-"))
+    scores = []
+    for module, tests in modules:
+        score = run_module(module, tests, args.sample, args.seed, workdir)
+        scores.append(score)
+        print(f"{module}: {score.percent:.1f}% killed ({score.killed}/{len(score.statuses)} of {score.total} mutants, "
+              f"{score.seconds:.0f} s) by {' '.join(tests)}", flush=True)
+        for name in score.survivors:
+            print(f"  {score.statuses[name]}: {name}")
+            if args.diff:
+                diff = mutmut(score.scratch, "show", name).stdout
+                print("    " + "\n    ".join(diff.strip().splitlines()[1:]))
+    print("\n| module | mutants run | killed | score |\n|---|---:|---:|---:|")
+    for s in scores:
+        print(f"| `{s.module}` | {len(s.statuses)} of {s.total} | {s.killed} | {s.percent:.1f}% |")
+    if args.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
