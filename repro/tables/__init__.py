@@ -1,0 +1,1 @@
+"""Public tabular NAS benchmarks: reading their files."""
