@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from papers.rcas import macro
 from papers.rcas.numbers import describe_provenance, numbers, pct
 from papers.rcas.reproduce import MOBILENETV2_CIFAR, RCNET_PUBLISHED, Outcome, all_rows, costs
 from repro.claims import Measured
@@ -10,15 +13,49 @@ from repro.spaces.rcas.genome import Genome
 
 def structural_measurements() -> list[Measured]:
     """The params and MAdds of MobileNetV2-CIFAR-100 and of the authors' published RCNet vector on the rcas
-    skeleton, counted from the built networks."""
-    how = "counted from the built network (repro.cost; MAdds = convolutions only), incl. the supplement's shortcut convs"
+    skeleton, counted from the built networks, and the NAS-Bench-Macro study's numbers (table only)."""
+    how = ("counted from the built network (repro.cost; MAdds = convolutions only), incl. the supplement's shortcut "
+           "convs and the t=1 block's 1x1 expansion conv (RCNet's RCBlock3x3)")
     out = []
     for name, vector, what in (("mobilenetv2", MOBILENETV2_CIFAR, "MobileNetV2-CIFAR-100 from type-5 blocks"),
                                ("rcnet_published", RCNET_PUBLISHED, "the RCNet vector of the authors' public code")):  # fmt: skip
         counted = costs(Genome("cifar", vector), (3, 32, 32), 100)
         out += [Measured(f"{name}_params", "any", counted["params"], what, how),
                 Measured(f"{name}_madds", "any", counted["madds"], what, how)]  # fmt: skip
-    return out
+    return out + macro_measurements()
+
+
+def macro_measurements() -> list[Measured]:
+    """The NAS-Bench-Macro study's numbers (RCAS's algorithm on another real space; no paper claim): table only."""
+    study = macro.study()
+    found, rr = study["exhaustive"], study["rcas_ratio"]
+    prov = f"imported table {study['source']}, computed by papers/rcas/macro.py; nothing trained"
+    runs = study["runs"]
+    at_optimum = {label: round(100 * float(np.mean([r["searches"][label]["optimal"] for r in runs])), 2)
+                  for label in macro.SEARCHES}  # fmt: skip
+    values = [
+        ("rcas_optimal_budgets", f"{rr['optimal']} of {rr['budgets']}", "budgets where RCAS's pick is the exact optimum"),
+        ("rcas_min_ratio", round(rr["min"], 4), "worst approximation ratio of RCAS over the budgets"),
+        ("rcas_mean_ratio", round(rr["mean"], 4), "mean approximation ratio of RCAS over the budgets"),
+        ("random_search_mean_ratio", round(study["pooled"]["random search"]["mean"], 4),
+         f"random search with RCAS's distinct networks, {len(macro.SEARCH_SEEDS)} seeds x {len(runs)} budgets"),
+        ("evolution_mean_ratio", round(study["pooled"]["regularized evolution"]["mean"], 4),
+         f"regularized evolution with RCAS's distinct networks, {len(macro.SEARCH_SEEDS)} seeds x {len(runs)} budgets"),
+        ("random_search_at_optimum_pct", at_optimum["random search"], "runs reaching the optimum, mean over budgets"),
+        ("evolution_at_optimum_pct", at_optimum["regularized evolution"], "runs reaching the optimum, mean over budgets"),
+        ("seed_sigma_pct", round(100 * found["sigma"], 4), "pooled seed-to-seed sd of one training (points)"),
+        ("monotonicity_violated_pct", round(100 * found["monotonicity"]["fraction"], 4),
+         f"of {found['monotonicity']['checks']:,} additions (A, v), on mean F"),
+        ("monotonicity_beyond_noise", found["monotonicity"]["beyond_noise"],
+         f"additions lowering F by more than {macro.NOISE_SES:g} standard errors"),
+        ("diminishing_returns_violated_pct", round(100 * found["diminishing_returns"]["fraction"], 4),
+         f"of {found['diminishing_returns']['checks']:,} triples (A ⊂ B, v), on mean F"),
+        ("diminishing_returns_beyond_noise", found["diminishing_returns"]["beyond_noise"],
+         f"triples whose violation exceeds {macro.NOISE_SES:g} standard errors"),
+        ("submodularity_ratio_beyond_noise", round(found["gamma"]["beyond_noise"]["min"], 4),
+         "min over nested pairs whose joint gain exceeds the noise"),
+    ]  # fmt: skip
+    return [Measured(f"macro_{name}", "nas-bench-macro", value, detail, prov) for name, value, detail in values]
 
 
 def measurements(outcome: Outcome) -> list[Measured]:
@@ -57,4 +94,4 @@ def measurements(outcome: Outcome) -> list[Measured]:
     return out
 
 
-__all__ = ["measurements", "structural_measurements"]
+__all__ = ["macro_measurements", "measurements", "structural_measurements"]

@@ -154,18 +154,17 @@ def lazy_cost_effective_greedy(problem: Problem, cost: Cost = unit_cost) -> Gree
     return search.result()
 
 
+def rcas_costs(resources: Callable[[frozenset], Mapping[str, float]]) -> dict[str, Cost]:
+    """Alg. 3's three costs: UC, APR (the ``params`` added) and AMR (the ``madds`` added)."""
+    return {"UC": unit_cost, "APR": resource_cost(resources, "params"), "AMR": resource_cost(resources, "madds")}
+
+
 def rcas(problem: Problem) -> tuple[str, dict[str, GreedyResult]]:
     """Alg. 3: lazy greedy under UC, APR (cost = params) and AMR (cost = MAdds); the name of the best and all three.
 
     ``problem.budget.resources`` must report ``params`` and ``madds``.
     """
-    resources = problem.budget.resources
-    costs: dict[str, Cost] = {
-        "UC": unit_cost,
-        "APR": resource_cost(resources, "params"),
-        "AMR": resource_cost(resources, "madds"),
-    }
-    results = {name: lazy_cost_effective_greedy(problem, c) for name, c in costs.items()}
+    results = {name: lazy_cost_effective_greedy(problem, c) for name, c in rcas_costs(problem.budget.resources).items()}
     best = max(results, key=lambda name: results[name].value)  # first of equals: UC, APR, AMR
     return best, results
 

@@ -8,6 +8,7 @@ from repro.spaces.base import SPACES, CanonicalForm, InvalidArchitecture, Search
 from repro.spaces.darts import DartsSpace
 from repro.spaces.featurenet import FeatureNetSpace
 from repro.spaces.handcrafted import HandcraftedSpace
+from repro.spaces.macro import MacroSpace
 from repro.spaces.nar import NarSpace
 from repro.spaces.nb201 import Nb201Space
 from repro.spaces.rcas import RcasSpace
@@ -20,6 +21,7 @@ SPACES.register(DartsSpace.name, DartsSpace)
 SPACES.register(Nb201Space.name, Nb201Space)
 SPACES.register(FeatureNetSpace.name, FeatureNetSpace)
 SPACES.register(HandcraftedSpace.name, HandcraftedSpace)
+SPACES.register(MacroSpace.name, MacroSpace)
 
 
 def get_space(name: str, **options: Any) -> SearchSpace[Any]:

@@ -3,7 +3,11 @@
 Block: 1x1 group conv C_in -> t*C_in (groups g_e) -> BN -> ReLU6; 3x3 depthwise, stride s -> BN ->
 ReLU6; channel shuffle (g_p groups); 1x1 group conv -> C_out (groups g_p) -> BN; a residual add
 when s = 1 (through 1x1 conv + BN when C_in != C_out). Convolutions have no bias. The activation is
-ReLU6 as printed in Table 1. A t=1 block has no expansion conv (as MobileNetV2's first block).
+ReLU6 as printed in Table 1. The t=1 block keeps its 1x1 expansion conv (C -> C) on the paper's
+skeletons, as RCNet's ``RCBlock3x3`` builds every block (yyxiongzju/RCNet,
+``scripts/cifar100/models/rcnet_arch.py``: ``cfg = [(1, 16, 1, 1, 1, 1)]`` then ``conv1`` always);
+with it MobileNetV2-CIFAR-100 counts 2,412,212 params / 91,142,144 MAdds, Table 2's 2.4M / 91.1M.
+The CPU proxies drop it (torchvision's MobileNetV2 convention; see ``Skeleton.first_block_expands``).
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ class BlockSpec:
     g_e: int
     g_p: int
     stride: int
+    expand: bool = True
+    """Whether the block has its 1x1 expansion conv (only a proxy's t=1 block lacks it)."""
 
 
 def layout(genome: Genome) -> list[BlockSpec]:
     """The blocks of ``genome`` in order, the t=1 block first (see the genome module for empty positions)."""
     sk = genome.skeleton
-    specs = [BlockSpec(sk.stem_channels, sk.first_channels, 1, 1, 1, 1)]
+    specs = [BlockSpec(sk.stem_channels, sk.first_channels, 1, 1, 1, 1, expand=sk.first_block_expands)]
     channels = sk.first_channels
     start = 0
     for stage in sk.stages:
@@ -60,7 +66,7 @@ class Block(nn.Module):
             if width % groups or hidden % groups:
                 raise InvalidArchitecture(f"{width} and {hidden} channels do not split into {groups} groups")
         layers: list[nn.Module] = []
-        if spec.t != 1:
+        if spec.expand:
             layers += [*_conv_bn(spec.c_in, hidden, 1, groups=spec.g_e), nn.ReLU6(inplace=True)]
         layers += [*_conv_bn(hidden, hidden, 3, spec.stride, groups=hidden), nn.ReLU6(inplace=True)]
         if spec.g_p > 1:

@@ -69,6 +69,11 @@ class Skeleton:
     stages: tuple[Stage, ...]
     head_channels: int
     about: str
+    first_block_expands: bool = True
+    """Whether the t=1 block has its 1x1 expansion conv (C -> 1*C): RCNet's ``RCBlock3x3`` always builds it
+    (yyxiongzju/RCNet, ``scripts/cifar100/models/rcnet_arch.py``), torchvision's MobileNetV2 omits it.
+    The CPU proxies keep it off so the shipped smoke rows (keyed by variant and positions) still
+    describe the networks they were trained as."""
 
     @property
     def size(self) -> int:
@@ -113,12 +118,14 @@ SKELETONS: dict[str, Skeleton] = {
         (Stage(16, 3, 1, True), Stage(24, 3, 2, True), Stage(32, 3, 2, True)), 256,
         "proxy for CPU smoke runs on Fashion-MNIST 28x28: stem 16, t=1 block 16->8, 9 positions in 3 stages "
         "of 3 (channels 16, 24, 32; stride 2 at stages 2 and 3; every stage's first position forced), head 256",
+        first_block_expands=False,
     ),
     "fmnist-small": Skeleton(
         "fmnist-small", 28, 16, 2, 8,
         (Stage(16, 3, 1, True), Stage(24, 3, 2, True), Stage(32, 3, 2, True)), 256,
         "fmnist-proxy with a stride-2 stem (blocks at 14x14, 7x7, 4x4): about 4x less CPU per evaluation, so the "
         "~300 evaluations of a smoke reproduction fit in CPU minutes",
+        first_block_expands=False,
     ),
 }  # fmt: skip
 """Skeleton variants by name. ``fmnist-proxy`` and ``fmnist-small`` are ours (not the paper's): scaled-down CPU proxies."""
