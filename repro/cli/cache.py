@@ -125,7 +125,7 @@ def _cache_check(args: argparse.Namespace) -> int:
               f"{args.cache}), or start a new cache and fold in a sound copy from the machine that wrote it "
               "(repro cache merge COPY --cache NEW).")  # fmt: skip
         return 1
-    print(f"cache {args.cache} is consistent: {rows} rows, every curve present, every logged trial stored"
+    print(f"the cache {args.cache} is consistent: {rows} rows, every curve present, every logged trial stored"
           + (f"; {imported:,} imported rows (no curves: measured elsewhere), their files match their manifests"
              if imported else ""))  # fmt: skip
     return 0
@@ -136,7 +136,7 @@ def _cache_upgrade(args: argparse.Namespace) -> int:
 
     with Store(args.cache):  # a writable open migrates
         pass
-    print(f"cache {args.cache} is at schema version {SCHEMA_VERSION}")
+    print(f"the cache {args.cache} is at schema version {SCHEMA_VERSION}")
     return 0
 
 
