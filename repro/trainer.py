@@ -93,6 +93,8 @@ def _autocast(device_type: str, recipe: Recipe) -> torch.autocast:
 def _optimizer(model: nn.Module, recipe: Recipe, capturable: bool) -> torch.optim.Optimizer:
     if recipe.optimizer == "sgd-nesterov":
         return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay)
+    if recipe.optimizer == "sgd-momentum":
+        return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=0.9, weight_decay=recipe.weight_decay)
     if recipe.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     if capturable:  # step counts on the device, so that a CUDA graph can replay the update
