@@ -27,6 +27,11 @@ AUGMENTATIONS = ("none", "flip+erase", "crop+flip")
 ``crop+flip``: pad 4, random crop, random horizontal flip (ResNet's CIFAR augmentation, RCAS's final training)."""
 
 
+INITS = ("default", "glorot")
+"""``default``: each layer's PyTorch initialisation; ``glorot``: Keras's default, glorot-uniform weights and zero
+biases for every convolution and linear layer (FeatureNet's authors' networks)."""
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How a candidate is trained and measured. ``model`` holds the space's width options."""
@@ -48,6 +53,8 @@ class Recipe:
     model: tuple[tuple[str, Any], ...] = field(default=(("channels", 64),))
     lr_milestones: tuple[int, ...] = ()
     """Epochs after which the learning rate is multiplied by 0.1 (empty: constant)."""
+    init: str = "default"
+    """How the model's weights start (:data:`INITS`)."""
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -60,6 +67,8 @@ class Recipe:
             raise ReproError(
                 f"recipe {self.profile!r}: augmentation must be one of {', '.join(AUGMENTATIONS)}, got {self.augmentation!r}"
             )
+        if self.init not in INITS:
+            raise ReproError(f"recipe {self.profile!r}: init must be one of {', '.join(INITS)}, got {self.init!r}")
         if self.precision not in ("fp32", "bf16"):
             raise ReproError(f"recipe {self.profile!r}: precision must be 'fp32' or 'bf16'")
 
@@ -78,6 +87,8 @@ class Recipe:
             del data["lr_milestones"]
         else:
             data["lr_milestones"] = list(self.lr_milestones)
+        if self.init == "default":
+            del data["init"]
         return data
 
     def to_json(self) -> str:
@@ -247,6 +258,12 @@ PROFILES.register(
            **_FEATURENET_SGD),
 )  # fmt: skip
 """The paper's CIFAR-10 setting (local copy): 12 epochs; 5,000 training images held out for validation."""
+
+for _name in ("featurenet-mnist", "featurenet-cifar10"):
+    PROFILES.register(f"{_name}-keras", PROFILES.get(_name).with_changes(profile=f"{_name}-keras", normalize=(0.0, 1.0),
+                                                                          init="glorot"))
+"""The FeatureNet authors' variant of the paper's settings (yamizi/FeatureNet): inputs only divided by 255 (no
+standardisation) and Keras's glorot-uniform weights with zero biases."""
 
 
 _CELLS_SMOKE = dict(val_size=1000, train_size=3000, test_size=2000)

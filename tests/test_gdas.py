@@ -143,3 +143,12 @@ def test_paper_scale_gdas_profiles_follow_the_paper_and_the_authors_readme():
         assert (e.search.tau_max, e.search.tau_min, e.search.augment, e.search.batch_size) == (10.0, 0.1, True, 256)
         assert e.search.gradient_rule(space_of(e)) == "argmax"
     assert EXPERIMENTS["smoke-darts"].search.gradient_rule(space_of(EXPERIMENTS["smoke-darts"])) == "all"
+
+
+def test_the_gdas_protocol_notes_name_what_is_fixed_and_what_is_kept():
+    from papers.gdas.reproduce import HERE
+    from papers.replay import protocol_notes
+
+    notes = protocol_notes(HERE)
+    assert any(n.startswith("- **fixed**") and "argmax" in n for n in notes)
+    assert any(n.startswith("- **kept**") and "600 epochs" in n for n in notes)

@@ -56,3 +56,18 @@ def test_sgd_momentum_is_heavy_ball_momentum():
     recipe = Recipe(profile="x", epochs=2, optimizer="sgd-momentum", lr=0.1, weight_decay=1e-4)
     group = _optimizer(torch.nn.Linear(2, 2), recipe, capturable=False).param_groups[0]
     assert (group["momentum"], group["nesterov"], group["weight_decay"]) == (0.9, False, 1e-4)
+
+
+def test_the_keras_variant_of_featurenet_is_a_named_option_with_glorot_weights():
+    from repro.trainer import glorot_init
+
+    keras = PROFILES.get("featurenet-mnist-keras")
+    assert (keras.init, keras.normalize) == ("glorot", (0.0, 1.0)) and Recipe.from_json(keras.to_json()) == keras
+    assert "init" not in PROFILES.get("featurenet-mnist").to_dict()  # older keys unchanged
+    layer = torch.nn.Linear(400, 100)
+    glorot_init(layer)
+    bound = (6 / (400 + 100)) ** 0.5
+    assert float(layer.weight.abs().max()) <= bound and float(layer.weight.abs().max()) > 0.9 * bound
+    assert bool((layer.bias == 0).all())
+    with pytest.raises(ReproError, match="init must be one of"):
+        Recipe(profile="x", epochs=1, init="he")
