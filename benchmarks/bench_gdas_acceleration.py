@@ -47,7 +47,7 @@ def measure(mode: str, args: argparse.Namespace) -> dict[str, float]:
     y = torch.randint(0, 10, (args.batch_size,), device=device)
 
     def step() -> None:
-        loss, _ = supernet_step(net, arch, config, 5.0, x, y, gen)
+        loss, _ = supernet_step(net, arch, config, 5.0, x, y, gen, config.gradient_rule(space))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

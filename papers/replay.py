@@ -91,3 +91,18 @@ def retrain_all(evaluator: Evaluator, genomes: dict[str, list[Any]], train_seeds
                     on_step()
             evaluations[label].append(rows)
     return evaluations
+
+
+PROTOCOL_STATUSES = ("fixed", "kept")
+
+
+def protocol_notes(folder: Path) -> list[str]:
+    """The ``[[protocol]]`` entries of a paper's ``reported.toml`` as report lines: each place where a profile
+    follows or knowingly departs from the paper and its authors' code, with the evidence."""
+    lines = []
+    for entry in read_reported(folder).get("protocol", []):
+        if entry.get("status") not in PROTOCOL_STATUSES or not entry.get("item") or not entry.get("why"):
+            raise ReproError(f"{folder / 'reported.toml'}: a [[protocol]] entry needs item, why and a status in "
+                             f"{', '.join(PROTOCOL_STATUSES)}; got {entry!r}")  # fmt: skip
+        lines.append(f"- **{entry['status']}** ({entry.get('profiles', 'every profile')}): {entry['item']}. {entry['why']}")
+    return lines

@@ -17,13 +17,19 @@ from typing import Any
 from repro.errors import ReproError
 from repro.registry import Registry
 
-OPTIMIZERS = ("adam", "sgd-nesterov", "sgd")
+OPTIMIZERS = ("adam", "sgd-nesterov", "sgd", "sgd-momentum")
 """``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``sgd``: plain SGD, no momentum
-(FeatureNet's); ``lr_milestones`` multiply lr by 0.1."""
+(FeatureNet's); ``sgd-momentum``: SGD with (heavy-ball) momentum 0.9 (ResNet's CIFAR protocol);
+``lr_milestones`` multiply lr by 0.1."""
 
 AUGMENTATIONS = ("none", "flip+erase", "crop+flip")
 """``flip+erase``: random horizontal flip and random erasing (p 0.5 each), as REMNet's final training;
 ``crop+flip``: pad 4, random crop, random horizontal flip (ResNet's CIFAR augmentation, RCAS's final training)."""
+
+
+INITS = ("default", "glorot")
+"""``default``: each layer's PyTorch initialisation; ``glorot``: Keras's default, glorot-uniform weights and zero
+biases for every convolution and linear layer (FeatureNet's authors' networks)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class Recipe:
     imported: str | None = None
     """The imported table (:mod:`repro.tables`) whose rows are this recipe's: measured elsewhere under a
     protocol this project cannot run (no CIFAR here), so nothing is ever trained under it."""
+    init: str = "default"
+    """How the model's weights start (:data:`INITS`)."""
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -62,6 +70,8 @@ class Recipe:
             raise ReproError(
                 f"recipe {self.profile!r}: augmentation must be one of {', '.join(AUGMENTATIONS)}, got {self.augmentation!r}"
             )
+        if self.init not in INITS:
+            raise ReproError(f"recipe {self.profile!r}: init must be one of {', '.join(INITS)}, got {self.init!r}")
         if self.precision not in ("fp32", "bf16"):
             raise ReproError(f"recipe {self.profile!r}: precision must be 'fp32' or 'bf16'")
 
@@ -82,6 +92,8 @@ class Recipe:
             data["lr_milestones"] = list(self.lr_milestones)
         if self.imported is None:
             del data["imported"]
+        if self.init == "default":
+            del data["init"]
         return data
 
     def to_json(self) -> str:
@@ -166,10 +178,13 @@ PROFILES.register(
 
 PROFILES.register(
     "nar-cifar10",
-    Recipe(profile="nar-cifar10", epochs=20, dataset="cifar-10", val_size=5000, normalize=(0.4734, 0.2516),
+    Recipe(profile="nar-cifar10", epochs=164, dataset="cifar-10", val_size=5000, normalize=(0.4734, 0.2516),
+           optimizer="sgd-momentum", lr=0.1, weight_decay=1e-4, lr_milestones=(82, 123), augmentation="crop+flip",
            model=(("channels", 64),)),
 )  # fmt: skip
-"""NAR's retraining on CIFAR-10 (the paper's dataset): 45k/5k split, 20 epochs, 64 channels (Adam, as the trainer does)."""
+"""NAR's retraining on CIFAR-10 (the paper's dataset, 45k/5k split) by ResNet's CIFAR protocol, which NAR's ResNet-18
+follows (He et al. 2016, Section 4.2): SGD momentum 0.9, lr 0.1 divided by 10 at 32k and 48k of 64k iterations
+(epochs 82 and 123 of 164 at batch 128), weight decay 1e-4, pad-4 crop + flip; 64 channels. GPU days."""
 
 _RCAS_SGD = dict(optimizer="sgd-nesterov", lr=0.1, weight_decay=4e-5, model=())
 """RCAS Section 4.1: SGD, Nesterov momentum 0.9, lr 0.1 decayed x0.1 at milestones, weight decay 4e-5."""
@@ -248,6 +263,12 @@ PROFILES.register(
            **_FEATURENET_SGD),
 )  # fmt: skip
 """The paper's CIFAR-10 setting (local copy): 12 epochs; 5,000 training images held out for validation."""
+
+for _name in ("featurenet-mnist", "featurenet-cifar10"):
+    PROFILES.register(f"{_name}-keras", PROFILES.get(_name).with_changes(profile=f"{_name}-keras", normalize=(0.0, 1.0),
+                                                                          init="glorot"))
+"""The FeatureNet authors' variant of the paper's settings (yamizi/FeatureNet): inputs only divided by 255 (no
+standardisation) and Keras's glorot-uniform weights with zero biases."""
 
 
 _CELLS_SMOKE = dict(val_size=1000, train_size=3000, test_size=2000)

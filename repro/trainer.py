@@ -90,9 +90,20 @@ def _autocast(device_type: str, recipe: Recipe) -> torch.autocast:
     return torch.autocast(device_type, dtype=torch.bfloat16, enabled=recipe.precision == "bf16", cache_enabled=False)
 
 
+def glorot_init(model: nn.Module) -> None:
+    """Keras's default initialisation: glorot-uniform weights and zero biases in every convolution and linear layer."""
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
 def _optimizer(model: nn.Module, recipe: Recipe, capturable: bool) -> torch.optim.Optimizer:
     if recipe.optimizer == "sgd-nesterov":
         return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay)
+    if recipe.optimizer == "sgd-momentum":
+        return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=0.9, weight_decay=recipe.weight_decay)
     if recipe.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     if capturable:  # step counts on the device, so that a CUDA graph can replay the update
@@ -231,7 +242,10 @@ def fit(
         torch.backends.cudnn.benchmark = True
     else:
         use_cpu_threads()
-    model = make_model().to(device)
+    model = make_model()
+    if recipe.init == "glorot":
+        glorot_init(model)
+    model = model.to(device)
     params = count_params(model)
     macs = count_macs(model, data.input_shape)
     if cuda:

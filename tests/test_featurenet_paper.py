@@ -34,8 +34,39 @@ def test_unknown_profile():
 def test_structural_counts(monkeypatch):
     monkeypatch.setattr(featurenet_claims, "BUILD_CHECK", 30)
     counted = {m.claim_id: m.value for m in featurenet_claims.structural_measurements()}
-    assert counted == {"lenet5_mnist_size": 545_546, "lenet5_cifar10_size": 697_046, "squeezenet_mnist_size": 726_474,
-                       "squeezenet_cifar10_size": 727_626, "rq1_configurations_built": 30}  # fmt: skip
+    # The authors' builds give Table 1's sizes exactly; Fig. 4's configuration and SqueezeNet 1.1 are shown beside them.
+    assert counted == {"lenet5_mnist_size": 545_546, "lenet5_cifar10_size": 868_406, "squeezenet_mnist_size": 858_154,
+                       "squeezenet_cifar10_size": 876_970, "lenet5_feature_model_mnist_size": 545_546,
+                       "lenet5_feature_model_cifar10_size": 697_046, "squeezenet1_1_mnist_size": 726_474,
+                       "squeezenet1_1_cifar10_size": 727_626, "table2_lenet5_size": 868_406,
+                       "table2_squeezenet_size": 876_970, "top_s1_smaller_than_lenet5": 33.06,
+                       "top_s3_efficiency_ratio": 11.9, "squeezenet_cifar10_efficiency": 0.2048,
+                       "rq1_configurations_built": 30}  # fmt: skip
+
+
+def test_the_authors_squeezenet_reads_image_rows_as_channels():
+    import torch
+
+    from repro.spaces import get_space
+
+    net = get_space("handcrafted").build("squeezenet1_0-channels-last", (3, 32, 32), 10)
+    stem = next(m for m in net.modules() if isinstance(m, torch.nn.Conv2d))
+    assert stem.in_channels == 32 and stem.kernel_size == (7, 7)  # the bug, reproduced on purpose
+    assert net(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_printed_arithmetic_and_protocol_are_judged():
+    claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
+    verdicts = {m.claim_id: judge(claims[m.claim_id], [m], {}) for m in featurenet_claims.printed_arithmetic()}
+    assert verdicts["top_s3_efficiency_ratio"].status == "matches"
+    # 0.51 is the MNIST row's efficiency repeated; 34% does not follow from Table 1's sizes
+    assert verdicts["squeezenet_cifar10_efficiency"].status == "deviates" and claims["squeezenet_cifar10_efficiency"].deviation_why
+    assert verdicts["top_s1_smaller_than_lenet5"].status == "deviates"
+    from papers.replay import protocol_notes
+
+    notes = protocol_notes(reproduce.HERE)
+    assert any("**fixed**" in n and "squeezenet1_0-channels-last" in n for n in notes)
+    assert any("**kept**" in n and "PLEDGE" in n for n in notes)
 
 
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):

@@ -42,7 +42,7 @@ def test_proxy_accuracy_is_never_compared_with_cifar10():
 
 
 def test_unknown_profile():
-    with pytest.raises(ReproError, match="smoke, gpu, cifar10, paper"):
+    with pytest.raises(ReproError, match="smoke, gpu, cifar10, proxy-full"):
         reproduce.get_experiment("huge")
 
 
@@ -52,6 +52,26 @@ def test_only_the_cifar10_profile_is_labelled_as_the_papers_dataset():
     assert reproduce.data_scale(get_profile("nar-smoke")) == "proxy"
     assert reproduce.data_scale(get_profile("nar-cifar10")) == "CIFAR-10"
     assert get_profile(reproduce.get_experiment("cifar10").recipe).dataset == "cifar-10"
+    assert get_profile(reproduce.get_experiment("proxy-full").recipe).dataset == "fashion-mnist"
+    assert "paper" not in reproduce.EXPERIMENTS  # no profile named for the paper runs a proxy
+
+
+def test_the_cifar10_profile_follows_resnets_protocol_and_enas_controller():
+    from repro.recipe import get_profile
+
+    r = get_profile("nar-cifar10")
+    assert (r.optimizer, r.lr, r.weight_decay, r.epochs, r.lr_milestones, r.augmentation, r.batch_size) == (
+        "sgd-momentum", 0.1, 1e-4, 164, (82, 123), "crop+flip", 128)
+    s = reproduce.get_experiment("cifar10").search
+    assert (s.epochs, s.lr, s.lr_min, s.hidden, s.controller_lr) == (150, 0.1, 1e-4, 100, 3.5e-4)
+
+
+def test_flops_savings_and_replaced_operators_are_structural_claims():
+    claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
+    verdicts = {m.claim_id: judge(claims[m.claim_id], [m], {}) for m in structural_measurements()}
+    assert verdicts["resnet18_8_flops_saving"].status == "matches"
+    assert verdicts["resnet18_16_operators_replaced"].status == verdicts["resnet18_8_operators_replaced"].status == "matches"
+    assert verdicts["resnet18_16_flops_saving"].status == "deviates" and claims["resnet18_16_flops_saving"].deviation_why
 
 
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):

@@ -29,7 +29,7 @@ def test_milestones_round_trip_and_are_checked():
     assert Recipe.from_json(recipe.to_json()) == recipe and recipe.lr_milestones == (4, 7, 9)
     with pytest.raises(ReproError, match="lr_milestones"):
         Recipe(profile="x", epochs=3, lr_milestones=(3,))
-    with pytest.raises(ReproError, match="optimizer must be one of adam, sgd-nesterov, sgd"):
+    with pytest.raises(ReproError, match="optimizer must be one of adam, sgd-nesterov, sgd, sgd-momentum"):
         Recipe(profile="x", epochs=3, optimizer="rmsprop")
 
 
@@ -48,3 +48,26 @@ def test_sgd_nesterov_with_milestones_trains(tiny_mnist, tiny_recipe, monkeypatc
     assert outcome.curve.shape == (3, 5)
     per_epoch = len(seen) // 3
     assert [round(lr, 6) for lr, _ in seen[::per_epoch]] == [0.1, 0.01, 0.001] and all(n for _, n in seen)
+
+
+def test_sgd_momentum_is_heavy_ball_momentum():
+    from repro.trainer import _optimizer
+
+    recipe = Recipe(profile="x", epochs=2, optimizer="sgd-momentum", lr=0.1, weight_decay=1e-4)
+    group = _optimizer(torch.nn.Linear(2, 2), recipe, capturable=False).param_groups[0]
+    assert (group["momentum"], group["nesterov"], group["weight_decay"]) == (0.9, False, 1e-4)
+
+
+def test_the_keras_variant_of_featurenet_is_a_named_option_with_glorot_weights():
+    from repro.trainer import glorot_init
+
+    keras = PROFILES.get("featurenet-mnist-keras")
+    assert (keras.init, keras.normalize) == ("glorot", (0.0, 1.0)) and Recipe.from_json(keras.to_json()) == keras
+    assert "init" not in PROFILES.get("featurenet-mnist").to_dict()  # older keys unchanged
+    layer = torch.nn.Linear(400, 100)
+    glorot_init(layer)
+    bound = (6 / (400 + 100)) ** 0.5
+    assert float(layer.weight.abs().max()) <= bound and float(layer.weight.abs().max()) > 0.9 * bound
+    assert bool((layer.bias == 0).all())
+    with pytest.raises(ReproError, match="init must be one of"):
+        Recipe(profile="x", epochs=1, init="he")

@@ -10,7 +10,7 @@ from typing import Any
 
 from papers.featurenet.numbers import comparison, describe_provenance, numbers
 from papers.featurenet.reproduce import GROUPS, HERE, Outcome, data_label, describe_profile, is_proxy
-from papers.replay import read_reported
+from papers.replay import protocol_notes, read_reported
 from repro import plots, provenance
 
 
@@ -134,10 +134,7 @@ def _summary(outcome: Outcome, nums: dict[str, Any]) -> str:
         lines += ["![Fig. 5](fig5_lenet5_equivalence.png)", ""]
     lines += [
         "## Protocol notes", "",
-        "- The feature model's numeric attributes are discretised (PLEDGE needs Boolean features); our domains "
-        "are in `repro/spaces/featurenet/model.py`, the paper does not print its own.",
-        "- Fig. 7 of the paper counts architectures; ours plots the same as a fraction (ECDF).",
-        "- Validation accuracy picks the tops; the paper does not say how it picked them.",
+        *protocol_notes(HERE),
         f"- Generated {provenance.now():%Y-%m-%d %H:%M} UTC by repro {provenance.code_version()}; "
         f"provenance: {describe_provenance(outcome)}.", "",
     ]  # fmt: skip

@@ -11,7 +11,7 @@ from papers.gdas.reproduce import LABELS, Outcome, space_of
 from repro import stats
 from repro.cost import count_params
 from repro.spaces import get_space
-from repro.spaces.darts import from_genotype
+from repro.spaces.darts import DartsGenome, from_genotype
 
 
 CIFAR = (3, 32, 32)
@@ -53,6 +53,25 @@ def published_params() -> dict[str, int]:
     return {name: count_params(space.build(g, CIFAR, 10, channels=36, layers=6)) for name, g in PUBLISHED.items()}
 
 
+TABLE5 = {
+    "gdas_n_gdas_r_params": ("GDAS", "GDAS"),
+    "gdas_n_fix_r_params": ("GDAS", None),
+    "frc_n_gdas_r_params": ("GDAS (FRC)", "GDAS"),
+    "frc_n_fix_r_params": ("GDAS (FRC)", None),
+}
+"""Table 5's combinations: claim id -> (published genome whose normal cell is used, whose reduction cell; None: FRC)."""
+
+
+def table5_params() -> dict[str, int]:
+    """Parameters of Table 5's normal/reduction cell combinations at C=36, N=6 on CIFAR-10 (no auxiliary head)."""
+    out = {}
+    for claim, (normal, reduce) in TABLE5.items():
+        genome = DartsGenome(PUBLISHED[normal].normal, None if reduce is None else PUBLISHED[reduce].reduce)
+        space = get_space("darts", frc=reduce is None)
+        out[claim] = count_params(space.build(genome, CIFAR, 10, channels=36, layers=6))
+    return out
+
+
 def derived_params(outcome: Outcome) -> list[int]:
     """Parameters of our derived cells built as Table 1's networks (C=36, N=6, CIFAR-10); DARTS space only."""
     if outcome.experiment.space != "darts":
@@ -61,5 +80,5 @@ def derived_params(outcome: Outcome) -> list[int]:
     return [count_params(space.build(g, CIFAR, 10, channels=36, layers=6)) for g in outcome.genomes["GDAS"]]
 
 
-__all__ = ["PUBLISHED", "accuracies", "comparisons", "derived_params", "published_params",
+__all__ = ["PUBLISHED", "TABLE5", "table5_params", "accuracies", "comparisons", "derived_params", "published_params",
            "search_hours"]  # fmt: skip

@@ -12,7 +12,7 @@ import numpy as np
 
 from papers.gdas.numbers import accuracies, comparisons, derived_params, published_params, search_hours
 from papers.gdas.reproduce import HERE, LABELS, Outcome, data_scale, describe_profile, search_budget, space_of
-from papers.replay import read_reported
+from papers.replay import protocol_notes, read_reported
 from repro import plots, provenance
 from repro.search.budgeted import training_cost, trainings_within
 from repro.spaces.nb201 import unique_cells
@@ -164,10 +164,7 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         "",
         "## Protocol notes",
         "",
-        "- One architecture is sampled per batch (as the authors' code); the paper's text samples one per image.",
-        "- The unsampled candidates of an edge add their straight-through weight (0 in the forward) so that every "
-        "logit gets a gradient, as in the authors' code; only the sampled candidate is computed.",
-        "- Retraining uses the recipe's optimiser (Adam) and no CutOut, drop-path or auxiliary head.",
+        *protocol_notes(HERE),
         f"- Generated {provenance.now():%Y-%m-%d %H:%M} UTC by repro {provenance.code_version()}.",
     ]
     path.write_text("\n".join(lines) + "\n")

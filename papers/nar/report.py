@@ -19,7 +19,7 @@ from papers.nar.reproduce import (
     describe_profile,
     is_proxy,  # fmt: skip
 )
-from papers.replay import read_reported
+from papers.replay import protocol_notes, read_reported
 from repro import plots, provenance
 from repro.search.budgeted import training_cost
 from repro.spaces import get_space
@@ -105,10 +105,7 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         "",
         "## Protocol notes",
         "",
-        "- Retraining uses the recipe's optimiser (Adam), not the paper's SGD schedule; the supernet uses SGD "
-        "with Nesterov momentum and a cosine learning rate.",
-        "- Depthwise candidates are depthwise-separable (k x k depthwise + 1 x 1 pointwise); pooling at a "
-        "channel-changing slot is followed by a 1 x 1 projection (see `repro/spaces/nar/backbones.py`).",
+        *protocol_notes(HERE),
         f"- Generated {provenance.now():%Y-%m-%d %H:%M} UTC by repro {provenance.code_version()}.",
     ]
     path.write_text("\n".join(lines) + "\n")

@@ -65,6 +65,13 @@ class Experiment:
     about: str
 
 
+PAPER_SEARCH = EnasConfig(epochs=150, batch_size=128, lr=0.1, lr_min=1e-4, controller_lr=3.5e-4, hidden=100,
+                          controller_steps=100, derive_samples=32, derive_val=5000)
+"""The CIFAR-10 search: the only schedule the paper states (Section 4.1.1: 150 epochs, lr 0.1 -> 1e-4; its SGDR
+restarts at T_0=10, T_mult=2 are cosine without restarts here, see reported.toml) and ENAS's controller (Pham et
+al. 2018: LSTM with 100 hidden units, Adam lr 3.5e-4). ENAS's tanh constant 2.5 and temperature 5 are not
+implemented by repro.search.enas's controller."""
+
 EXPERIMENTS = {
     "smoke": Experiment(
         "smoke", "resnet-small", "nar-smoke", EnasConfig(epochs=4), pretrain_epochs=2, seeds=(0, 1, 2),
@@ -80,13 +87,14 @@ EXPERIMENTS = {
     ),
     "cifar10": Experiment(
         "cifar10", "resnet18-16-cifar", "nar-cifar10",
-        EnasConfig(epochs=50, batch_size=128, controller_steps=100, derive_samples=32, derive_val=5000),
-        pretrain_epochs=10, seeds=(0, 1, 2), train_seeds=(0, 1, 2),
-        about="the paper's dataset: CIFAR-10 from a local copy (--data-root, or $REPRO_DATA/cifar-10), ResNet-18-16 "
-        "with the CIFAR stem at 64 channels; GPU hours, resumable",
+        PAPER_SEARCH, pretrain_epochs=10, seeds=(0, 1, 2), train_seeds=(0, 1, 2),
+        about="the paper's dataset and protocol: CIFAR-10 from a local copy (--data-root, or $REPRO_DATA/cifar-10), "
+        "ResNet-18-16 with the CIFAR stem at 64 channels, 150 supernet epochs at lr 0.1 -> 1e-4, ENAS's controller "
+        "(LSTM 100, Adam 3.5e-4), retraining by ResNet's CIFAR protocol (164 epochs, SGD momentum, crop + flip); "
+        "GPU days, resumable",
     ),
-    "paper": Experiment(
-        "paper", "resnet18-16-cifar", "remnet-paper",
+    "proxy-full": Experiment(
+        "proxy-full", "resnet18-16-cifar", "remnet-paper",
         EnasConfig(epochs=50, batch_size=128, controller_steps=100, derive_samples=32, derive_val=10000),
         pretrain_epochs=10, seeds=(0, 1, 2), train_seeds=(0, 1, 2),
         about="proxy at the paper's search scale: Fashion-MNIST (50k/10k), ResNet-18-16 (CIFAR stem), GPU hours",

@@ -4,10 +4,13 @@ The architecture logits A hold one row per supernet edge and one column per cand
 forward draws a Gumbel-max sample per edge, h = one_hot(argmax(A + o)); the forward uses the hard
 h, the backward the gradient of the softmax with temperature, softmax((A + o) / tau)
 (straight-through), and only the sampled candidate of each edge is computed (the paper's
-"acceleration"). One architecture is drawn per batch, as the authors' code does (the paper's
+"acceleration"). Which logits get gradient is the space's rule (``gdas_gradient``, see
+:data:`repro.spaces.cells.EDGE_GRADIENTS`) unless ``edge_gradient`` names one. One architecture is drawn per batch, as the authors' code does (the paper's
 text draws one per image). Weights W and logits A are updated alternately: W by SGD on a batch
 of the training half, A by Adam on a batch of the validation half. tau falls linearly from
-``tau_max`` to ``tau_min`` over the epochs (the paper: 10 to 1; the authors' later code: to 0.1).
+``tau_max`` to ``tau_min`` over the epochs (the paper: 10 to 1; the authors' README corrects it
+to 10 to 0.1, which the paper-scale profiles use). ``augment`` applies random crop + flip to both
+search halves, as the authors' search loaders do (the paper does not say).
 
 ``mode="mixed"`` runs the same supernet DARTS-style (every candidate computed, softmax-weighted),
 for the acceleration comparison. Everything random is drawn from generators seeded by ``seed``.
@@ -15,6 +18,7 @@ for the acceleration comparison. Everything random is drawn from generators seed
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -25,10 +29,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from repro.augment import crop_and_flip
 from repro.data import DataBundle
 from repro.data.datasets import Split
 from repro.errors import ReproError
-from repro.spaces.cells import EdgeWeights
+from repro.spaces.cells import EDGE_GRADIENTS, EdgeWeights
 
 MODES = ("hard", "mixed")
 
@@ -53,8 +58,14 @@ class GdasConfig:
     tau_max: float = 10.0
     tau_min: float = 1.0
     mode: str = "hard"
+    edge_gradient: str | None = None
+    """The hard sample's logit-gradient rule (``argmax`` or ``all``); None: the space's ``gdas_gradient``."""
+    augment: bool = False
+    """Random crop + flip on both search halves (the authors' search loaders)."""
 
     def __post_init__(self) -> None:
+        if self.edge_gradient is not None and self.edge_gradient not in EDGE_GRADIENTS:
+            raise ReproError(f"gdas edge_gradient must be one of {', '.join(EDGE_GRADIENTS)} or None, got {self.edge_gradient!r}")
         if self.mode not in MODES:
             raise ReproError(f"gdas mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if not 0 < self.tau_min <= self.tau_max:
@@ -67,6 +78,23 @@ class GdasConfig:
         """Training-example passes of one search: every epoch, each example of D_T trains the weights and
         one of D_V the logits, each through one sampled child (forward and backward)."""
         return self.epochs * 2 * (self.search_images // 2)
+
+    def gradient_rule(self, space: Any) -> str:
+        """The logit-gradient rule a search in ``space`` uses: ``edge_gradient``, else the space's own."""
+        return self.edge_gradient or space.gdas_gradient
+
+    def key(self, space: Any) -> dict[str, Any]:
+        """The settings that decide a search in ``space``, as stored-search keys hold them.
+
+        The rule is keyed resolved; it and ``augment`` are left out at the values every search
+        stored before they existed ran with (``all``, no augmentation), so those stay valid.
+        """
+        data = dataclasses.asdict(self)
+        data["edge_gradient"] = self.gradient_rule(space)
+        for name, legacy in (("edge_gradient", "all"), ("augment", False)):
+            if data[name] == legacy:
+                del data[name]
+        return data
 
     def tau(self, epoch: int) -> float:
         """The temperature of ``epoch`` (0-based): linear from tau_max (first) to tau_min (last)."""
@@ -98,12 +126,12 @@ class Architecture(nn.Module):
             {kind: nn.Parameter(1e-3 * torch.randn(shape, generator=generator)) for kind, shape in shapes.items()}
         )
 
-    def sample(self, tau: float, generator: torch.Generator) -> dict[str, EdgeWeights]:
-        """GDAS's hard straight-through sample of every cell type."""
+    def sample(self, tau: float, generator: torch.Generator, gradient: str) -> dict[str, EdgeWeights]:
+        """GDAS's hard straight-through sample of every cell type, with logit-gradient rule ``gradient``."""
         out = {}
         for kind, a in self.logits.items():
             weights, index = gumbel_softmax_hard(a, tau, generator)
-            out[kind] = EdgeWeights(weights, index)
+            out[kind] = EdgeWeights(weights, index, gradient)
         return out
 
     def mixed(self) -> dict[str, EdgeWeights]:
@@ -143,9 +171,11 @@ class SearchResult:
 
 
 def supernet_step(net: nn.Module, arch: Architecture, config: GdasConfig, tau: float, x: torch.Tensor,
-                  y: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+                  y: torch.Tensor, generator: torch.Generator, gradient: str) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
     """One forward of the supernet on a batch with a fresh sample (or the mixed op): (loss, logits)."""
-    mix = arch.sample(tau, generator) if config.mode == "hard" else arch.mixed()
+    if config.augment:
+        x = crop_and_flip(x, generator)
+    mix = arch.sample(tau, generator, gradient) if config.mode == "hard" else arch.mixed()
     logits = net(x, mix)
     return nn.functional.cross_entropy(logits, y), logits
 
@@ -172,6 +202,7 @@ def gdas_search(
     net = space.supernet(data.input_shape, data.num_classes, config.channels, config.layers).to(device)
     shapes = {k: (len(space.candidates(k)), len(space.candidates(k)[0])) for k in space.cell_types}
     arch = Architecture(shapes, gen).to(device)
+    gradient = config.gradient_rule(space)
     w_opt = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
     steps = config.epochs * math.ceil(len(y_t) / config.batch_size)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(w_opt, T_max=steps, eta_min=config.lr_min)
@@ -187,7 +218,7 @@ def gdas_search(
         sums = np.zeros(5)  # train loss, train correct, val loss, val correct, val images
         for step, start in enumerate(range(0, len(order_t), config.batch_size)):
             batch = order_t[start : start + config.batch_size].to(device)
-            loss, out = supernet_step(net, arch, config, tau, x_t[batch], y_t[batch], gen)
+            loss, out = supernet_step(net, arch, config, tau, x_t[batch], y_t[batch], gen, gradient)
             w_opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), config.grad_clip)
@@ -195,7 +226,7 @@ def gdas_search(
             schedule.step()
             sums[:2] += (loss.item() * len(batch), int((out.argmax(1) == y_t[batch]).sum()))
             vbatch = order_v[(step * config.batch_size) % len(order_v) :][: config.batch_size].to(device)
-            loss, out = supernet_step(net, arch, config, tau, x_v[vbatch], y_v[vbatch], gen)
+            loss, out = supernet_step(net, arch, config, tau, x_v[vbatch], y_v[vbatch], gen, gradient)
             a_opt.zero_grad(set_to_none=True)
             w_opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -4,9 +4,12 @@ One :class:`DagCell` serves a trained (derived) cell, where every edge holds one
 weight-sharing supernet cell, where every edge holds all candidates. How a supernet edge combines
 its candidates is decided per forward by the weights handed to it (see :class:`EdgeWeights`):
 
-- ``hard`` (GDAS): a one-hot sample; only the sampled candidate is computed, and the other
-  candidates' weights are added as scalars so that their straight-through gradients still reach
-  the architecture logits (their value is zero in the forward);
+- ``hard`` (GDAS): a one-hot sample; only the sampled candidate is computed. Its logit gradient
+  follows one of two rules (:data:`EDGE_GRADIENTS`): ``argmax``, only the sampled candidate's
+  weight carries gradient (the paper, Section 3.2: "we only back-propagate the gradient generated
+  at the argmax"; the authors' DARTS-space ``MixedOp.forward_gdas``), or ``all``, the other
+  candidates' weights are added as scalars (zero in the forward) so that their straight-through
+  gradients also reach the logits (the authors' NAS-Bench-201 cell, ``SearchCell.forward_gdas``);
 - ``mixed`` (DARTS): every candidate is computed and summed with its softmax weight.
 """
 
@@ -103,16 +106,26 @@ NB201_OPS: dict[str, OpFactory] = {
 """NAS-Bench-201's five operations (every cell operation there has stride 1)."""
 
 
+EDGE_GRADIENTS = ("argmax", "all")
+"""GDAS's two rules for the logit gradient of a hard sample (see the module docstring)."""
+
+
 @dataclass(frozen=True)
 class EdgeWeights:
     """How a supernet cell's edges combine their candidates in one forward.
 
     ``weights`` is (edges × candidates). ``index`` (one candidate per edge) selects the hard mode:
     only ``candidates[index[e]]`` is computed on edge ``e``; None selects the mixed mode.
+    ``gradient`` is the hard mode's logit-gradient rule, one of :data:`EDGE_GRADIENTS`.
     """
 
     weights: torch.Tensor
     index: Sequence[int] | None = None
+    gradient: str = "all"
+
+    def __post_init__(self) -> None:
+        if self.gradient not in EDGE_GRADIENTS:
+            raise ReproError(f"edge gradient rule must be one of {', '.join(EDGE_GRADIENTS)}, got {self.gradient!r}")
 
 
 @dataclass(frozen=True)
@@ -150,6 +163,8 @@ class DagCell(nn.Module):
         if mix.index is None:
             return sum(w[k] * op(x) for k, op in enumerate(candidates))
         chosen = int(mix.index[e])
+        if mix.gradient == "argmax":
+            return w[chosen] * candidates[chosen](x)
         others = torch.ones_like(w).index_fill_(0, torch.tensor([chosen], device=w.device), 0.0)
         # The unchosen weights are exactly 0 in the forward, but keep their straight-through gradient.
         return w[chosen] * candidates[chosen](x) + (w * others).sum()

@@ -182,6 +182,9 @@ class DartsSpace(SearchSpace[DartsGenome]):
     """GDAS's DARTS/NASNet cells (normal + reduction, or normal + the fixed reduction cell with ``frc``)."""
 
     name = "darts"
+    gdas_gradient = "argmax"
+    """GDAS's logit-gradient rule in this space's supernet: the paper's (Section 3.2) and the authors'
+    DARTS-space ``MixedOp.forward_gdas`` (AutoDL-Projects, lib/models/cell_searchs/search_cells.py)."""
 
     def __init__(self, frc: bool = False) -> None:
         self.frc = bool(frc)

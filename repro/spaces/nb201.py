@@ -170,6 +170,9 @@ class Nb201Space(SearchSpace[Nb201Genome]):
 
     name = "nb201"
     cell_types = ("cell",)
+    gdas_gradient = "all"
+    """GDAS's logit-gradient rule in this space's supernet: the authors' NB201 ``SearchCell.forward_gdas``
+    (AutoDL-Projects, lib/models/cell_searchs/search_cells.py) adds every weight back (``EDGE_GRADIENTS``)."""
     """The architecture logits a search learns: one (edges × operations) table, shared by all cells."""
 
     def sample(self, rng: np.random.Generator) -> Nb201Genome:
