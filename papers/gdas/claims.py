@@ -18,7 +18,7 @@ def structural_measurements() -> list[Measured]:
     return [
         Measured("gdas_params", "any", params["GDAS"], detail, "counted by repro.cost.count_params"),
         Measured("gdas_frc_params", "any", params["GDAS (FRC)"], detail, "counted by repro.cost.count_params"),
-        *[Measured(claim, "any", n, f"Table 5's combination built at C=36, N=6 for CIFAR-10, no auxiliary head",
+        *[Measured(claim, "any", n, "Table 5's combination built at C=36, N=6 for CIFAR-10, no auxiliary head",
                    "counted by repro.cost.count_params") for claim, n in table5_params().items()],
         Measured("nb201_unique_cells", "any", unique_cells(), "of 15,625 NAS-Bench-201 encodings; not a paper claim",
                  "repro.spaces.nb201.canonical_text over every encoding"),
