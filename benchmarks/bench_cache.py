@@ -31,9 +31,10 @@ from repro.cache.table import CachedTable
 from repro.compare import run_comparison
 from repro.evaluator import Evaluator
 from repro.recipe import Recipe, get_profile
-from repro.records import Evaluation, Request
+from repro.records import Evaluation, Ready, Request
 from repro.search.loop import run_search
 from repro.spaces import get_space
+from repro.spaces.base import CanonicalForm
 from repro.spaces.remnet.genome import INPUT, OUTPUT
 
 CACHE = Path(__file__).resolve().parent.parent / "cache"
@@ -231,8 +232,8 @@ class _FixtureTable(CachedTable):
 class _FixtureEvaluator(Evaluator):
     """Serves every request from a :class:`_FixtureTable`, recording the canonical text of each genome."""
 
-    def request(self, genome: Any, train_seed: int) -> Request:
-        r = super().request(genome, train_seed)
+    def request(self, genome: Any, train_seed: int, form: CanonicalForm | None = None) -> Request:
+        r = super().request(genome, train_seed, form)
         assert isinstance(self.table, _FixtureTable)
         self.table.texts[r.genome_key] = r.genome
         return r
@@ -255,11 +256,23 @@ def fill_fixture(root: Path, recipe: Recipe, workload: Callable[[Evaluator], Any
         store.put_many(list(evaluator.table.rows.values()), recipe.to_json(), recipe.profile)
 
 
+class _PerRow:
+    """The baseline's cache source: one DuckDB query per lookup."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def serve(self, genome: Any, r: Request) -> Ready | None:
+        hit = self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed)
+        return None if hit is None else Ready(hit, "cache")
+
+
 class PerRowEvaluator(Evaluator):
     """The baseline: one DuckDB query per lookup, as the evaluator did before it kept a table in memory."""
 
-    def _cached(self, r: Request) -> Evaluation | None:
-        return self.store.get(r.space, r.genome_key, r.recipe_key, r.train_seed)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sources = (_PerRow(self.store), *self.sources[1:])
 
 
 def _re_search(evaluator: Evaluator, budget: int, seed: int = 0) -> Any:

@@ -174,9 +174,9 @@ class Evaluator:
         return Request(self.space.name, form.key, self.recipe.key, train_seed, form.text)
 
     def lookup(self, genome: Any, train_seed: int) -> Evaluation | None:
-        """The cached evaluation, or None."""
-        request = self.request(genome, train_seed)
-        return self.table.get(request.genome_key, request.train_seed)
+        """The cached evaluation (from the first source, the cache), or None."""
+        answer = self.sources[0].serve(genome, self.request(genome, train_seed))
+        return answer.evaluation if isinstance(answer, Ready) else None
 
     def serve(self, genome: Any, request: Request) -> Ready | TrainJob:
         """The first answer of the sources: a result now, or the training job a miss needs."""

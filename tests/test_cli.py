@@ -25,7 +25,7 @@ def test_help_explains_every_command(capsys):
     ("argv", "message"),
     [
         (["search", "--space", "nope"],
-         "unknown search space 'nope'; choose one of: darts, featurenet, handcrafted, nar, nb201, rcas, remnet"),
+         "unknown search space 'nope'; choose one of: darts, featurenet, handcrafted, macro, nar, nb201, rcas, remnet"),
         (["search", "--strategy", "nope"], "unknown strategy 'nope'"),
         (["search", "--profile", "nope"], "unknown profile 'nope'"),
         (["search", "--strategy", "rs", "--population", "5"], "does not take population_size"),

@@ -28,8 +28,8 @@ def test_table1_parameter_counts_match_the_published_cells():
 def test_accuracies_and_search_cost_are_never_compared_below_the_papers_scale():
     claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
     for claim in claims.values():
-        if claim.kind == "stochastic":
-            assert claim.profiles == ("paper",) and "paper" not in reproduce.EXPERIMENTS
+        if claim.kind == "stochastic":  # judged only at a scale this project does not run (yet)
+            assert claim.profiles and not set(claim.profiles) & set(reproduce.EXPERIMENTS), claim.id
 
 
 def test_unknown_profile():

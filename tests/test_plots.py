@@ -10,7 +10,7 @@ from repro import plots
 
 def test_best_so_far_is_read_on_a_time_grid():
     best = np.array([0.1, 0.5, 0.5])
-    on_grid = plots._on_grid(best, [1.0, 2.0, 3.0], np.array([0.0, 0.5, 1.0, 2.5, 6.0]))
+    on_grid = plots.on_grid(best, [1.0, 2.0, 3.0], np.array([0.0, 0.5, 1.0, 2.5, 6.0]))
     assert on_grid == pytest.approx([np.nan, np.nan, 0.1, 0.5, 0.5], nan_ok=True)
 
 
