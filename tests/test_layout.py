@@ -87,3 +87,23 @@ def test_pure_modules_load_without_torch():
     code = ("import sys; import repro.stats, repro.claims, repro.search.greedy, repro.recipe; "
             "sys.exit('torch' in sys.modules)")  # fmt: skip
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_paper_recipes_live_with_their_papers():
+    """The library registers only its own profiles; each paper's come from ``papers/<paper>/recipes.py`` through
+    the ``repro.profiles`` entry point, loaded on the first lookup of a name the library lacks."""
+    import subprocess
+    import sys
+
+    code = (
+        "import repro.recipe as r, sys\n"
+        "own = sorted(r.PROFILES._items)\n"
+        "assert not any(m.startswith('papers') for m in sys.modules), 'the library imported papers'\n"
+        "r.get_profile('rcas-paper')\n"
+        "print(own); print(sorted(m for m in sys.modules if m.endswith('.recipes')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    own, loaded = out.splitlines()
+    assert all(name == "'smoke'" or name.startswith("'nb201-") for name in own.strip("[]").split(", "))
+    papers = sorted(p.parent.name for p in (ROOT / "papers").glob("*/recipes.py"))
+    assert loaded == str([f"papers.{p}.recipes" for p in papers])

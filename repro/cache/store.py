@@ -24,6 +24,11 @@ Contract:
   own architecture id and seed); rows trained here have ``source`` None. The provenance fields are
   not DuckDB columns: every DuckDB row is trained here, so they would only ever hold NULL, and
   leaving them out keeps the schema as it is.
+- The recipe key hashes every recipe field *and the profile's name*. Kept on purpose: a recipe's fields do not
+  capture everything that decides its numbers (NAS-Bench-201's cosine schedule, a paper's data pipeline are
+  not fields), so the name stands for the protocol the fields leave out, and two papers' recipes that happen to
+  agree field by field never serve each other's rows. The price is that a profile is never renamed (its rows would
+  be orphaned); a new name is a new recipe, and an old name stays registered where its paper defines it.
 """
 
 from __future__ import annotations

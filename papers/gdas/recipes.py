@@ -1,0 +1,38 @@
+"""GDAS's retraining recipes for searched cells: CPU proxies, one GPU lease, and CIFAR-10.
+
+Registered into :data:`repro.recipe.PROFILES` through the ``repro.profiles`` entry point (``pyproject.toml``),
+so ``repro search --profile NAME`` finds them without the library importing ``papers``.
+"""
+
+from __future__ import annotations
+
+from repro.recipe import CIFAR10_NORMALIZE, PROFILES, Recipe
+
+_CELLS_SMOKE = dict(val_size=1000, train_size=3000, test_size=2000)
+"""GDAS's CPU proxies: 3,000 Fashion-MNIST training images (the search takes its halves from them)."""
+
+PROFILES.register(
+    "gdas-nb201-smoke",
+    Recipe(profile="gdas-nb201-smoke", epochs=2, model=(("channels", 8), ("layers", 1)), **_CELLS_SMOKE),
+)
+"""CPU minutes: NAS-Bench-201 cells at C=8, one cell per stage, retrained 2 epochs (Adam, as the trainer does)."""
+
+PROFILES.register(
+    "gdas-darts-smoke",
+    Recipe(profile="gdas-darts-smoke", epochs=1, val_size=1000, train_size=1000, test_size=2000,
+           model=(("channels", 8), ("layers", 1))),
+)  # fmt: skip
+"""CPU minutes: DARTS cells at C=8, one cell per stage, 1,000 training images, 1 epoch (a DARTS cell costs ~10x an NB201 cell)."""
+
+PROFILES.register(
+    "gdas-gpu",
+    Recipe(profile="gdas-gpu", epochs=4, val_size=10000, model=(("channels", 16), ("layers", 2))),
+)
+"""One GPU lease: Fashion-MNIST 50k/10k, DARTS cells at the paper's search width (C=16, N=2), 4 epochs."""
+
+PROFILES.register(
+    "gdas-cifar10",
+    Recipe(profile="gdas-cifar10", epochs=30, dataset="cifar-10", val_size=5000, normalize=CIFAR10_NORMALIZE,
+           model=(("channels", 16), ("layers", 2))),
+)  # fmt: skip
+"""GDAS on CIFAR-10 (a local copy): 45k/5k split, DARTS cells at C=16, N=2, 30 epochs (the paper: C=36, N=6, 600)."""

@@ -1,0 +1,40 @@
+"""REMNet's training recipes: the paper's search and final training, and their GPU/CPU-sized versions.
+
+Registered into :data:`repro.recipe.PROFILES` through the ``repro.profiles`` entry point (``pyproject.toml``),
+so ``repro search --profile NAME`` finds them without the library importing ``papers``.
+"""
+
+from __future__ import annotations
+
+from repro.recipe import PROFILES, Recipe
+
+PROFILES.register(
+    "remnet-paper",
+    Recipe(profile="remnet-paper", epochs=10, val_size=10000, model=(("channels", 64),)),
+)
+"""The paper's search setting: full 50k/10k split, 10 epochs (Table 2), 64 channels, Adam 1e-3, batch 128."""
+
+PROFILES.register(
+    "remnet-gpu",
+    Recipe(profile="remnet-gpu", epochs=3, val_size=10000, model=(("channels", 64),)),
+)
+"""One GPU lease: full 50k/10k split and 64 channels as in the paper, but 3 epochs."""
+
+PROFILES.register(
+    "remnet-gpu-bf16",
+    Recipe(profile="remnet-gpu-bf16", epochs=3, val_size=10000, precision="bf16", model=(("channels", 64),)),
+)
+"""``remnet-gpu`` with bf16 autocast: the fast trainer's setting; its own rows, as precision is in the key."""
+
+PROFILES.register(
+    "remnet-final",
+    Recipe(profile="remnet-final", epochs=20, val_size=10000, augmentation="flip+erase", model=(("channels", 128),)),
+)
+"""REMNet's final training (Table 2): 20 epochs, horizontal flip + random erasing; width set per row."""
+
+PROFILES.register(
+    "remnet-final-smoke",
+    Recipe(profile="remnet-final-smoke", epochs=4, val_size=2000, train_size=5000, augmentation="flip+erase",
+           model=(("channels", 16),)),
+)  # fmt: skip
+"""CPU minutes: the final-training recipe on 5,000 images for 4 epochs; width set per row."""
