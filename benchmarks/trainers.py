@@ -15,11 +15,12 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from repro import trainer
 from repro.data import DataBundle
 from repro.recipe import Recipe
-from papers.remnet.reproduce import REMNET
-from repro import trainer
 from repro.spaces import get_space
+from repro.spaces.remnet.known import REMNET
+
 
 def reference_model(data: DataBundle, recipe: Recipe) -> nn.Module:
     """REMNet as the paper describes it (two CONV_2.N, CONV_3.N, CONV_5.N, POOL_5.A, two CONV_3.H

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from papers.remnet.reproduce import REMNET
 from repro import trainer
 from repro.cache.store import Store
 from repro.cache.table import CachedTable
@@ -19,6 +18,7 @@ from repro.errors import ReproError
 from repro.recipe import Recipe
 from repro.records import Evaluation, Request
 from repro.spaces import get_space
+from repro.spaces.remnet.known import REMNET
 from repro.worker import TrainJob, run_job
 from tests.conftest import fashion_available
 

@@ -6,9 +6,10 @@ import numpy as np
 
 from papers.rcas import macro
 from papers.rcas.numbers import describe_provenance, numbers, pct
-from papers.rcas.reproduce import MOBILENETV2_CIFAR, RCNET_PUBLISHED, Outcome, all_rows, costs
+from papers.rcas.reproduce import Outcome, all_rows, costs
 from repro.claims import Measured
 from repro.spaces.rcas.genome import Genome
+from repro.spaces.rcas.known import MOBILENETV2_CIFAR, RCNET_PUBLISHED
 
 
 def structural_measurements() -> list[Measured]:

@@ -40,8 +40,8 @@ import numpy as np
 
 from repro import stats
 from repro.search.greedy import Budget, GreedyResult, Problem, cost_effective_greedy, rcas, rcas_costs
-from repro.spaces.macro import LAYERS, MacroSpace, canonical_genome
 from repro.search.strategies.evolution import RegularizedEvolution
+from repro.spaces.macro import LAYERS, MacroSpace, canonical_genome
 from repro.submodularity import additions, count, nested_triples, ratio_pairs, singleton_gain_sums
 from repro.tables.macro import SHIPPED, read_macro_table
 

@@ -47,19 +47,9 @@ from repro.search.greedy import (
 )
 from repro.spaces import get_space
 from repro.spaces.rcas.genome import BLOCK_TYPES, Genome, seed_genome
+from repro.spaces.rcas.known import MOBILENETV2_CIFAR
 
 HERE = Path(__file__).parent
-
-
-MOBILENETV2_CIFAR = (5, 5, 0, 0, 0, 0, 5, 5, 5, 0, 0, 0, 5, 5, 5, 5, 0, 0, 5, 5, 5, 0, 0, 0, 5, 5, 5, 0, 0, 0,
-                     5, 0, 0, 0, 0, 0)  # fmt: skip
-"""MobileNetV2's CIFAR layout (bottlenecks 1, 2, 3, 4, 3, 3, 1 after the t=1 block) on the rcas skeleton."""
-
-RCNET_PUBLISHED = (5, 3, 0, 1, 0, 0, 5, 2, 0, 3, 3, 5, 5, 5, 3, 3, 5, 6, 5, 1, 6, 5, 4, 6, 5, 4, 6, 5, 4, 1, 5, 0, 0, 0,
-                   0, 0)  # fmt: skip
-"""The CIFAR-100 RCNet as the authors' public code prints it (yyxiongzju/RCNet, commit 9e57b72,
-``scripts/cifar100/cifar100_arch_evaluations.py``, ``bin_setting``): the same 36 positions, block types 1-6
-with the same (t, g_e, g_p) as :data:`repro.spaces.rcas.genome.BLOCK_TYPES`."""
 
 
 PROXY_REFERENCE = (5, 5, 0, 5, 5, 0, 5, 5, 0)

@@ -7,12 +7,13 @@ from typing import Any
 
 from papers.remnet import weights
 from papers.remnet.numbers import numbers
-from papers.remnet.reproduce import REMNET, Outcome
+from papers.remnet.reproduce import Outcome
 from repro import provenance
 from repro.canonical import topological_order
 from repro.claims import Measured
 from repro.cost import count_params
 from repro.spaces import get_space
+from repro.spaces.remnet.known import REMNET
 
 
 def _layer_sequence(genome_json: str) -> str:

@@ -11,11 +11,11 @@ import numpy as np
 
 from papers.remnet import weights
 from papers.remnet.numbers import evolved_graphs, numbers
+from papers.remnet.overlay import plot_overlay
 from papers.remnet.reproduce import HERE, STRATEGIES, Outcome, describe_profile
 from papers.replay import read_reported
 from repro import plots, provenance, stats
 from repro.spaces import get_space
-from papers.remnet.overlay import plot_overlay
 
 
 def _pct(x: float) -> str:

@@ -14,7 +14,6 @@ This module runs the experiments; :mod:`papers.remnet.numbers`, :mod:`papers.rem
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,17 +28,11 @@ from repro.search.loop import SearchResult, run_search
 from repro.selection import Choice, best_mean
 from repro.spaces import get_space
 from repro.spaces.remnet import RemnetSpace
+from repro.spaces.remnet.known import REMNET
 
 HERE = Path(__file__).parent
 STRATEGIES = {"ES": "re", "RS": "rs-mutation", "RS-independent": "rs"}
 """Report label -> registered strategy."""
-
-
-REMNET = json.dumps({
-    "nodes": ["IN", "CONV_2.N", "CONV_2.N", "CONV_3.N", "CONV_5.N", "POOL_5.A", "CONV_3.H", "CONV_3.H", "OUT"],
-    "edges": [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 6], [5, 7], [6, 8], [7, 8]],
-})  # fmt: skip
-"""The paper's REMNet as Section 4.2 describes it: the dominant sequence, then two CONV_3.H branches."""
 
 
 @dataclass(frozen=True)

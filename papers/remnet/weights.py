@@ -4,7 +4,7 @@
 
 The authors published their trained REMNet-128 (``artefacts/``, MIT, see ``artefacts/README.md``).
 Loaded by order and shape (:func:`repro.weights.load_by_order`) into the network our builder makes
-from :data:`papers.remnet.reproduce.REMNET` at 128 channels, and fed the test images normalised as
+from :data:`repro.spaces.remnet.known.REMNET` at 128 channels, and fed the test images normalised as
 the authors' code does (mean 0.1307, standard deviation 0.3081), it should reach the paper's
 94.26%. One number then checks the layer order, kernel and pooling semantics, the order of
 activation and normalisation, the head and the data pipeline together. Each control changes one
@@ -32,7 +32,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from papers.remnet.reproduce import HERE, REMNET
+from papers.remnet.reproduce import HERE
 from papers.replay import read_reported
 from repro import provenance
 from repro.claims import Measured
@@ -40,6 +40,7 @@ from repro.data import load_dataset
 from repro.data.datasets import find_files, get_spec, resolve_root
 from repro.errors import ReproError
 from repro.spaces import get_space
+from repro.spaces.remnet.known import REMNET
 from repro.trainer import EVAL_BATCH, EVAL_BATCH_CUDA
 from repro.weights import file_sha256, load_by_order, read_state_dict
 
