@@ -69,6 +69,8 @@ def test_kill_9_mid_search_then_rerun_resumes_to_the_same_trajectory(tmp_path):
     assert served.count("cache") <= 3  # at most the one in flight was also finished
     with Store(tmp_path / "b", read_only=True) as store:
         assert store.check() == []
+        logged = [r[0] for r in store.query("SELECT served_by FROM trials ORDER BY step")[1]]
+    assert logged == [t["served_by"] for t in first["trials"]]  # the log keeps how each step was first served
 
 
 def test_a_second_writer_is_refused_clearly(tmp_path):
