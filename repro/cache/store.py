@@ -177,9 +177,9 @@ def _create(f: Any, path: str, curve: np.ndarray) -> None:
     h5py.Dataset(ds).attrs["columns"] = ",".join(CURVE_COLUMNS)
 
 
-def _measured(e: Evaluation) -> tuple[Any, ...]:
-    """The fields that must agree for two rows of one key to be the same measurement."""
-    return tuple(getattr(e, f) for f in _MEASURED)
+def _as_evaluation(row: dict[str, Any]) -> Evaluation:
+    """The evaluation of a row read as a dict of columns (and ``genome``)."""
+    return Evaluation(**{c: row[c] for c in _EVAL_COLUMNS}, genome=row["genome"])
 
 
 class MergeRefused(ReproError):
@@ -616,16 +616,48 @@ class Store:
             "LEFT JOIN genomes g USING (space, genome_key) ORDER BY e.space, e.genome_key, e.recipe_key, e.train_seed"
         ).fetchall()]  # fmt: skip
         recipes = {k: (p, r) for k, p, r in shard.db.execute("SELECT recipe_key, profile, recipe FROM recipes").fetchall()}
-        measured = ", ".join(_MEASURED)
+        refused: Counter[str] = Counter()
+        new, identical, conflicts = self._sort_rows(shard_rows, shard._curves([_as_evaluation(r) for r in shard_rows]),
+                                                    recipes, refused)  # fmt: skip
+        runs, trials = shard.query("SELECT * FROM runs"), shard.query("SELECT * FROM trials")
+        kept_trials = self._verified_trials(shard, trials[1], new, refused)
+        artefacts = []
+        for kind, key, record, code_version, created_at in shard.db.execute("SELECT * FROM artefacts ORDER BY 1, 2").fetchall():
+            mine_record = self.artefact(kind, key)
+            try:
+                theirs = json.loads(record)
+            except ValueError:
+                refused["artefact record unreadable"] += 1
+                continue
+            if mine_record is None:
+                artefacts.append([kind, key, record, code_version, created_at])
+            elif mine_record == theirs:
+                identical += 1
+            else:
+                conflicts.append(f"artefact {kind}/{key}: the shard's record differs from this cache's")
+        if refused and not skip_refused:
+            raise MergeRefused(shard.root, refused)
+        # Curves first, then every row in one transaction: a kill between leaves curves without rows,
+        # which `check` reports and the next merge replaces; an exception takes its curves back.
+        curves = [(_as_evaluation(r), r["curve"]) for r in new if r["curve"] is not None]
+        self._write_curves(curves)
+        try:
+            self._commit_merge(new, recipes, columns, artefacts, runs, (trials[0], kept_trials))
+        except BaseException:
+            self._delete_curves([e for e, _ in curves])
+            raise
+        return len(new) + len(artefacts), identical, conflicts
+
+    def _sort_rows(self, rows: list[dict[str, Any]], curves: list[np.ndarray | None],
+                   recipes: dict[str, tuple[str, str]], refused: Counter[str]) -> tuple[list[dict[str, Any]], int, list[str]]:  # fmt: skip
+        """A shard's rows (with their curves) as (new here, count identical here, conflicts); refusals counted."""
         mine = {tuple(r[:4]): tuple(r[4:]) for r in self.db.execute(
-            f"SELECT space, genome_key, recipe_key, train_seed, {measured} FROM evaluations").fetchall()}  # fmt: skip
+            f"SELECT space, genome_key, recipe_key, train_seed, {', '.join(_MEASURED)} FROM evaluations").fetchall()}  # fmt: skip
         fingerprints = dict(self.db.execute("SELECT recipe_key, any_value(data_fingerprint) FROM evaluations "
                                             "WHERE data_fingerprint IS NOT NULL GROUP BY 1").fetchall())  # fmt: skip
-        refused: Counter[str] = Counter()
         new: list[dict[str, Any]] = []
         identical, conflicts = 0, []
-        curves = shard._curves([Evaluation(**{c: r[c] for c in _EVAL_COLUMNS}, genome=r["genome"]) for r in shard_rows])
-        for row, curve in zip(shard_rows, curves):
+        for row, curve in zip(rows, curves):
             key = (row["space"], row["genome_key"], row["recipe_key"], row["train_seed"])
             recipe = recipes.get(row["recipe_key"])
             reason = refusal(row, None if recipe is None else recipe[1], curve)
@@ -643,13 +675,17 @@ class Store:
             else:
                 conflicts.append(f"{'/'.join(key[:2])} recipe {key[2]} seed {key[3]}: "
                                  f"here {mine[key]}, shard {tuple(row[f] for f in _MEASURED)}")  # fmt: skip
-        runs = shard.query("SELECT * FROM runs")
-        trials = shard.query("SELECT * FROM trials")
-        known = set(mine) | {(r["space"], r["genome_key"], r["recipe_key"], r["train_seed"]) for r in new}
+        return new, identical, conflicts
+
+    def _verified_trials(self, shard: Store, trials: list[tuple[Any, ...]], new: list[dict[str, Any]],
+                         refused: Counter[str]) -> list[tuple[Any, ...]]:  # fmt: skip
+        """The shard's logged trials that point at a row here or among the ``new`` ones; the others counted."""
+        known = set(self.db.execute("SELECT space, genome_key, recipe_key, train_seed FROM evaluations").fetchall())
+        known |= {(r["space"], r["genome_key"], r["recipe_key"], r["train_seed"]) for r in new}
         run_of = {run_id: (space, recipe_key) for db in (shard.db, self.db)
                   for run_id, space, recipe_key in db.execute("SELECT run_id, space, recipe_key FROM runs").fetchall()}
-        kept_trials = []
-        for t in trials[1]:
+        kept = []
+        for t in trials:
             run_id, _, genome_key, train_seed, _, served_by = t
             if run_id not in run_of:
                 refused["trial of a run the shard does not log"] += 1
@@ -658,31 +694,8 @@ class Store:
             if served_by != "oom" and (space, genome_key, recipe_key, train_seed) not in known:  # oom: never stored
                 refused["trial pointing at no stored row"] += 1
             else:
-                kept_trials.append(t)
-        if refused and not skip_refused:
-            raise MergeRefused(shard.root, refused)
-        added = len(new)
-        artefacts = []
-        for kind, key, record, code_version, created_at in shard.db.execute("SELECT * FROM artefacts ORDER BY 1, 2").fetchall():
-            mine_record = self.artefact(kind, key)
-            if mine_record is None:
-                artefacts.append([kind, key, record, code_version, created_at])
-            elif mine_record == json.loads(record):
-                identical += 1
-            else:
-                conflicts.append(f"artefact {kind}/{key}: the shard's record differs from this cache's")
-        added += len(artefacts)
-        # Curves first, then every row in one transaction: a kill between leaves curves without rows,
-        # which `check` reports and the next merge replaces; an exception takes its curves back.
-        curves = [(Evaluation(**{c: r[c] for c in _EVAL_COLUMNS}, genome=r["genome"]), r["curve"])
-                  for r in new if r["curve"] is not None]  # fmt: skip
-        self._write_curves(curves)
-        try:
-            self._commit_merge(new, recipes, columns, artefacts, runs, (trials[0], kept_trials))
-        except BaseException:
-            self._delete_curves([e for e, _ in curves])
-            raise
-        return added, identical, conflicts
+                kept.append(t)
+        return kept
 
     def _commit_merge(self, new: list[dict[str, Any]], recipes: dict[str, tuple[str, str]], columns: list[str],
                       artefacts: list[list[Any]], runs: tuple[list[str], list[tuple[Any, ...]]],
