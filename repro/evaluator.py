@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from repro import provenance
 from repro.cache.store import Store
 from repro.cache.table import CachedTable
-from repro.data.datasets import get_spec
+from repro.data.datasets import fingerprint, get_spec
 from repro.errors import ReproError
 from repro.recipe import Recipe
 from repro.records import Evaluation, Ready, Request
@@ -87,6 +87,7 @@ class Training:
         self.device, self.data_root = device, data_root
         spec = get_spec(recipe.dataset)
         self.input_shape, self.num_classes = spec.input_shape, spec.num_classes
+        self._data_checked = False
 
     def serve(self, genome: Any, request: Request) -> Ready | TrainJob:
         """An invalid architecture (stored now), or the job that trains ``genome``."""
@@ -100,6 +101,12 @@ class Training:
             evaluation = Evaluation(status="invalid", reason=exc.reason, device="none (not trained)", **_common(request))
             self._put(evaluation)
             return Ready(evaluation, "invalid")
+        if not self._data_checked:  # before the first job: refuse other data now, not after training on it
+            r = self.recipe
+            self.store.require_data(r.key, fingerprint(r.dataset, self.data_root, val_size=r.val_size,
+                                                       split_seed=r.split_seed, train_size=r.train_size,
+                                                       test_size=r.test_size))  # fmt: skip
+            self._data_checked = True
         return TrainJob(request, self.space.name, self.space.config(), self.space.to_json(genome),
                         self.recipe.to_json(), self.device, self.data_root)  # fmt: skip
 
@@ -109,16 +116,16 @@ class Training:
         if result.outcome is None:
             evaluation = Evaluation(status="failed", reason=result.reason, device=result.device, **_common(r))
             if result.kind == "failed":  # deterministic given (architecture, recipe, seed): a result like any other
-                self._put(evaluation)
+                self._put(evaluation, data_fingerprint=result.data_fingerprint)
             return Ready(evaluation, result.kind)
         o = result.outcome
         evaluation = Evaluation(status="ok", params=o.params, macs=o.macs, epochs=self.recipe.epochs,
                                 train_seconds=o.train_seconds, device=result.device, **o.metrics, **_common(r))  # fmt: skip
-        self._put(evaluation, o.curve)
+        self._put(evaluation, o.curve, result.data_fingerprint)
         return Ready(evaluation, "train")
 
-    def _put(self, evaluation: Evaluation, curve: Any = None) -> None:
-        self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile, curve)
+    def _put(self, evaluation: Evaluation, curve: Any = None, data_fingerprint: str | None = None) -> None:
+        self.store.put(evaluation, self.recipe.to_json(), self.recipe.profile, curve, data_fingerprint)
         self.table.add(evaluation)
 
 

@@ -40,6 +40,8 @@ class JobResult:
     device: str
     outcome: Any = None
     reason: str | None = None
+    data_fingerprint: str | None = None
+    """The fingerprint of the data the job read (:func:`repro.data.datasets.fingerprint`)."""
 
 
 @functools.lru_cache(maxsize=4)
@@ -72,7 +74,7 @@ def run_job(job: TrainJob, on_epoch: Callable[[int], None] | None = None) -> Job
     try:
         outcome = trainer.fit(make_model, data, recipe, job.request.train_seed, device, on_epoch=on_epoch)
     except trainer.TrainingFailed as exc:
-        return JobResult(job.request, "failed", name, reason=exc.reason)
+        return JobResult(job.request, "failed", name, reason=exc.reason, data_fingerprint=data.fingerprint)
     except torch.cuda.OutOfMemoryError as exc:
         return JobResult(job.request, "oom", name, reason=f"CUDA out of memory on {name}: {str(exc).splitlines()[0]}")
-    return JobResult(job.request, "train", f"{name}; {outcome.engine}", outcome=outcome)
+    return JobResult(job.request, "train", f"{name}; {outcome.engine}", outcome=outcome, data_fingerprint=data.fingerprint)

@@ -112,28 +112,28 @@ def test_an_older_schema_is_migrated_on_a_writable_open(tmp_path, monkeypatch):
 
     with Store(tmp_path) as store:
         store.put(_evaluation(0), "{}", "p")
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(store_module, "MIGRATIONS", {2: ("ALTER TABLE evaluations ADD COLUMN note VARCHAR",)})
-    with pytest.raises(ReproError, match="schema version 2, this repro reads version 3; upgrade it with `repro cache upgrade`"):
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {3: ("ALTER TABLE evaluations ADD COLUMN note VARCHAR",)})
+    with pytest.raises(ReproError, match="schema version 3, this repro reads version 4; upgrade it with `repro cache upgrade`"):
         Store(tmp_path, read_only=True)
     assert main(["cache", "upgrade", "--cache", str(tmp_path)]) == 0
     with Store(tmp_path, read_only=True) as store:
         columns, rows = store.query("SELECT val_acc, note FROM evaluations")
         assert rows == [(0.75, None)]
-        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("3",)]
+        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("4",)]
 
 
 def test_a_missing_migration_step_is_refused(tmp_path, monkeypatch):
     from repro.cache import store as store_module
 
     Store(tmp_path).close()
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
-    monkeypatch.setattr(store_module, "MIGRATIONS", {2: ()})
-    with pytest.raises(ReproError, match="no migration from cache schema version 3"):
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 5)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {3: ()})
+    with pytest.raises(ReproError, match="no migration from cache schema version 4"):
         Store(tmp_path)
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
     with Store(tmp_path, read_only=True) as store:  # the failed upgrade changed nothing
-        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("2",)]
+        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("3",)]
 
 
 def test_a_schema_1_cache_moves_its_artefact_files_into_the_store(tmp_path):

@@ -69,6 +69,10 @@ def test_kill_9_mid_search_then_rerun_resumes_to_the_same_trajectory(tmp_path):
     assert served.count("cache") <= 3  # at most the one in flight was also finished
     with Store(tmp_path / "b", read_only=True) as store:
         assert store.check() == []
+        logged = [r[0] for r in store.query("SELECT served_by FROM trials ORDER BY step")[1]]
+    # The log keeps how each step was first served: trained before the kill, logged as trained. Only a step
+    # whose row was committed but not yet logged when the kill came is logged as served by the cache.
+    assert logged[:2] == [t["served_by"] for t in first["trials"]][:2] and logged.count("cache") <= 1
 
 
 def test_a_second_writer_is_refused_clearly(tmp_path):
@@ -122,24 +126,26 @@ def test_check_finds_missing_curves_and_orphan_trials(tmp_path):
 
 
 def test_merge_keeps_every_seed_reports_conflicts_and_is_idempotent(tmp_path, capsys):
-    curve = np.array([[1, 1.0, 0.5, 1.0, 0.5]])
+    from tests.rows import RECIPE, put_sound, sound_row
+
     with Store(tmp_path / "main") as store:
-        store.put(_row(0), "{}", "p", curve)
+        put_sound(store, sound_row(0))
     with Store(tmp_path / "shard") as shard:
-        shard.put(_row(0), "{}", "p", curve)  # identical
-        shard.put(_row(1), "{}", "p", curve)  # a new seed
-        shard.put(_row(2), "{}", "p", curve)
+        put_sound(shard, sound_row(0))  # identical
+        put_sound(shard, sound_row(1))  # a new seed
+        put_sound(shard, sound_row(2))
     with Store(tmp_path / "other") as other:
-        other.put(_row(0, val_acc=0.9), "{}", "p", curve)  # same key, seed and recipe, different numbers
+        put_sound(other, sound_row(0, val_acc=0.9))  # same key, seed and recipe, different numbers
     assert main(["cache", "merge", str(tmp_path / "shard"), "--cache", str(tmp_path / "main")]) == 0
     assert "2 row(s) added, 1 already here, 0 conflict(s)" in capsys.readouterr().out
     assert main(["cache", "merge", str(tmp_path / "shard"), "--cache", str(tmp_path / "main")]) == 0
     assert "0 row(s) added, 3 already here" in capsys.readouterr().out
     assert main(["cache", "merge", str(tmp_path / "other"), "--cache", str(tmp_path / "main")]) == 1
     assert "conflict (kept this cache's value)" in capsys.readouterr().out
+    key = sound_row().genome_key
     with Store(tmp_path / "main", read_only=True) as store:
-        assert [e.train_seed for e in store.evaluations("s", "r") if e.genome_key == "k"] == [0, 1, 2]
-        assert store.get("s", "k", "r", 0).val_acc == 0.5
+        assert [e.train_seed for e in store.evaluations("remnet", RECIPE.key) if e.genome_key == key] == [0, 1, 2]
+        assert store.get("remnet", key, RECIPE.key, 0).val_acc == 0.5
         assert store.check() == []
 
 

@@ -45,9 +45,14 @@ def add(commands: Any) -> None:
         help="fold cache shards (another machine's cache folders) into this cache",
         description="Adds every row of each shard that this cache lacks (all seeds are kept), with its curve, runs "
         "and trial logs. Rows present in both with different numbers are conflicts: reported, and this cache's "
-        "value is kept. Merging the same shard again changes nothing.",
+        "value is kept. Merging the same shard again changes nothing. Every row is verified first (keys hash to "
+        "the genome and recipe, measured status, curve and checksum, data fingerprint, trials point at rows); "
+        "a shard with a refused row is not merged at all, and the refusals are counted per reason.",
     )
     merge.add_argument("shards", nargs="+", type=Path, help="shard cache folders")
+    merge.add_argument("--skip-refused", action="store_true",
+                       help="merge a shard's sound rows even if some fail verification (to salvage a damaged cache); "
+                       "by default one refused row refuses the whole shard")  # fmt: skip
     options.add_cache(merge, help="cache folder to merge into")
     merge.set_defaults(handler=_cache_merge)
 
@@ -59,7 +64,8 @@ def _cache_info(args: argparse.Namespace) -> int:
         columns, rows = store.query(
             "SELECT e.space, r.profile, e.recipe_key, count(*) AS rows, count(DISTINCT e.genome_key) AS architectures, "
             "count(*) FILTER (WHERE e.status = 'invalid') AS invalid, max(e.train_seed) + 1 AS max_seeds, "
-            "round(sum(e.train_seconds), 1) AS train_seconds, string_agg(DISTINCT e.device, '; ') AS devices "
+            "round(sum(e.train_seconds), 1) AS train_seconds, string_agg(DISTINCT e.device, '; ') AS devices, "
+            "coalesce(string_agg(DISTINCT e.data_fingerprint, '; '), 'not recorded') AS data_fingerprint "
             "FROM evaluations e JOIN recipes r USING (recipe_key) GROUP BY ALL ORDER BY 1, 2"
         )
         print(f"cache {Path(args.cache).resolve()}")
@@ -122,10 +128,11 @@ def _cache_check(args: argparse.Namespace) -> int:
         print(f"problem: {problem}")
     if problems:
         print(f"{len(problems)} problem(s) in {rows} rows. Repair: restore the cache from git (git checkout -- "
-              f"{args.cache}), or start a new cache and fold in a sound copy from the machine that wrote it "
-              "(repro cache merge COPY --cache NEW).")  # fmt: skip
+              f"{args.cache}), or fold its sound rows into a new cache and use that one "
+              f"(repro cache merge {args.cache} --cache NEW --skip-refused).")  # fmt: skip
         return 1
-    print(f"the cache {args.cache} is consistent: {rows} rows, every curve present, every logged trial stored"
+    print(f"the cache {args.cache} is consistent: {rows} rows, every curve present and matching its checksum, "
+          "no curve without a row, every logged trial stored"
           + (f"; {imported:,} imported rows (no curves: measured elsewhere), their files match their manifests"
              if imported else ""))  # fmt: skip
     return 0
@@ -141,13 +148,18 @@ def _cache_upgrade(args: argparse.Namespace) -> int:
 
 
 def _cache_merge(args: argparse.Namespace) -> int:
-    from repro.cache.store import Store
+    from repro.cache.store import MergeRefused, Store
 
     conflicts = 0
     with Store(args.cache) as store:
         for shard_path in args.shards:
             with Store(shard_path, read_only=True) as shard:
-                added, identical, clashes = store.merge(shard)
+                try:
+                    added, identical, clashes = store.merge(shard, skip_refused=args.skip_refused)
+                except MergeRefused as refused:
+                    for reason, count in sorted(refused.reasons.items()):
+                        print(f"{shard_path}: refused {count} row(s): {reason}")
+                    raise
             print(f"{shard_path}: {added} row(s) added, {identical} already here, {len(clashes)} conflict(s)")
             for clash in clashes:
                 print(f"  conflict (kept this cache's value): {clash}")

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from repro.data.cifar import read_cifar
+from repro.data.fingerprint import data_fingerprint
 from repro.data.idx import read_idx
 from repro.errors import ReproError
 
@@ -185,6 +186,8 @@ class DataBundle:
     num_classes: int
     input_shape: tuple[int, int, int]
     split: dict
+    fingerprint: str
+    """Digests of the files read and the split parameters (:func:`fingerprint`)."""
 
 
 def _check_pair(spec: DatasetSpec, images: np.ndarray, labels: np.ndarray, img_path: Path, lbl_path: Path) -> None:
@@ -248,6 +251,15 @@ def _check_size(label: str, value: int | None) -> None:
         raise ReproError(f"{label} must be a positive integer, got {value!r}; pass a value of at least 1")
 
 
+def fingerprint(name: str, root: str | Path | None, *, val_size: int = 10000, split_seed: int = 0,
+                train_size: int | None = None, test_size: int | None = None) -> str:
+    """The data fingerprint of :func:`load_dataset` with these arguments, without decoding any image."""
+    spec = get_spec(name)
+    paths, _ = find_files(spec, resolve_root(name, root).resolve())
+    split = {"split_seed": split_seed, "val_size": val_size, "train_size": train_size, "test_size": test_size}
+    return data_fingerprint(paths, split)
+
+
 def load_dataset(
     name: str,
     root: str | Path | None = None,
@@ -309,4 +321,6 @@ def load_dataset(
             "val_sha": _sha(val_idx),
             "test_sha": _sha(test_idx),
         },
+        fingerprint=fingerprint(name, resolved, val_size=val_size, split_seed=split_seed, train_size=train_size,
+                                test_size=test_size),
     )
