@@ -187,7 +187,8 @@ class Store:
                     load(self.db, layer, layer.root / METRICS_FILE, str(SCHEMA_VERSION))
             stack(self.db, self.layers)
             self._check_curves_file()
-            imported_root = next((layer.root for layer in self.layers if (layer.root / IMPORTED_DIR).is_dir()), self.root)
+            # A user's own import (`repro tables import --cache DIR`) replaces the shipped tables.
+            imported_root = next((layer.root for layer in reversed(self.layers) if (layer.root / IMPORTED_DIR).is_dir()), self.root)
             self.imported = ImportedTables(imported_root)
         except BaseException:
             self.close()

@@ -39,9 +39,10 @@ def add_cache(
     parser: argparse.ArgumentParser,
     help: str = f"your cache folder, written to and read on top of the shipped cache (env REPRO_CACHE; default {DEFAULT_CACHE})",
     stacked: bool = True,
+    default: str = DEFAULT_CACHE,
 ) -> None:
     """``--cache`` (the writable layer) and, when ``stacked``, ``--no-shipped`` (do not read the shipped cache beneath it)."""
-    parser.add_argument("--cache", default=DEFAULT_CACHE, help=help)
+    parser.add_argument("--cache", default=default, help=help)
     if not stacked:
         return
     parser.add_argument("--no-shipped", dest="shipped", action="store_const", const=None, default=SHIPPED_CACHE,
