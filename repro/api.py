@@ -88,9 +88,12 @@ def _record(arch: str, key: str, space: str, profile: str, recipe_key: str, serv
     return record
 
 
-def open_cache(path: str | Path = "cache") -> Benchmark:
-    """Open the cache folder read-only (its imported tables included)."""
-    return Benchmark(Store(path, read_only=True))
+def open_cache(path: str | Path = "cache", local: str | Path | None = None) -> Benchmark:
+    """Open the cache folder read-only (its imported tables included), with your ``local`` cache
+    (e.g. ``"cache/local"``, where the command line writes your trainings) read on top of it."""
+    if local is None:
+        return Benchmark(Store(path, read_only=True))
+    return Benchmark(Store(local, read_only=True, shipped=path))
 
 
 __all__ = ["Benchmark", "ROW_FIELDS", "open_cache"]

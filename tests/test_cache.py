@@ -83,9 +83,18 @@ def test_corrupt_database_is_refused_with_the_fix(tmp_path):
         Store(tmp_path)
 
 
+def _edit(root, *statements: str) -> None:
+    """Change a cache's database file behind the store's back (a store works on a snapshot of it)."""
+    import duckdb
+
+    with duckdb.connect(str(root / METRICS_FILE)) as db:
+        for statement in statements:
+            db.execute(statement)
+
+
 def test_schema_version_mismatch_is_refused(tmp_path):
-    with Store(tmp_path) as store:
-        store.db.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    Store(tmp_path).close()
+    _edit(tmp_path, "UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     with pytest.raises(ReproError, match="schema version 999"):
         Store(tmp_path)
 
@@ -142,9 +151,8 @@ def test_a_schema_1_cache_moves_its_artefact_files_into_the_store(tmp_path):
 
     with Store(tmp_path) as store:
         store.put(_evaluation(0), "{}", "p", np.array([[1, 0.9, 0.6, 0.8, 0.7], [2, 0.5, 0.8, 0.6, 0.75]]))
-        # Make it a version-1 cache: no artefacts table, records as files.
-        store.db.execute("DROP TABLE artefacts")
-        store.db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    # Make it a version-1 cache: no artefacts table, records as files.
+    _edit(tmp_path, "DROP TABLE artefacts", "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     records = {("gdas-searches", "aa11"): {"seed": 0, "logits": [[0.1, -0.2]], "code_version": "v1"},
                ("gdas-searches", "bb22"): {"seed": 1, "genome": "x"},
                ("featurenet-samples", "cc33"): {"groups": {"random": [["{}"]]}, "seconds": 1.5}}  # fmt: skip
@@ -193,9 +201,9 @@ def test_a_query_cannot_touch_files_or_the_network(tmp_path, capsys, sql):
     with Store(tmp_path) as store:
         store.put(_evaluation(0), "{}", "p", curve)
     before = (tmp_path / "curves.h5").read_bytes()
-    assert main(["cache", "query", sql.format(root=tmp_path), "--cache", str(tmp_path)]) == 2
+    assert main(["cache", "query", sql.format(root=tmp_path), "--cache", str(tmp_path), "--no-shipped"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("repro: error: query failed:") and err.count("\n") == 1
     assert (tmp_path / "curves.h5").read_bytes() == before and not (tmp_path / "other.duckdb").exists()
-    assert main(["cache", "query", "SELECT count(*) AS n FROM evaluations", "--cache", str(tmp_path)]) == 0
+    assert main(["cache", "query", "SELECT count(*) AS n FROM evaluations", "--cache", str(tmp_path), "--no-shipped"]) == 0
     assert capsys.readouterr().out.split() == ["n", "1"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 import h5py
 import numpy as np
 import pytest
@@ -20,13 +21,15 @@ from tests.rows import RECIPE, curve_of, put_sound, sound_row
 
 
 def _raw_put(root, e, recipe_json: str | None = RECIPE.to_json(), curve=None, curve_path: str | None = None) -> None:
-    """Write a row as a damaged or hostile cache would hold it, past every check of ``Store.put``."""
-    with Store(root) as s:
+    """Write a row as a damaged or hostile cache would hold it, past every check of ``Store.put`` (straight into the
+    database file: a store writes through its in-memory snapshot)."""
+    Store(root).close()  # a cache of the current schema
+    with duckdb.connect(str(root / "metrics.duckdb")) as s:
         if recipe_json is not None:
-            s.db.execute("INSERT OR IGNORE INTO recipes VALUES (?, ?, ?)", [e.recipe_key, "smoke", recipe_json])
-        s.db.execute("INSERT OR IGNORE INTO genomes VALUES (?, ?, ?)", [e.space, e.genome_key, e.genome])
+            s.execute("INSERT OR IGNORE INTO recipes VALUES (?, ?, ?)", [e.recipe_key, "smoke", recipe_json])
+        s.execute("INSERT OR IGNORE INTO genomes VALUES (?, ?, ?)", [e.space, e.genome_key, e.genome])
         columns = [*store_module._EVAL_COLUMNS, "curve_sha256"]
-        s.db.execute(f"INSERT INTO evaluations ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        s.execute(f"INSERT INTO evaluations ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
                      [*(getattr(e, c) for c in store_module._EVAL_COLUMNS),
                       None if curve is None else curve_checksum(curve)])  # fmt: skip
     if curve is not None:
@@ -54,7 +57,8 @@ def test_a_recipe_key_ending_in_a_slash_cannot_replace_another_rows_curve(tmp_pa
     hostile = sound_row(0, val_acc=0.99, recipe_key=RECIPE.key + "/")
     # HDF5 reads remnet/G/K//seed_0 as remnet/G/K/seed_0: the path of the sound row's curve.
     _raw_put(tmp_path / "shard", hostile, curve=curve_of(hostile), curve_path=f"remnet/{row.genome_key}/{RECIPE.key}//seed_0")
-    put_sound(Store(tmp_path / "shard"), sound_row(5))  # a sound row beside it is not merged either
+    with Store(tmp_path / "shard") as shard_store:
+        put_sound(shard_store, sound_row(5))  # a sound row beside it is not merged either
     _merge_refused(tmp_path, "recipe key malformed (not [0-9a-f]{16} hex)")
     with Store(tmp_path / "main", read_only=True) as store:
         np.testing.assert_array_equal(store.curve(store.get("remnet", row.genome_key, RECIPE.key, 0)), curve_of(row))
@@ -71,13 +75,15 @@ def test_a_genome_that_does_not_hash_to_its_key_is_refused(tmp_path):
 
 
 def test_a_predicted_row_refuses_the_whole_shard(tmp_path):
-    put_sound(Store(tmp_path / "shard"), sound_row(3))
+    with Store(tmp_path / "shard") as shard_store:
+        put_sound(shard_store, sound_row(3))
     _raw_put(tmp_path / "shard", sound_row(4, status="predicted"), curve=curve_of(sound_row(4)))
     _merge_refused(tmp_path, "status 'predicted' is not a measurement")
 
 
 def test_a_row_without_its_recipe_refuses_the_whole_shard(tmp_path):
-    put_sound(Store(tmp_path / "shard"), sound_row(3))
+    with Store(tmp_path / "shard") as shard_store:
+        put_sound(shard_store, sound_row(3))
     other = sound_row(0, recipe_key="0123456789abcdef")
     _raw_put(tmp_path / "shard", other, recipe_json=None, curve=curve_of(other))
     _merge_refused(tmp_path, "recipe missing")
@@ -110,7 +116,8 @@ def test_refusals_are_counted_per_reason_and_skip_refused_salvages_the_sound_row
 
 
 def test_merge_verifies_curves_against_their_checksums(tmp_path):
-    put_sound(Store(tmp_path / "shard"), sound_row(3))
+    with Store(tmp_path / "shard") as shard_store:
+        put_sound(shard_store, sound_row(3))
     with h5py.File(tmp_path / "shard" / "curves.h5", "r+") as f:
         f[f"remnet/{sound_row().genome_key}/{RECIPE.key}/seed_3"][0, 1] = 1e30
     _merge_refused(tmp_path, "curve checksum differs from the row's")
@@ -151,10 +158,11 @@ def test_a_version_2_cache_gets_checksums_of_its_stored_curves_and_keeps_its_key
         put_sound(store, rows[0])
         put_sound(store, rows[1])
         store.put(rows[2], RECIPE.to_json(), "smoke")
-        # Make it the version-2 layout: no checksum or fingerprint columns.
-        store.db.execute("ALTER TABLE evaluations DROP COLUMN curve_sha256")
-        store.db.execute("ALTER TABLE evaluations DROP COLUMN data_fingerprint")
-        store.db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    # Make it the version-2 layout: no checksum or fingerprint columns (in the file: a store writes through a snapshot).
+    with duckdb.connect(str(tmp_path / "metrics.duckdb")) as db:
+        db.execute("ALTER TABLE evaluations DROP COLUMN curve_sha256")
+        db.execute("ALTER TABLE evaluations DROP COLUMN data_fingerprint")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     with pytest.raises(ReproError, match="schema version 2, this repro reads version 3"):
         Store(tmp_path, read_only=True)
     assert main(["cache", "upgrade", "--cache", str(tmp_path)]) == 0

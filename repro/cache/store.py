@@ -1,13 +1,27 @@
 """The evaluation cache: metrics in DuckDB, per-epoch curves in HDF5.
 
 Contract:
-- One writer at a time (DuckDB's file lock enforces it; a second writer gets a clear error).
+- Layers: a store reads the shipped cache (the repository's ``cache/``, read-only) beneath the
+  user's own cache (``cache/local/`` by default, git-ignored) and writes only to the latter, so a
+  user's searches never change a tracked file; :mod:`repro.cache.layers` has the details.
+- One writer at a time per folder (a lock file held for the writer's life; a second writer gets a
+  clear error at once), and readers never wait for it. DuckDB's own file lock cannot give both:
+  an open writer locks out every reader for the hours a search runs, and an open reader locks out
+  the writer. So no process keeps a cache file open. Each store works on an in-memory snapshot of
+  its layers, copied when it opens (milliseconds for thousands of rows); the writer commits each
+  write method's new rows to its folder's file in one short DuckDB transaction, and a reader's
+  copy and the writer's commit exclude each other by a second lock file held for milliseconds.
+  Weighed against this: a writer appending immutable segment files (one per evaluation, later
+  compacted) also never blocks, but every reader and ``check``/``merge`` would read many files and
+  compaction is one more writer to keep safe; a reader copying the files byte by byte can catch a
+  checkpoint half-written. A snapshot is as old as its store: a reader opened during a search sees
+  the rows committed by then (reopen to see more).
 - A row is keyed by (space, genome key, recipe key, training seed). Finished rows are immutable:
   :meth:`Store.put` never overwrites; several seeds of one (genome, recipe) are separate rows.
 - Durability order: the curve is written and its HDF5 file closed *before* the metrics row is
   committed, so a committed row always has its curve; a crash in between leaves only an orphan
-  curve (``check`` reports it) that the next write of that key replaces. Each :meth:`put` is its own transaction, so an
-  interrupted search loses at most the evaluation in flight.
+  curve (``check`` reports it) that the next write of that key replaces. Each :meth:`put` is its own transaction
+  (on the snapshot, then on the file), so an interrupted search loses at most the evaluation in flight.
 - The schema carries a version; a file of another version is refused with the fix.
 - Every row with a curve carries its checksum (``curve_sha256``: SHA-256 of the curve's shape and
   float64 values, :func:`repro.cache.verify.curve_checksum`). :meth:`Store.check` recomputes every
@@ -60,6 +74,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import math
 from collections import Counter
@@ -70,10 +85,11 @@ from typing import Any
 
 import numpy as np
 
+from repro.cache.layers import FilesGuard, Layer, WriterLock, connect_error, load, persist, stack
 from repro.cache.verify import curve_checksum, data_mismatch, refusal, require_path_parts
 from repro.errors import ReproError
 from repro.records import CURVE_COLUMNS, MEASURED, METRICS, Evaluation
-from repro.tables.shipped import ImportedTables
+from repro.tables.shipped import IMPORTED_DIR, ImportedTables
 
 METRICS_FILE = "metrics.duckdb"
 CURVES_FILE = "curves.h5"
@@ -195,55 +211,115 @@ class MergeRefused(ReproError):
         super().__init__(f"{shard}: {sum(reasons.values())} row(s) refused, nothing merged; merge the sound rows "
                          f"of a damaged cache into a new one with --skip-refused")  # fmt: skip
 
+def _writes(*only: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a method that writes: it runs holding the writable layer's files lock, and when the
+    outermost such call returns, what it added to the snapshot is committed to the layer's file.
+
+    ``only`` names the tables the method can change, for the methods a replay calls once per step
+    (their commit then compares one table, not all of them); without it every table is compared."""
+
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def write(self: Store, *args: Any, **kwargs: Any) -> Any:
+            self._require_writable()
+            with self._guard(exclusive=True):
+                self._writing += 1
+                self._touched.update(only or ("*",))
+                try:
+                    return method(self, *args, **kwargs)
+                finally:
+                    self._writing -= 1
+                    if not self._writing:
+                        touched, self._touched = self._touched, set()
+                        persist(self.db, self.layers, self.root / METRICS_FILE, None if "*" in touched else touched)
+
+        return write
+
+    return decorate
+
 
 class Store:
-    """Open (creating if needed) the cache in folder ``root``. Use as a context manager."""
+    """Open (creating if needed) the cache in folder ``root``. Use as a context manager.
 
-    def __init__(self, root: str | Path, read_only: bool = False) -> None:
+    ``shipped``: a cache folder read beneath ``root`` (the repository's ``cache/``), never written
+    through this store; its rows win over ``root``'s on a clash (see :mod:`repro.cache.layers`).
+    Every read sees both; every write goes to ``root``. ``root`` may be missing when read-only and
+    stacked: the shipped cache alone is read.
+    """
+
+    def __init__(self, root: str | Path, read_only: bool = False, shipped: str | Path | None = None) -> None:
         import duckdb
 
         self.root = Path(root)
         self.read_only = read_only
         metrics_path = self.root / METRICS_FILE
-        if read_only and not metrics_path.exists():
-            raise ReproError(f"no cache at {self.root} (missing {METRICS_FILE}); run a search first or pass --cache")
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.layers: list[Layer] = []
+        is_shipped = shipped is not None and Path(shipped).resolve() == self.root.resolve()
+        if shipped is not None and not is_shipped and (Path(shipped) / METRICS_FILE).exists():
+            self.layers.append(Layer("shipped", Path(shipped), writable=False))
+        if not read_only or metrics_path.exists() or not self.layers:
+            if read_only and not metrics_path.exists():
+                raise ReproError(f"no cache at {self.root} (missing {METRICS_FILE}); run a search first or pass --cache")
+            self.layers.append(Layer("shipped" if is_shipped else "local", self.root, writable=not read_only))
+        self._guards = {layer.name: FilesGuard(layer.root) for layer in self.layers}
+        self._writer: WriterLock | None = None
+        self._writing = 0
+        self._touched: set[str] = set()
+        if not read_only:
+            if self.root.exists() and not self.root.is_dir():
+                raise ReproError(f"--cache {self.root} is a file, not a cache folder; name a folder")
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._writer = WriterLock(self.root, metrics_path)
         try:
-            self.db = duckdb.connect(str(metrics_path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise ReproError(
-                    f"the cache {metrics_path} is in use by another repro process; wait for it or use another --cache"
-                ) from None
-            raise ReproError(
-                f"{metrics_path} is not a readable DuckDB database ({exc}); restore it (git checkout -- {metrics_path}) "
-                "or move it away to start a new cache"
-            ) from None
+            if not read_only:
+                with self._guard(exclusive=True):
+                    self._open_file(metrics_path)
+            self.db = duckdb.connect(":memory:")
+            for layer in self.layers:
+                with self._guards[layer.name].hold(exclusive=False):
+                    load(self.db, layer, layer.root / METRICS_FILE, str(SCHEMA_VERSION))
+            stack(self.db, self.layers)
+            self._check_curves_file()
+            # A user's own import (`repro tables import --cache DIR`) replaces the shipped tables.
+            imported_root = next((layer.root for layer in reversed(self.layers) if (layer.root / IMPORTED_DIR).is_dir()), self.root)
+            self.imported = ImportedTables(imported_root)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open_file(self, metrics_path: Path) -> None:
+        """Create or migrate the writable layer's database file, then close it again."""
+        import duckdb
+
+        try:
+            self.db = duckdb.connect(str(metrics_path))
         except duckdb.Error as exc:
-            raise ReproError(f"cannot open the cache {metrics_path}: {exc}") from None
+            raise connect_error(metrics_path, exc) from None
         try:
             self._check_schema()
-            self._check_curves_file()
-            self.imported = ImportedTables(self.root)
-        except BaseException:
+        finally:
             self.db.close()
-            raise
+
+    def _guard(self, exclusive: bool) -> Any:
+        """The files lock of the writable layer (exclusive while writing, shared while reading)."""
+        return self._guards[self.layers[-1].name].hold(exclusive)
 
     def _check_curves_file(self) -> None:
         """Refuse a truncated or corrupt curves file now, not halfway through a search."""
         import h5py
 
-        path = self.root / CURVES_FILE
-        if not path.exists():
-            return
-        try:
-            with h5py.File(path, "r"):
-                pass
-        except OSError as exc:
-            raise ReproError(
-                f"{path} is not a readable HDF5 file ({str(exc).splitlines()[0]}); restore it (git checkout -- {path}) "
-                "or move it away (the metrics rows stay; `repro cache check` lists rows without curves)"
-            ) from None
+        for layer in self.layers:
+            path = layer.root / CURVES_FILE
+            if not path.exists():
+                continue
+            try:
+                with self._guards[layer.name].hold(exclusive=False), h5py.File(path, "r"):
+                    pass
+            except OSError as exc:
+                raise ReproError(
+                    f"{path} is not a readable HDF5 file ({str(exc).splitlines()[0]}); restore it (git checkout -- "
+                    f"{path}) or move it away (the metrics rows stay; `repro cache check` lists rows without curves)"
+                ) from None
 
     def _version(self) -> int | None:
         tables = {r[0] for r in self.db.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -292,8 +368,11 @@ class Store:
                 path.parent.rmdir()
 
     def close(self) -> None:
-        """Checkpoint and close the database."""
-        self.db.close()
+        """Drop the snapshot and let another writer in (every write is already in the files)."""
+        if hasattr(self, "db"):
+            self.db.close()
+        if self._writer is not None:
+            self._writer.release()
 
     def __enter__(self) -> Store:
         return self
@@ -345,6 +424,7 @@ class Store:
         ).fetchall()
         return [Evaluation(**dict(zip(_EVAL_COLUMNS, row[:-1])), genome=row[-1]) for row in rows]
 
+    @_writes()
     def put(self, evaluation: Evaluation, recipe_json: str, profile: str, curve: np.ndarray | None = None,
             data_fingerprint: str | None = None) -> bool:  # fmt: skip
         """Store a finished evaluation (and its curve); returns False if that row already existed.
@@ -388,6 +468,7 @@ class Store:
         if recorded is not None and recorded != fingerprint:
             raise data_mismatch(recipe_key, recorded, fingerprint)
 
+    @_writes()
     def put_many(self, evaluations: Sequence[Evaluation], recipe_json: str, profile: str,
                  curves: Sequence[np.ndarray] | None = None) -> None:  # fmt: skip
         """Store many evaluations of one recipe in one transaction; rows already stored are kept.
@@ -463,32 +544,42 @@ class Store:
         return self._curves([e])[0]
 
     def _curves(self, rows: Sequence[Evaluation]) -> list[np.ndarray | None]:
-        """The curves of many rows, read in one opening of the file (None where a row has none)."""
+        """The curves of many rows, each layer's file opened once (None where a row has none).
+
+        Layers are searched in the order their rows win (the shipped cache first)."""
         import h5py
 
-        path = self.root / CURVES_FILE
-        if not path.exists():
-            return [None] * len(rows)
-        try:
-            with h5py.File(path, "r") as f:
-                return [_read(f, _curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed)) for e in rows]
-        except (OSError, KeyError) as exc:
-            raise ReproError(f"{path} is not a readable HDF5 file ({exc}); restore it from git or move it away") from None
+        found: list[np.ndarray | None] = [None] * len(rows)
+        for layer in self.layers:
+            path = layer.root / CURVES_FILE
+            missing = [i for i, curve in enumerate(found) if curve is None]
+            if not missing or not path.exists():
+                continue
+            try:
+                with self._guards[layer.name].hold(exclusive=False), h5py.File(path, "r") as f:
+                    for i in missing:
+                        e = rows[i]
+                        found[i] = _read(f, _curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed))
+            except (OSError, KeyError) as exc:
+                raise ReproError(f"{path} is not a readable HDF5 file ({exc}); restore it from git or move it away") from None
+        return found
 
     def _stored_curves(self) -> dict[str, np.ndarray]:
-        """Every curve in the file by its path (space/genome/recipe/seed_N), rows or not."""
+        """Every curve in every layer's file by its path (space/genome/recipe/seed_N), rows or not; on a path in two
+        layers the one whose rows win (the shipped cache's)."""
         import h5py
 
-        path = self.root / CURVES_FILE
-        if not path.exists():
-            return {}
         found: dict[str, np.ndarray] = {}
-        try:
-            with h5py.File(path, "r") as f:
-                f.visititems(lambda name, obj: found.__setitem__(name, np.asarray(obj))
-                             if isinstance(obj, h5py.Dataset) else None)  # fmt: skip
-        except (OSError, KeyError, RuntimeError) as exc:
-            raise ReproError(f"{path} is not a readable HDF5 file ({exc}); restore it from git or move it away") from None
+        for layer in reversed(self.layers):
+            path = layer.root / CURVES_FILE
+            if not path.exists():
+                continue
+            try:
+                with self._guards[layer.name].hold(exclusive=False), h5py.File(path, "r") as f:
+                    f.visititems(lambda name, obj: found.__setitem__(name, np.asarray(obj))
+                                 if isinstance(obj, h5py.Dataset) else None)  # fmt: skip
+            except (OSError, KeyError, RuntimeError) as exc:
+                raise ReproError(f"{path} is not a readable HDF5 file ({exc}); restore it from git or move it away") from None
         return found
 
     # -- artefacts -------------------------------------------------------------------------------
@@ -503,6 +594,7 @@ class Store:
         rows = self.db.execute("SELECT record FROM artefacts WHERE kind = ? ORDER BY key", [kind]).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    @_writes()
     def put_artefact(self, kind: str, key: str, record: dict[str, Any]) -> bool:
         """Store an artefact (a JSON-ready dict); returns False if (kind, key) was already stored (kept as it is)."""
         self._require_writable()
@@ -516,6 +608,7 @@ class Store:
 
     # -- runs and trials -------------------------------------------------------------------------
 
+    @_writes("runs")
     def record_run(self, run_id: str, **fields: Any) -> None:
         """Create or update a search run's header (its budget grows when a run is extended)."""
         self._require_writable()
@@ -531,6 +624,7 @@ class Store:
             [run_id, *fields.values()],
         )
 
+    @_writes("trials")
     def record_trial(self, run_id: str, step: int, genome_key: str, train_seed: int, genome: str, served_by: str) -> None:
         """Log one step of a run (idempotent: a replay rewrites the same step).
 
@@ -601,6 +695,7 @@ class Store:
                                 f"are in the database, so move it away")  # fmt: skip
         return problems
 
+    @_writes()
     def merge(self, shard: Store, skip_refused: bool = False) -> tuple[int, int, list[str]]:
         """Fold another cache into this one: (rows and artefacts added, already identical, conflicts).
 
@@ -731,11 +826,26 @@ class Store:
         self.db.execute("SET enable_external_access = false")
         self.db.execute("SET lock_configuration = true")
 
+    def layered(self, table: str) -> str:
+        """SQL for ``table``'s rows in every layer, with a ``layer`` column naming it (a row in two layers appears twice)."""
+        return "(" + " UNION ALL ".join(f"SELECT '{layer.name}' AS layer, * FROM {layer.name}.{table}" for layer in self.layers) + ")"
+
+    def layer_counts(self, table: str = "evaluations") -> dict[str, int]:
+        """How many rows of ``table`` each layer holds, by layer name."""
+        return {layer.name: self.db.execute(f"SELECT count(*) FROM {layer.name}.{table}").fetchone()[0] for layer in self.layers}
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run SQL against the cache; returns (column names, rows)."""
         import duckdb
 
         try:
+            if self.read_only:
+                # The snapshot is an in-memory database that would take a change without complaint
+                # (and forget it): a read-only store says so instead.
+                kinds = {statement.type for statement in self.db.extract_statements(sql)}
+                if not kinds <= {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}:
+                    names = ", ".join(sorted(k.name for k in kinds))
+                    raise ReproError(f"query failed: the cache is read-only, so only SELECT runs here, not {names}")
             cursor = self.db.execute(sql, list(params))
         except duckdb.Error as exc:
             raise ReproError(f"query failed: {str(exc).splitlines()[0]}") from None

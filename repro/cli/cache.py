@@ -19,7 +19,8 @@ def add(commands: Any) -> None:
     info.set_defaults(handler=_cache_info)
     query = cache_commands.add_parser(
         "query", help="run read-only SQL on the cache",
-        description="Tables: evaluations, genomes, recipes, runs, trials, artefacts, meta. The query runs sandboxed: "
+        description="Tables: evaluations, genomes, recipes, runs, trials, artefacts, meta: the shipped and your local "
+        "layer together; shipped.TABLE and local.TABLE hold each layer's own rows. The query runs sandboxed: "
         "it cannot write, read other files or reach the network (use `repro cache export` to write a file). Example: "
         "repro cache query \"SELECT genome_key, avg(val_acc) FROM evaluations GROUP BY 1 ORDER BY 2 DESC LIMIT 5\"",
     )  # fmt: skip
@@ -38,11 +39,13 @@ def add(commands: Any) -> None:
     options.add_cache(check)
     check.set_defaults(handler=_cache_check)
     upgrade = cache_commands.add_parser("upgrade", help="migrate a cache written by an older repro to this schema")
-    options.add_cache(upgrade)
+    options.add_cache(upgrade, help=f"the cache folder to upgrade (env REPRO_CACHE; default {options.DEFAULT_CACHE})",
+                      stacked=False)
     upgrade.set_defaults(handler=_cache_upgrade)
     merge = cache_commands.add_parser(
         "merge",
-        help="fold cache shards (another machine's cache folders) into this cache",
+        help="fold cache shards (another machine's cache folders) into this cache; "
+        "`repro cache merge cache/local --cache cache` promotes your rows into the shipped cache",
         description="Adds every row of each shard that this cache lacks (all seeds are kept), with its curve, runs "
         "and trial logs. Rows present in both with different numbers are conflicts: reported, and this cache's "
         "value is kept. Merging the same shard again changes nothing. Every row is verified first (keys hash to "
@@ -58,17 +61,18 @@ def add(commands: Any) -> None:
 
 
 def _cache_info(args: argparse.Namespace) -> int:
-    from repro.cache.store import Store
-
-    with Store(args.cache, read_only=True) as store:
+    with options.open_store(args, read_only=True) as store:
+        counts = store.layer_counts()
+        for layer in store.layers:
+            print(f"layer {layer.name}: {layer.root} ({'written to' if layer.writable else 'read-only'}; "
+                  f"{counts[layer.name]} rows)")  # fmt: skip
         columns, rows = store.query(
-            "SELECT e.space, r.profile, e.recipe_key, count(*) AS rows, count(DISTINCT e.genome_key) AS architectures, "
+            "SELECT e.layer, e.space, r.profile, e.recipe_key, count(*) AS rows, count(DISTINCT e.genome_key) AS architectures, "
             "count(*) FILTER (WHERE e.status = 'invalid') AS invalid, max(e.train_seed) + 1 AS max_seeds, "
             "round(sum(e.train_seconds), 1) AS train_seconds, string_agg(DISTINCT e.device, '; ') AS devices, "
             "coalesce(string_agg(DISTINCT e.data_fingerprint, '; '), 'not recorded') AS data_fingerprint "
-            "FROM evaluations e JOIN recipes r USING (recipe_key) GROUP BY ALL ORDER BY 1, 2"
-        )
-        print(f"cache {Path(args.cache).resolve()}")
+            f"FROM {store.layered('evaluations')} e JOIN recipes r USING (recipe_key) GROUP BY ALL ORDER BY 1 DESC, 2, 3"
+        )  # fmt: skip
         print(options.table(columns, rows) if rows else "(no evaluations)")
         columns, rows = store.query(
             "SELECT strategy, count(*) AS runs, max(budget) AS max_budget FROM runs GROUP BY 1 ORDER BY 1"
@@ -94,9 +98,8 @@ def _cache_info(args: argparse.Namespace) -> int:
 def _cache_query(args: argparse.Namespace) -> int:
     import csv
 
-    from repro.cache.store import Store
 
-    with Store(args.cache, read_only=True) as store:
+    with options.open_store(args, read_only=True) as store:
         store.sandbox()
         columns, rows = store.query(args.sql)
     if args.csv:
@@ -109,21 +112,19 @@ def _cache_query(args: argparse.Namespace) -> int:
 
 
 def _cache_export(args: argparse.Namespace) -> int:
-    from repro.cache.store import Store
-
-    with Store(args.cache, read_only=True) as store:
+    with options.open_store(args, read_only=True) as store:
         path = store.export(args.path, args.table)
     print(f"wrote {path}")
     return 0
 
 
 def _cache_check(args: argparse.Namespace) -> int:
-    from repro.cache.store import Store
-
-    with Store(args.cache, read_only=True) as store:
+    with options.open_store(args, read_only=True) as store:
         problems = store.check()
         rows = store.query("SELECT count(*) FROM evaluations")[1][0][0]
+        counts = store.layer_counts()
         imported = sum(m.rows for m in store.imported.manifests)
+    where = ", ".join(f"{n} in {name}" for name, n in counts.items())
     for problem in problems:
         print(f"problem: {problem}")
     if problems:
@@ -131,8 +132,8 @@ def _cache_check(args: argparse.Namespace) -> int:
               f"{args.cache}), or fold its sound rows into a new cache and use that one "
               f"(repro cache merge {args.cache} --cache NEW --skip-refused).")  # fmt: skip
         return 1
-    print(f"the cache {args.cache} is consistent: {rows} rows, every curve present and matching its checksum, "
-          "no curve without a row, every logged trial stored"
+    print(f"the cache {args.cache} is consistent: {rows} rows ({where}), every curve present and matching its "
+          "checksum, no curve without a row, every logged trial stored"
           + (f"; {imported:,} imported rows (no curves: measured elsewhere), their files match their manifests"
              if imported else ""))  # fmt: skip
     return 0
@@ -141,7 +142,7 @@ def _cache_check(args: argparse.Namespace) -> int:
 def _cache_upgrade(args: argparse.Namespace) -> int:
     from repro.cache.store import SCHEMA_VERSION, Store
 
-    with Store(args.cache):  # a writable open migrates
+    with Store(args.cache):  # a writable open migrates; each folder is upgraded on its own
         pass
     print(f"the cache {args.cache} is at schema version {SCHEMA_VERSION}")
     return 0
@@ -151,7 +152,7 @@ def _cache_merge(args: argparse.Namespace) -> int:
     from repro.cache.store import MergeRefused, Store
 
     conflicts = 0
-    with Store(args.cache) as store:
+    with options.open_store(args, read_only=False) as store:
         for shard_path in args.shards:
             with Store(shard_path, read_only=True) as shard:
                 try:

@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-DEFAULT_CACHE = os.environ.get("REPRO_CACHE", "cache")
+if TYPE_CHECKING:
+    from repro.cache.store import Store
+
+SHIPPED_CACHE = os.environ.get("REPRO_SHIPPED_CACHE", "cache")
+"""The cache shipped with the repository: read beneath every --cache, written only when named by --cache itself."""
+DEFAULT_CACHE = os.environ.get("REPRO_CACHE", os.path.join(SHIPPED_CACHE, "local"))
+"""Your own cache (git-ignored): every training, run and trial log of yours goes here."""
 
 
 def at_least(minimum: int) -> Callable[[str], int]:
@@ -29,9 +35,30 @@ positive = at_least(1)
 seed = at_least(0)
 
 
-def add_cache(parser: argparse.ArgumentParser, help: str = "cache folder (env REPRO_CACHE)") -> None:
-    """``--cache``: the cache folder."""
-    parser.add_argument("--cache", default=DEFAULT_CACHE, help=help)
+def add_cache(
+    parser: argparse.ArgumentParser,
+    help: str = f"your cache folder, written to and read on top of the shipped cache (env REPRO_CACHE; default {DEFAULT_CACHE})",
+    stacked: bool = True,
+    default: str = DEFAULT_CACHE,
+) -> None:
+    """``--cache`` (the writable layer) and, when ``stacked``, ``--no-shipped`` (do not read the shipped cache beneath it)."""
+    parser.add_argument("--cache", default=default, help=help)
+    if not stacked:
+        return
+    parser.add_argument("--no-shipped", dest="shipped", action="store_const", const=None, default=SHIPPED_CACHE,
+                        help=f"read --cache alone, not stacked on the shipped cache {SHIPPED_CACHE} "
+                        "(env REPRO_SHIPPED_CACHE)")  # fmt: skip
+
+
+def open_store(args: argparse.Namespace, read_only: bool) -> Store:
+    """The store the command-line options name: ``--cache`` over the shipped cache (unless ``--no-shipped``)."""
+    from repro.cache.store import METRICS_FILE, Store
+
+    named = os.path.abspath(args.cache) != os.path.abspath(DEFAULT_CACHE)
+    # Your default cache may not exist yet (nothing trained), but a folder you name must: read
+    # alone, a missing one is refused with "no cache at ...".
+    missing = named and read_only and not os.path.exists(os.path.join(args.cache, METRICS_FILE))
+    return Store(args.cache, read_only=read_only, shipped=None if missing else args.shipped)
 
 
 def add_recipe(parser: argparse.ArgumentParser) -> None:

@@ -66,12 +66,11 @@ def _reproduce(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from papers import load
-    from repro.cache.store import Store
     from repro.context import RunContext
 
     paper = load(args.paper)
     experiment = paper.reproduce.get_experiment(args.scale)
-    with Store(args.cache, read_only=args.on_miss == "error") as store:
+    with options.open_store(args, read_only=args.on_miss == "error") as store:
         total = paper.reproduce.total_evaluations(experiment)
         with tqdm(total=total, desc=f"{args.paper} {args.scale}", unit="eval", disable=args.no_progress) as bar:
             ctx = RunContext(store, args.on_miss, args.device, args.data_root, on_step=lambda: bar.update(1))
@@ -85,12 +84,11 @@ def _reproduce(args: argparse.Namespace) -> int:
 def _regress(args: argparse.Namespace) -> int:
     from papers import PAPERS
     from papers.judging import accept_values, judge_paper, regressions
-    from repro.cache.store import Store
     from repro.claims import format_value, ours_text
 
     names = [args.paper] if args.paper else sorted(PAPERS)
     problems: list[str] = []
-    with Store(args.cache, read_only=True) as store:
+    with options.open_store(args, read_only=True) as store:
         for name in names:
             judged = judge_paper(name, store)
             rows = [(v.claim.id, format_value(v.claim.value), ours_text(v), v.status, v.reason) for v in judged.verdicts]
@@ -107,9 +105,8 @@ def _regress(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from papers.judging import write_reports
-    from repro.cache.store import Store
 
-    with Store(args.cache, read_only=True) as store:
+    with options.open_store(args, read_only=True) as store:
         for path in write_reports(store, args.out, args.readme):
             print(f"wrote {path}")
     return 0

@@ -103,7 +103,6 @@ def add(commands: Any) -> None:
 def _search(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from repro.cache.store import Store
     from repro.evaluator import Evaluator
     from repro.executors import make_executor
     from repro.recipe import get_profile
@@ -117,7 +116,7 @@ def _search(args: argparse.Namespace) -> int:
     if args.executor == "simulated" and args.on_miss != "error":
         raise ReproError("--executor simulated replays the cache only: add --on-miss error")
     started = time.perf_counter()
-    with Store(args.cache, read_only=args.on_miss == "error") as store:
+    with options.open_store(args, read_only=args.on_miss == "error") as store:
         bar = tqdm(total=args.budget, desc=f"{args.strategy} seed {args.seed}", unit="eval", disable=args.no_progress)
 
         status = {"best": "no valid architecture yet"}
@@ -156,7 +155,6 @@ def _compare(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from repro import compare
-    from repro.cache.store import Store
     from repro.recipe import get_profile
     from repro.spaces import get_space
 
@@ -166,7 +164,7 @@ def _compare(args: argparse.Namespace) -> int:
     strategies = compare.parse_strategies(args.strategies, args.baseline)
     started = time.perf_counter()
     # Only training writes: a replay or a surrogate run must not be able to change the cache.
-    with Store(args.cache, read_only=args.on_miss != "train") as store:
+    with options.open_store(args, read_only=args.on_miss != "train") as store:
         with tqdm(total=len(strategies) * len(seeds), desc="compare", unit="run", disable=args.no_progress) as bar:
             result = compare.run_comparison(
                 space, recipe, store, strategies, seeds, args.budget, baseline=args.baseline, metric=args.metric,
@@ -256,7 +254,6 @@ def _result_json(args: argparse.Namespace, recipe: Recipe, result: SearchResult)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from repro.cache.store import Store
     from repro.compare import parse_seeds
     from repro.evaluator import Evaluator
     from repro.recipe import get_profile
@@ -272,7 +269,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     genome = space.from_json(text)
     recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
     seeds = parse_seeds(args.seeds)
-    with Store(args.cache, read_only=args.on_miss == "error") as store:
+    with options.open_store(args, read_only=args.on_miss == "error") as store:
         evaluator = Evaluator(space, recipe, store, on_miss=args.on_miss, device=args.device, data_root=args.data_root)
         results = [evaluator.evaluate(genome, seed) for seed in seeds]
     print(f"{space.describe(genome)}  [key {results[0][0].genome_key}, profile {recipe.profile}, recipe {recipe.key}]")

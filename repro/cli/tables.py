@@ -23,7 +23,8 @@ def add(commands: Any) -> None:
     table_import.add_argument("table", help="table name (nb201)")
     table_import.add_argument("--source", type=Path,
                               help="folder holding the source files (default: $REPRO_TABLES/NAME, else ../shared/tables/NAME)")  # fmt: skip
-    options.add_cache(table_import)
+    options.add_cache(table_import, help=f"cache folder to import into (default: the shipped cache {options.SHIPPED_CACHE})",
+                      stacked=False, default=options.SHIPPED_CACHE)  # fmt: skip
     table_import.set_defaults(handler=_tables_import)
 
 
