@@ -42,8 +42,12 @@ CORE = {
     "repro/search/greedy.py": ["tests/test_greedy.py"],
     "repro/search/strategies/*": ["tests/test_strategies.py"],
     "repro/canonical.py": ["tests/test_canonical.py"],
-    # The store's round trips, its error paths, and the imported tables it serves beside its own rows.
-    "repro/cache/store.py": ["tests/test_store.py", "tests/test_cache.py", "tests/test_tables.py"],
+    # The store's round trips, its error paths and robustness (without the kill -9 search and the training
+    # tests), and the imported tables it serves beside its own rows.
+    "repro/cache/store.py": [
+        "tests/test_store.py", "tests/test_cache.py", "tests/test_robustness.py", "tests/test_tables.py",
+        "-k", "not kill_9 and not nan_loss and not failed_training",
+    ],  # fmt: skip
     "repro/cache/table.py": ["tests/test_store.py", "tests/test_tables.py"],
     # Not test_search.py: it trains networks (seconds per mutant); test_evaluator.py hands results back instead.
     "repro/evaluator.py": ["tests/test_evaluator.py", "tests/test_tables.py"],
