@@ -115,7 +115,7 @@ def test_put_many_stores_like_put_and_keeps_what_exists(tmp_path):
         assert many.recipe("r1") == ("first", "{}")
         with pytest.raises(ReproError, match="one recipe, got 2 recipe keys"):
             many.put_many([row(5), row(5, recipe="r2")], "{}", "p")
-        with pytest.raises(ReproError, match="only measured evaluations"):
+        with pytest.raises(ReproError, match=r"only measured evaluations \(ok, invalid, failed\) are stored"):
             many.put_many([row(6), row(7, status="predicted")], "{}", "p")
         assert many.get("remnet", "k1", "r1", 5) is None and many.get("remnet", "k1", "r1", 6) is None
         assert many.recipe("r2") is None
@@ -123,6 +123,35 @@ def test_put_many_stores_like_put_and_keeps_what_exists(tmp_path):
         bulk.put_many(rows, '{"bulk": 1}', "bulk")
         assert bulk.recipe("r1") == ("bulk", '{"bulk": 1}')
         assert bulk.evaluations("remnet", "r1") == sorted(rows, key=lambda e: (e.genome_key, e.train_seed))
+
+
+def test_imported_rows_come_back_through_the_same_read_path(tmp_path):
+    from repro.tables.importer import import_table
+    from tests.test_tables import FIXTURES, TWELVE, definition_for
+
+    Store(tmp_path).close()
+    import_table(definition_for(FIXTURES), FIXTURES, tmp_path)
+    with Store(tmp_path) as store:
+        store.put(row(0, space="nb201"), "{}", "p")
+        rows = store.evaluations("nb201", TWELVE.key)
+        assert rows and all(e.imported and e.recipe_key == TWELVE.key for e in rows)
+        for e in rows[:3] + rows[-3:]:
+            assert store.get("nb201", e.genome_key, TWELVE.key, e.train_seed) == e
+        assert store.get("nb201", rows[0].genome_key, TWELVE.key, 999) is None
+        assert store.get("nb201", "k1", TWELVE.key, 0) is None
+        assert store.recipe(TWELVE.key)[0] == TWELVE.profile
+        everything = store.evaluations("nb201")  # the row trained here and every imported recipe's
+        assert row(0, space="nb201") in everything and set(rows) <= set(everything)
+        assert everything == sorted(everything, key=lambda e: (e.genome_key, e.recipe_key, e.train_seed))
+
+
+def test_a_newer_cache_is_refused_with_the_fix(tmp_path):
+    with Store(tmp_path) as store:
+        store.query("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    for read_only in (False, True):
+        with pytest.raises(ReproError, match=r"schema version 999, this repro reads version \d+; use the repro version "
+                                             "that wrote it, or start a new cache with --cache"):  # fmt: skip
+            Store(tmp_path, read_only=read_only)
 
 
 def test_a_read_only_store_refuses_every_write(tmp_path):
