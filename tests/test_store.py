@@ -281,9 +281,12 @@ def test_merge_adds_new_rows_with_curves_counts_identical_ones_and_reports_confl
         shard.put(real(0, a, failed, other), other.to_json(), other.profile)
         shard.record_run("run", space="remnet", recipe_key=recipe.key, budget=1)
         shard.record_trial("run", 0, real(0, b).genome_key, 0, b, "train")
+        shard.put_artefact("nar-searches", "x", {"x": 1})
+        shard.put_artefact("gdas-searches", "y", {"y": 2})
     with Store(tmp_path / "home") as home, Store(tmp_path / "shard", read_only=True) as shard:
         added, identical, conflicts = home.merge(shard)
-        assert (added, identical) == (2, 1)
+        assert (added, identical) == (4, 1)  # two rows and two artefacts
+        assert home.artefact("nar-searches", "x") == {"x": 1} and home.artefact("gdas-searches", "y") == {"y": 2}
         assert len(conflicts) == 1 and conflicts[0].startswith(f"remnet/{real(1, a).genome_key} recipe {recipe.key} seed 1")
         assert "0.74" in conflicts[0] and "0.1" in conflicts[0]
         assert home.get("remnet", real(1, a).genome_key, recipe.key, 1) == real(1, a)  # the conflict is left as here
@@ -295,7 +298,7 @@ def test_merge_adds_new_rows_with_curves_counts_identical_ones_and_reports_confl
         assert home.query("SELECT step, genome FROM trials")[1] == [(0, b)]
         assert home.check() == []
         again = home.merge(shard)
-        assert again[:2] == (0, 3) and len(again[2]) == 1
+        assert again[:2] == (0, 5) and len(again[2]) == 1
         assert home.query("SELECT count(*) FROM trials")[1] == [(1,)]
 
 
