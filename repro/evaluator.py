@@ -101,8 +101,10 @@ class Training:
             evaluation = Evaluation(status="invalid", reason=exc.reason, device="none (not trained)", **_common(request))
             self._put(evaluation)
             return Ready(evaluation, "invalid")
-        if not self._data_checked:  # before the first job: refuse other data now, not after training on it
-            r = self.recipe
+        r = self.recipe
+        if not self._data_checked and self.store.data_fingerprint(r.key) is not None:
+            # Before the first job: refuse other data now, not after training on it (nothing to compare with while
+            # the recipe's rows record no fingerprint; the worker's result records one).
             self.store.require_data(r.key, fingerprint(r.dataset, self.data_root, val_size=r.val_size,
                                                        split_seed=r.split_seed, train_size=r.train_size,
                                                        test_size=r.test_size))  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import numpy as np
 import pytest
 
@@ -146,8 +147,9 @@ def test_imported_rows_come_back_through_the_same_read_path(tmp_path):
 
 
 def test_a_newer_cache_is_refused_with_the_fix(tmp_path):
-    with Store(tmp_path) as store:
-        store.query("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    Store(tmp_path).close()
+    with duckdb.connect(str(tmp_path / "metrics.duckdb")) as db:  # in the file: a store writes through a snapshot
+        db.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     for read_only in (False, True):
         with pytest.raises(ReproError, match=r"schema version 999, this repro reads version \d+; use the repro version "
                                              "that wrote it, or start a new cache with --cache"):  # fmt: skip
@@ -179,11 +181,11 @@ def test_a_run_header_keeps_its_fields_and_only_grows_its_budget(tmp_path):
         assert store.query("SELECT run_id, space, strategy, seed, budget, metric FROM runs")[1] == [
             ("run1", "remnet", "re", 3, 25, "val_acc")]  # fmt: skip
         store.record_trial("run1", 0, "k1", 0, "{}", "train")
-        store.record_trial("run1", 0, "k1", 0, "{}", "cache")  # a replay rewrites the step
+        store.record_trial("run1", 0, "k1", 0, "{}", "cache")  # a replay keeps how the step was first served
         store.record_trial("run1", 1, "k2", 1, '{"g": 2}', "oom")
         columns, trials = store.query("SELECT * FROM trials ORDER BY step")
         assert columns == ["run_id", "step", "genome_key", "train_seed", "genome", "served_by"]
-        assert trials == [("run1", 0, "k1", 0, "{}", "cache"), ("run1", 1, "k2", 1, '{"g": 2}', "oom")]
+        assert trials == [("run1", 0, "k1", 0, "{}", "train"), ("run1", 1, "k2", 1, '{"g": 2}', "oom")]
 
 
 def test_artefacts_come_back_by_kind_in_key_order(tmp_path):
