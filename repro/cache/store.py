@@ -196,6 +196,11 @@ class MergeRefused(ReproError):
                          f"of a damaged cache into a new one with --skip-refused")  # fmt: skip
 
 
+def _unreadable(path: Path, exc: Exception) -> str:
+    return (f"{path} is not a readable DuckDB database ({' '.join(str(exc).split())}); restore it "
+            f"(git checkout -- {path}) or move it away to start a new cache")  # fmt: skip
+
+
 class Store:
     """Open (creating if needed) the cache in folder ``root``. Use as a context manager."""
 
@@ -215,16 +220,16 @@ class Store:
                 raise ReproError(
                     f"the cache {metrics_path} is in use by another repro process; wait for it or use another --cache"
                 ) from None
-            raise ReproError(
-                f"{metrics_path} is not a readable DuckDB database ({exc}); restore it (git checkout -- {metrics_path}) "
-                "or move it away to start a new cache"
-            ) from None
+            raise ReproError(_unreadable(metrics_path, exc)) from None
         except duckdb.Error as exc:
             raise ReproError(f"cannot open the cache {metrics_path}: {exc}") from None
         try:
             self._check_schema()
             self._check_curves_file()
             self.imported = ImportedTables(self.root)
+        except duckdb.Error as exc:  # a file that opens but whose pages cannot be read (e.g. truncated)
+            self.db.close()
+            raise ReproError(_unreadable(metrics_path, exc)) from None
         except BaseException:
             self.db.close()
             raise
@@ -472,8 +477,9 @@ class Store:
         try:
             with h5py.File(path, "r") as f:
                 return [_read(f, _curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed)) for e in rows]
-        except (OSError, KeyError) as exc:
-            raise ReproError(f"{path} is not a readable HDF5 file ({exc}); restore it from git or move it away") from None
+        except (OSError, KeyError, RuntimeError, ValueError) as exc:  # h5py's errors for damaged objects inside the file
+            raise ReproError(f"{path} is not a readable HDF5 file ({' '.join(str(exc).split())}); restore it from git "
+                             "or move it away") from None  # fmt: skip
 
     def _stored_curves(self) -> dict[str, np.ndarray]:
         """Every curve in the file by its path (space/genome/recipe/seed_N), rows or not."""

@@ -13,6 +13,9 @@ from typing import Any
 
 from repro.cli import options
 
+WIDTH = 120
+"""The widest line ``repro regress`` prints without ``--wide``."""
+
 
 def add(commands: Any) -> None:
     """Declare the commands on the top-level subparsers ``commands``."""
@@ -22,7 +25,7 @@ def add(commands: Any) -> None:
         description="Run or replay every search and final training of a paper's experiment and write its figures, "
         "tables and summary under reports/<paper>/<scale>/. By default nothing is trained: a missing cached row "
         "is an error naming it.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=options.HelpFormatter,
     )
     reproduce.add_argument("paper", help="paper short name (see `repro list`)")
     reproduce.add_argument("--scale", default="smoke",
@@ -43,7 +46,10 @@ def add(commands: Any) -> None:
     )
     regress.add_argument("paper", nargs="?", help="one paper (default: all)")
     regress.add_argument("--accept", action="store_true", help="record our current values as the accepted ones")
+    regress.add_argument("--wide", action="store_true",
+                         help=f"print each claim's full reason (by default lines are cut at {WIDTH} characters)")  # fmt: skip
     options.add_cache(regress)
+    regress.add_argument("--no-progress", action="store_true", help="no per-paper progress lines on stderr")
     regress.set_defaults(handler=_regress)
 
     report = commands.add_parser(
@@ -56,6 +62,7 @@ def add(commands: Any) -> None:
     report.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
     report.add_argument("--readme", type=Path, default=Path("README.md"),
                         help="README whose generated status block is refreshed (skipped if the file is absent)")  # fmt: skip
+    report.add_argument("--no-progress", action="store_true", help="no per-paper progress lines on stderr")
     report.set_defaults(handler=_report)
 
     listing = commands.add_parser("list", help="list search spaces, strategies and profiles")
@@ -90,27 +97,37 @@ def _regress(args: argparse.Namespace) -> int:
 
     names = [args.paper] if args.paper else sorted(PAPERS)
     problems: list[str] = []
+    steps = options.Steps("regress", len(names), enabled=not args.no_progress)
+    cut = False
     with Store(args.cache, read_only=True) as store:
         for name in names:
+            steps(name)
             judged = judge_paper(name, store)
             rows = [(v.claim.id, format_value(v.claim.value), ours_text(v), v.status, v.reason) for v in judged.verdicts]
             print(f"{name}:")
-            print(options.table(("claim", "reported", "ours", "status", "why"), rows))
+            text = options.table(("claim", "reported", "ours", "status", "why"), rows)
+            clipped = text if args.wide else options.clip(text, WIDTH)
+            cut = cut or clipped != text
+            print(clipped)
             if args.accept:
                 print(f"accepted {len(judged.measured)} values into {accept_values(judged)}")
             problems += regressions(judged, include_drift=not args.accept)
     for problem in problems:
         print(f"REGRESSION {problem}", file=sys.stderr)
     print(f"{len(problems)} regression(s)" if problems else "no regressions")
+    if cut:
+        print("(lines cut at …: `repro regress --wide` prints every reason in full)")
     return 1 if problems else 0
 
 
 def _report(args: argparse.Namespace) -> int:
+    from papers import PAPERS
     from papers.judging import write_reports
     from repro.cache.store import Store
 
+    steps = options.Steps("report", len(PAPERS), enabled=not args.no_progress)
     with Store(args.cache, read_only=True) as store:
-        for path in write_reports(store, args.out, args.readme):
+        for path in write_reports(store, args.out, args.readme, on_paper=steps):
             print(f"wrote {path}")
     return 0
 
