@@ -182,3 +182,13 @@ def _command_lines(draw: st.DrawFn, out: Path) -> list[str]:
 def test_generated_command_lines_end_cleanly_or_in_one_line(data, capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)  # the shipped cache is the default one; nothing is written to it (replays only)
     _run(capsys, data.draw(_command_lines(tmp_path / "compare")))
+
+
+def test_clip_cuts_only_long_lines_and_marks_the_cut():
+    from repro.cli.options import clip, table
+
+    text = table(("claim", "why"), [("a", "short"), ("b", "x" * 200)])
+    assert "  \n" not in text + "\n" and not text.endswith(" ")  # no padding after the last column
+    clipped = clip(text, 30).splitlines()
+    assert clipped[1] == "a      short" and clipped[2] == "b      " + "x" * 22 + "…" and len(clipped[2]) == 30
+    assert clip(text, 300) == text

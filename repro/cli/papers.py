@@ -139,22 +139,29 @@ def _list(args: argparse.Namespace) -> int:
 
     print("search spaces:")
     for name in SPACES:
-        doc = (SPACES.get(name).__doc__ or "").strip().splitlines()[0]
-        print(f"  {name:20} {doc}")
+        print(f"  {name:20} {_first_line(SPACES.get(name).__doc__)}")
     print("strategies:")
     for name in STRATEGIES:
-        print(f"  {name:20} {describe(name)}")
+        print(f"  {name:20} {_first_line(describe(name))}")
     from papers import PAPERS, load
 
     print("papers (repro reproduce NAME --scale SCALE):")
     for name in sorted(PAPERS):
         reproduce = load(name).reproduce
-        print(f"  {name:20} {(reproduce.__doc__ or '').strip().splitlines()[0]}")
+        print(f"  {name:20} {_first_line(reproduce.__doc__)}")
         print(f"  {'':20} scales: {', '.join(reproduce.EXPERIMENTS)}")
     print("profiles (training recipes: repro search|evaluate|compare --profile NAME):")
     for name in PROFILES:
         r = PROFILES.get(name)
         model = ", ".join(f"{k} {v}" for k, v in r.model_options.items()) or "widths fixed by the space"
-        print(f"  {name:20} {r.dataset}, {r.epochs} epochs, {r.optimizer}, {model}, "
+        print(f"  {name:20} {r.dataset}, {r.epochs} epoch{'s' * (r.epochs != 1)}, {r.optimizer}, {model}, "
               f"train size {r.train_size or 'all'}, val {r.val_size}, test {r.test_size or 'all'}")  # fmt: skip
     return 0
+
+
+def _first_line(doc: str | None) -> str:
+    """A docstring's first line as plain text (reStructuredText roles and backquotes dropped)."""
+    import re
+
+    line = (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
+    return re.sub(r":\w+:`~?([^`]*)`|``([^`]*)``|`([^`]*)`", lambda m: next(g for g in m.groups() if g is not None), line)

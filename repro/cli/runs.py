@@ -157,6 +157,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     from repro import compare
     from repro.cache.store import Store
+    from repro.evaluator import MissingEvaluations
     from repro.recipe import get_profile
     from repro.spaces import get_space
 
@@ -168,12 +169,15 @@ def _compare(args: argparse.Namespace) -> int:
     # Only training writes: a replay or a surrogate run must not be able to change the cache.
     with Store(args.cache, read_only=args.on_miss != "train") as store:
         with tqdm(total=len(strategies) * len(seeds), desc="compare", unit="run", disable=args.no_progress) as bar:
-            result = compare.run_comparison(
-                space, recipe, store, strategies, seeds, args.budget, baseline=args.baseline, metric=args.metric,
-                on_miss=args.on_miss, params=options.strategy_params(args), device=args.device, data_root=args.data_root,
-                on_run=lambda run: bar.update(1), workers=args.workers, time_budget=args.time_budget,
-                final=[f for f in args.final.split(",") if f],
-            )  # fmt: skip
+            try:
+                result = compare.run_comparison(
+                    space, recipe, store, strategies, seeds, args.budget, baseline=args.baseline, metric=args.metric,
+                    on_miss=args.on_miss, params=options.strategy_params(args), device=args.device,
+                    data_root=args.data_root, on_run=lambda run: bar.update(1), workers=args.workers,
+                    time_budget=args.time_budget, final=[f for f in args.final.split(",") if f],
+                )  # fmt: skip
+            except MissingEvaluations as exc:
+                raise ReproError(_miss_hint(store, exc)) from None
     elapsed = time.perf_counter() - started
     folder = args.out or Path("reports") / "compare" / compare.default_name(result)
     paths = compare.write_report(result, folder)
@@ -190,6 +194,17 @@ def _compare(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"wrote {path}")
     return 0
+
+
+def _miss_hint(store: Any, exc: Any) -> str:
+    """What a comparison that met an uncached architecture can do instead, with what training would cost."""
+    first = exc.missing[0]
+    seconds = store.query("SELECT avg(train_seconds) FROM evaluations WHERE recipe_key = ? AND status = 'ok'",
+                          [first.recipe_key])[1][0][0]  # fmt: skip
+    cost = f"this recipe's cached rows took {seconds:.1f}s each to train" if seconds else "no row of this recipe is cached yet"
+    return (f"{first.space}/{first.genome_key} (seed {first.train_seed}) is not in the cache for recipe {first.recipe_key}; "
+            "add --on-miss surrogate to predict what is missing (seconds; flagged everywhere, never stored), or "
+            f"--on-miss train to train it ({cost}; a comparison of many seeds trains thousands)")  # fmt: skip
 
 
 def _print_summary(
