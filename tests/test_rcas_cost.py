@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from papers.rcas.reproduce import MOBILENETV2_CIFAR, PROXY_REFERENCE, RCNET_PUBLISHED
+from papers.rcas.reproduce import PROXY_REFERENCE
 from repro.cost import count_macs, count_params
 from repro.spaces import get_space
 from repro.spaces.rcas.builder import Block, BlockSpec
 from repro.spaces.rcas.cost import block_costs, costs
 from repro.spaces.rcas.genome import BLOCK_TYPES, SKELETONS, Genome
+from repro.spaces.rcas.known import MOBILENETV2_CIFAR, RCNET_PUBLISHED
 
 SHAPES = {"cifar": ((3, 32, 32), 100), "imagenet": ((3, 224, 224), 1000),
           "fmnist-proxy": ((1, 28, 28), 10), "fmnist-small": ((1, 28, 28), 10)}  # fmt: skip
