@@ -239,7 +239,13 @@ def test_regress_passes_on_the_shipped_cache(capsys):
     out, err = capsys.readouterr()
     assert "remnet128_params" in out and "matches" in out and "not reproducible here" in out
     assert max(len(line) for line in out.splitlines()) <= 120
-    assert out.strip().endswith("no regressions\n(lines cut at …: `repro regress --wide` prints every reason in full)".strip())
+    assert "no regressions" in out.splitlines()[-2:]
+    lines = out.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("remnet128_params "))
+    assert lines[row].split()[1] == "matches" and lines[row + 1].startswith("    ")  # the reason wrapped below
+    assert main(["regress", "remnet", "--wide", "--no-progress"]) == 0
+    wide = capsys.readouterr().out
+    assert max(len(line) for line in wide.splitlines()) > 120 and len(wide.splitlines()) < len(lines)
     assert err.startswith("repro regress: [1/1] remnet")
 
 

@@ -132,20 +132,28 @@ def strategy_params(args: argparse.Namespace) -> dict[str, Any]:
     return {"population_size": args.population_size, "sample_size": args.sample_size, "patience": args.patience}
 
 
-def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Columns aligned with two spaces, floats with four decimals, no trailing spaces."""
+def table(columns: Sequence[str], rows: Sequence[Sequence[object]], caps: Sequence[int | None] = ()) -> str:
+    """Columns aligned with two spaces, floats with four decimals, no trailing spaces.
+
+    ``caps`` gives the widest cell of each column (None or absent: no limit); a longer cell is cut, ending in ``…``.
+    """
 
     def fmt(v: object) -> str:
         return f"{v:.4f}" if isinstance(v, float) else str(v)
 
-    cells = [[fmt(v) for v in row] for row in [columns, *rows]]
+    limits = [*caps, *[None] * len(columns)]
+    cells = [[_cut(fmt(v), limit) for v, limit in zip(row, limits)] for row in [columns, *rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells)
 
 
+def _cut(text: str, width: int | None) -> str:
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
+
+
 def clip(text: str, width: int) -> str:
     """Every line of ``text`` cut to at most ``width`` characters, a cut line ending in ``…``."""
-    return "\n".join(line if len(line) <= width else line[: width - 1] + "…" for line in text.splitlines())
+    return "\n".join(_cut(line, width) for line in text.splitlines())
 
 
 class Steps:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,8 @@ def add(commands: Any) -> None:
     regress.add_argument("paper", nargs="?", help="one paper (default: all)")
     regress.add_argument("--accept", action="store_true", help="record our current values as the accepted ones")
     regress.add_argument("--wide", action="store_true",
-                         help=f"print each claim's full reason (by default lines are cut at {WIDTH} characters)")  # fmt: skip
+                         help=f"one line per claim with every value in full (by default lines stay within {WIDTH} "
+                         "characters: long values cut, reasons wrapped below their claim)")  # fmt: skip
     options.add_cache(regress)
     regress.add_argument("--no-progress", action="store_true", help="no per-paper progress lines on stderr")
     regress.set_defaults(handler=_regress)
@@ -103,12 +105,19 @@ def _regress(args: argparse.Namespace) -> int:
         for name in names:
             steps(name)
             judged = judge_paper(name, store)
-            rows = [(v.claim.id, format_value(v.claim.value), ours_text(v), v.status, v.reason) for v in judged.verdicts]
+            rows = [(v.claim.id, v.status, format_value(v.claim.value), ours_text(v), v.reason) for v in judged.verdicts]
             print(f"{name}:")
-            text = options.table(("claim", "reported", "ours", "status", "why"), rows)
-            clipped = text if args.wide else options.clip(text, WIDTH)
-            cut = cut or clipped != text
-            print(clipped)
+            if args.wide:
+                print(options.table(("claim", "status", "reported", "ours", "why"), rows))
+                continue
+            # Narrow: each claim's reason wrapped on the lines below it; values longer than 32 characters are cut.
+            lines = options.table(("claim", "status", "reported", "ours"), [r[:4] for r in rows], (None, None, 32, 32))
+            header, *table_rows = lines.splitlines()
+            cut = cut or any(len(str(v)) > 32 for r in rows for v in r[2:4])
+            print(header)
+            for line, row in zip(table_rows, rows):
+                print(options.clip(line, WIDTH))
+                print("\n".join(textwrap.wrap(row[4], WIDTH, initial_indent="    ", subsequent_indent="    ")))
             if args.accept:
                 print(f"accepted {len(judged.measured)} values into {accept_values(judged)}")
             problems += regressions(judged, include_drift=not args.accept)
@@ -116,7 +125,7 @@ def _regress(args: argparse.Namespace) -> int:
         print(f"REGRESSION {problem}", file=sys.stderr)
     print(f"{len(problems)} regression(s)" if problems else "no regressions")
     if cut:
-        print("(lines cut at …: `repro regress --wide` prints every reason in full)")
+        print("(values cut at …: `repro regress --wide` prints them in full, one line per claim)")
     return 1 if problems else 0
 
 
