@@ -36,6 +36,7 @@ from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro.executors import Simulated
 from repro.recipe import Recipe
+from repro.records import MAX_INT
 from repro.search.loop import SearchResult, run_search
 from repro.search.strategies import STRATEGIES, rank_key
 from repro.spaces.base import SearchSpace
@@ -45,20 +46,28 @@ SERVED = ("cache", "surrogate", "invalid", "train")
 """How a step can be served (see :meth:`repro.evaluator.Evaluator.evaluate`), in report order."""
 
 _SEEDS = re.compile(r"^\d+(-\d+)?$")
+MAX_SEEDS = 10_000
+"""The most seeds one command takes (each is a search or a training)."""
 
 
 def parse_seeds(text: str) -> list[int]:
     """Seeds from ``"0-99"``, ``"0,1,5"`` or a mix (``"0-4,10"``): sorted, without repeats."""
-    seeds: set[int] = set()
+    ranges = []
     for part in text.replace(" ", "").split(","):
         if not _SEEDS.match(part):
             raise ReproError(f"bad seeds {text!r}: use a range like 0-99, a list like 0,1,5, or both (0-4,10)")
         first, _, last = part.partition("-")
-        lo, hi = int(first), int(last or first)
+        # Longer than any stored seed: not parsed (Python refuses ints of more than 4,300 digits anyway).
+        lo, hi = (int(x) if len(x) <= 10 else MAX_INT + 1 for x in (first, last or first))
         if hi < lo:
             raise ReproError(f"bad seeds {text!r}: the range {part} runs backwards")
-        seeds.update(range(lo, hi + 1))
-    return sorted(seeds)
+        if hi > MAX_INT:
+            raise ReproError(f"bad seeds {text!r}: seeds go up to {MAX_INT:,} (the cache stores them as 32-bit integers)")
+        ranges.append(range(lo, hi + 1))
+    # Counted before any set is built: a typo like 0-100000000 must not allocate gigabytes first.
+    if sum(len(r) for r in ranges) > MAX_SEEDS:
+        raise ReproError(f"bad seeds {text!r}: at most {MAX_SEEDS:,} seeds per command; split the work into several commands")
+    return sorted(set().union(*ranges))
 
 
 def seeds_label(seeds: Sequence[int]) -> str:

@@ -19,6 +19,8 @@ METRICS = ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_
 MEASURED = ("ok", "invalid", "failed")
 """The statuses of stored rows; anything else (a surrogate's ``predicted``) is never stored."""
 CURVE_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
+MAX_INT = 2**31 - 1
+"""The largest seed, budget or step the cache can store (its columns are 32-bit integers)."""
 """The columns of a per-epoch learning curve, as the trainer records and the store keeps it. ``train_*`` are
 running means over the epoch's batches (dropout on)."""
 

@@ -12,8 +12,17 @@ if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ -z
   $sudo apt-get install -y -qq dataset-fashion-mnist >/dev/null
 fi
 
-[ -x .venv/bin/python ] || python3 -m venv .venv
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating the virtual environment .venv"
+  python3 -m venv .venv
+fi
+# pip's own lines name each package it collects, so a long step is never silent.
+pip_install() {
+  .venv/bin/pip install --progress-bar off "$@" 2>&1 | grep -E --line-buffered "^(Collecting|Installing|Successfully|ERROR)" || true
+}
 # torch and torchvision first, pinned: these releases are on this machine's disk (others download gigabytes).
-.venv/bin/pip install -q torch==2.14.1 torchvision==0.29.1 2>&1 | grep -v "is ignored" || true
-.venv/bin/pip install -q -e '.[test]' 2>&1 | grep -v "is ignored" || true
+echo "setup: installing torch 2.14.1 and torchvision 0.29.1 into .venv (about a minute when new)"
+pip_install torch==2.14.1 torchvision==0.29.1
+echo "setup: installing repro and its test dependencies (duckdb, h5py, pytest, ray, ...; a few minutes when new)"
+pip_install -e '.[test]'
 .venv/bin/python -c "import repro, torch, duckdb, h5py; print('setup: ok, torch', torch.__version__)"

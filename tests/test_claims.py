@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -237,9 +236,17 @@ def test_regress_passes_on_the_shipped_cache(capsys):
     from repro.cli import main
 
     assert main(["regress", "remnet"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "remnet128_params" in out and "matches" in out and "not reproducible here" in out
-    assert out.strip().endswith("no regressions")
+    assert max(len(line) for line in out.splitlines()) <= 120
+    assert "no regressions" in out.splitlines()[-2:]
+    lines = out.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("remnet128_params "))
+    assert lines[row].split()[1] == "matches" and lines[row + 1].startswith("    ")  # the reason wrapped below
+    assert main(["regress", "remnet", "--wide", "--no-progress"]) == 0
+    wide = capsys.readouterr().out
+    assert max(len(line) for line in wide.splitlines()) > 120 and len(wide.splitlines()) < len(lines)
+    assert err.startswith("repro regress: [1/1] remnet")
 
 
 def test_regress_fails_on_drift(remnet_copy, capsys):
@@ -259,21 +266,3 @@ def test_regress_fails_when_a_structural_number_stops_matching(remnet_copy, caps
     (remnet_copy / "reported.toml").write_text(toml)
     assert main(["regress", "remnet"]) == 1
     assert "remnet/remnet128_params: structural number deviates" in capsys.readouterr().err
-
-
-def test_readme_status_table_is_the_generated_one():
-    from papers import PAPERS
-    from papers.judging import judge_paper
-    from repro.cache.store import Store
-    from repro.report import README_BEGIN, README_END, PaperSection, status_table
-
-    root = Path(__file__).resolve().parent.parent
-    sections = []
-    with Store(root / "cache", read_only=True) as store:
-        for name in sorted(PAPERS):
-            judged = judge_paper(name, store)
-            sections.append(PaperSection(name, "", judged.verdicts, profiles=dict.fromkeys(judged.outcomes, ""),
-                                         unavailable=judged.unavailable))  # fmt: skip
-    readme = (root / "README.md").read_text()
-    block = readme.split(README_BEGIN, 1)[1].split(README_END, 1)[0].strip()
-    assert block == status_table(sections), "README's status table is stale: run `repro report`"

@@ -85,7 +85,11 @@ def test_search_end_to_end_on_fashion_mnist(tmp_path, capsys):
 
 def test_evaluate_reads_every_seed_from_the_cache(capsys):
     genome = '{"nodes":["IN","CONV_3.N","POOL_2.M","OUT"],"edges":[[0,1],[1,2],[2,3]]}'
-    assert main(["evaluate", genome, "--seeds", "0-2", "--on-miss", "error"]) == 0
+    assert main(["evaluate", genome, "--seeds", "0-2", "--on-miss", "error", "--no-progress"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("1:CONV_3.N<-in 2:POOL_2.M<-1 out<-2")
-    assert [line.split()[:3] for line in lines[2:]] == [[str(s), "cache", "ok"] for s in range(3)]
+    assert [line.split()[:3] for line in lines[2:5]] == [[str(s), "cache", "ok"] for s in range(3)]
+    val = [float(line.split()[3]) for line in lines[2:5]]
+    mean = sum(val) / 3
+    sd = (sum((v - mean) ** 2 for v in val) / 2) ** 0.5
+    assert lines[5].startswith(f"over 3 seeds (mean ± sample sd): val_acc {mean:.4f} ± {sd:.4f}, test_acc ")

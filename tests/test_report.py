@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -36,6 +37,17 @@ def report(tmp_path_factory):
     readme.write_text(f"intro\n{README_BEGIN}\nold\n{README_END}\nrest\n")
     assert main(["report", "--out", str(out), "--readme", str(readme)]) == 0
     return out
+
+
+def test_readme_status_table_is_the_generated_one(report):
+    # The report above judged every paper on the shipped cache and wrote its status block into a scratch README
+    # (one replay of all papers shared, instead of a second one of its own).
+    def block(text: str) -> str:
+        return text.split(README_BEGIN, 1)[1].split(README_END, 1)[0].strip()
+
+    generated = block((report / "README.md").read_text()).replace(f"{report.as_posix()}/index.md", "reports/index.md")
+    shipped = block((Path(__file__).resolve().parent.parent / "README.md").read_text())
+    assert shipped == generated, "README's status table is stale: run `repro report`"
 
 
 def test_index_and_claims_are_written(report):

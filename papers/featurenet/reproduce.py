@@ -31,6 +31,7 @@ from papers.replay import named_experiment, stored_record
 from repro import provenance
 from repro.context import RunContext
 from repro.data.datasets import get_spec
+from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro.recipe import Recipe, as_recipe
 from repro.records import Evaluation
@@ -202,8 +203,17 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     baselines = {label: [evaluate(evaluators[space_name], genome, seed) for seed in experiment.baseline_seeds]
                  for label, (space_name, genome) in BASELINES.items()}  # fmt: skip
     baselines[INCEPTION] = [evaluate(full, known.inception_module(), experiment.train_seed)]
-    curves = {label: [ctx.store.curve(e) for e in baselines[label] if e.status == "ok"] for label in list(BASELINES)[:2]}
+    curves = {label: [_curve(ctx, e) for e in baselines[label] if e.status == "ok"] for label in list(BASELINES)[:2]}
     return Outcome(experiment, recipe, groups, searches, evaluations, baselines, curves)  # type: ignore[arg-type]
+
+
+def _curve(ctx: RunContext, row: Evaluation) -> np.ndarray:
+    """The stored curve of a trained row; a damaged cache (curves.h5 or the row's curve gone) is a one-line error."""
+    curve = ctx.store.curve(row)
+    if curve is None:
+        raise ReproError(f"{row.space}/{row.genome_key} seed {row.train_seed} has no curve in {ctx.store.root}/curves.h5; "
+                         f"restore the cache (git checkout -- {ctx.store.root}) and run `repro cache check`")  # fmt: skip
+    return curve
 
 
 def group_rows(outcome: Outcome, group: str) -> list[Evaluation]:

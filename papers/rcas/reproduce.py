@@ -5,8 +5,8 @@ the cache-backed evaluator. F(S) is the validation accuracy of the network whose
 the blocks of S (on top of the forced type-5 blocks), trained by the experiment's recipe with
 training seed 0; every F goes through the cache. The budget is the cost of the experiment's
 reference layout (MobileNetV2 on CIFAR; a MobileNetV2-like fill of the proxy skeleton on the
-``smoke`` proxy), counted from the built network: all trainable parameters, and the MAdds of the
-convolutions only.
+``smoke`` proxy): all trainable parameters, and the MAdds of the convolutions only, in closed form
+(:mod:`repro.spaces.rcas.cost`, tested equal to counting the built network).
 
 Beside RCAS (UC, APR, AMR): plain CEG with unit cost (for the evaluation count), random block
 additions under the same budget (whose chains are also the monotonicity study of Section 4.3),
@@ -20,7 +20,6 @@ This module runs the experiments; :mod:`papers.rcas.numbers`, :mod:`papers.rcas.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ import numpy as np
 from papers.replay import named_experiment, retrain_all
 from repro import provenance
 from repro.context import RunContext
-from repro.cost import count_macs, count_params
 from repro.data.datasets import get_spec
 from repro.evaluator import Evaluator
 from repro.recipe import Recipe, as_recipe
@@ -46,6 +44,7 @@ from repro.search.greedy import (
     violations,
 )
 from repro.spaces import get_space
+from repro.spaces.rcas.cost import costs
 from repro.spaces.rcas.genome import BLOCK_TYPES, Genome, seed_genome
 from repro.spaces.rcas.known import MOBILENETV2_CIFAR
 
@@ -99,13 +98,6 @@ EXPERIMENTS = {
 def get_experiment(name: str) -> Experiment:
     """The named experiment, or a ReproError listing them."""
     return named_experiment("rcas", EXPERIMENTS, name)
-
-
-@functools.lru_cache(maxsize=4096)
-def costs(genome: Genome, input_shape: tuple[int, int, int], classes: int) -> dict[str, int]:
-    """Params (all trainable) and MAdds (convolutions only, per image) as the paper counts them."""
-    net = get_space("rcas").build(genome, input_shape, classes)
-    return {"params": count_params(net), "madds": count_macs(net, input_shape, linear=False)}
 
 
 def genome_of(variant: str, selected: frozenset) -> Genome:

@@ -185,6 +185,8 @@ def load(db: Any, layer: Layer, path: Path, version: str) -> None:
                 db.execute("USE main")
         for table, _ in definitions:
             db.execute(f"INSERT INTO {layer.name}.{table} SELECT * FROM layer_file.{table}")
+    except duckdb.Error as exc:  # a file that opens but whose pages cannot be read (e.g. truncated)
+        raise connect_error(path, duckdb.IOException(" ".join(str(exc).split()))) from None
     finally:
         db.execute("DETACH layer_file")
 

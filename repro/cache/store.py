@@ -560,8 +560,9 @@ class Store:
                     for i in missing:
                         e = rows[i]
                         found[i] = _read(f, _curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed))
-            except (OSError, KeyError) as exc:
-                raise ReproError(f"{path} is not a readable HDF5 file ({exc}); restore it from git or move it away") from None
+            except (OSError, KeyError, RuntimeError, ValueError) as exc:  # h5py's errors for damaged objects in the file
+                raise ReproError(f"{path} is not a readable HDF5 file ({' '.join(str(exc).split())}); restore it from "
+                                 "git or move it away") from None  # fmt: skip
         return found
 
     def _stored_curves(self) -> dict[str, np.ndarray]:

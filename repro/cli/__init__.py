@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from repro import __version__
-from repro.cli import cache, papers, runs, tables
+from repro.cli import cache, options, papers, runs, tables
 from repro.errors import ReproError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = options.Parser(
         prog="repro",
         description="Neural-architecture-search reproduction harness. Every evaluation is cached by a canonical "
         "architecture hash plus a recipe hash, so searches replay instantly and train only what is new.",
@@ -35,9 +35,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except ReproError as exc:
-        print(f"repro: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
+    except OSError as exc:  # the environment (a full disk, a file that cannot be read or written), not a bug
+        where = f": {exc.filename}" if exc.filename else ""
+        return _fail(f"{exc.strerror or exc}{where}")
+    except Exception as exc:
+        duckdb = sys.modules.get("duckdb")
+        if duckdb is None or not isinstance(exc, duckdb.Error):
+            raise
+        # A cache database damaged past what opening it checks: the store reads it page by page.
+        return _fail(f"the cache database cannot be read ({exc}); restore it (git checkout -- {args.cache}) or use another --cache"
+                     if hasattr(args, "cache") else f"DuckDB: {exc}")  # fmt: skip
     except KeyboardInterrupt:
         print("repro: interrupted; finished evaluations are in the cache: rerun the same command to resume",
               file=sys.stderr)  # fmt: skip
         return 130
+
+
+def _fail(message: str) -> int:
+    """Print ``message`` as the one line of a failed command; its exit status (2)."""
+    print(f"repro: error: {' '.join(message.split())}", file=sys.stderr)
+    return 2

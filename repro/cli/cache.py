@@ -61,19 +61,28 @@ def add(commands: Any) -> None:
 
 
 def _cache_info(args: argparse.Namespace) -> int:
+    from repro.provenance import describe_devices
+    from repro.recipe import PROFILES
+
     with options.open_store(args, read_only=True) as store:
         counts = store.layer_counts()
         for layer in store.layers:
             print(f"layer {layer.name}: {layer.root} ({'written to' if layer.writable else 'read-only'}; "
                   f"{counts[layer.name]} rows)")  # fmt: skip
-        columns, rows = store.query(
-            "SELECT e.layer, e.space, r.profile, e.recipe_key, count(*) AS rows, count(DISTINCT e.genome_key) AS architectures, "
-            "count(*) FILTER (WHERE e.status = 'invalid') AS invalid, max(e.train_seed) + 1 AS max_seeds, "
-            "round(sum(e.train_seconds), 1) AS train_seconds, string_agg(DISTINCT e.device, '; ') AS devices, "
-            "coalesce(string_agg(DISTINCT e.data_fingerprint, '; '), 'not recorded') AS data_fingerprint "
-            f"FROM {store.layered('evaluations')} e JOIN recipes r USING (recipe_key) GROUP BY ALL ORDER BY 1 DESC, 2, 3"
+        _, rows = store.query(
+            "SELECT e.layer, e.space, r.profile, e.recipe_key, count(*), count(DISTINCT e.genome_key), "
+            "count(*) FILTER (WHERE e.status = 'invalid'), max(e.train_seed) + 1, sum(e.train_seconds), "
+            "list(DISTINCT e.device), coalesce(string_agg(DISTINCT e.data_fingerprint, '; '), 'not recorded') "
+            f"FROM {store.layered('evaluations')} e JOIN recipes r USING (recipe_key) GROUP BY ALL ORDER BY 1 DESC, 2, 3, 4"
         )  # fmt: skip
-        print(options.table(columns, rows) if rows else "(no evaluations)")
+        # A profile's recipe changes when its definition does; the rows of the earlier recipe stay, marked "older".
+        current = {name: PROFILES.get(name).key for name in PROFILES}
+        columns = ("layer", "space", "profile", "recipe", "rows", "architectures", "invalid", "max_seeds", "train_time",
+                   "devices", "data_fingerprint")  # fmt: skip
+        print(options.table(columns, [
+            (layer, space, profile, key if current.get(profile) in (key, None) else f"{key} (older)", n, archs, invalid,
+             seeds, _duration(seconds), describe_devices(devices), data)
+            for layer, space, profile, key, n, archs, invalid, seeds, seconds, devices, data in rows]) if rows else "(no evaluations)")  # fmt: skip
         columns, rows = store.query(
             "SELECT strategy, count(*) AS runs, max(budget) AS max_budget FROM runs GROUP BY 1 ORDER BY 1"
         )
@@ -93,6 +102,15 @@ def _cache_info(args: argparse.Namespace) -> int:
                 print(f"  source {src['file']} (sha256 {src['sha256'][:12]}…, licence {src['licence']}): {src['origin']}; "
                       f"cite {src['citation']}")  # fmt: skip
     return 0
+
+
+def _duration(seconds: float | None) -> str:
+    """Seconds as a person reads them: ``42s``, ``7.5 min``, ``3.2 h``."""
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
 def _cache_query(args: argparse.Namespace) -> int:

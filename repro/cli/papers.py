@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from repro.cli import options
+
+WIDTH = 120
+"""The widest line ``repro regress`` prints without ``--wide``."""
 
 
 def add(commands: Any) -> None:
@@ -22,7 +26,7 @@ def add(commands: Any) -> None:
         description="Run or replay every search and final training of a paper's experiment and write its figures, "
         "tables and summary under reports/<paper>/<scale>/. By default nothing is trained: a missing cached row "
         "is an error naming it.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=options.HelpFormatter,
     )
     reproduce.add_argument("paper", help="paper short name (see `repro list`)")
     reproduce.add_argument("--scale", default="smoke",
@@ -43,7 +47,11 @@ def add(commands: Any) -> None:
     )
     regress.add_argument("paper", nargs="?", help="one paper (default: all)")
     regress.add_argument("--accept", action="store_true", help="record our current values as the accepted ones")
+    regress.add_argument("--wide", action="store_true",
+                         help=f"one line per claim with every value in full (by default lines stay within {WIDTH} "
+                         "characters: long values cut, reasons wrapped below their claim)")  # fmt: skip
     options.add_cache(regress)
+    regress.add_argument("--no-progress", action="store_true", help="no per-paper progress lines on stderr")
     regress.set_defaults(handler=_regress)
 
     report = commands.add_parser(
@@ -56,6 +64,7 @@ def add(commands: Any) -> None:
     report.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
     report.add_argument("--readme", type=Path, default=Path("README.md"),
                         help="README whose generated status block is refreshed (skipped if the file is absent)")  # fmt: skip
+    report.add_argument("--no-progress", action="store_true", help="no per-paper progress lines on stderr")
     report.set_defaults(handler=_report)
 
     listing = commands.add_parser("list", help="list search spaces, strategies and profiles")
@@ -88,26 +97,43 @@ def _regress(args: argparse.Namespace) -> int:
 
     names = [args.paper] if args.paper else sorted(PAPERS)
     problems: list[str] = []
+    steps = options.Steps("regress", len(names), enabled=not args.no_progress)
+    cut = False
     with options.open_store(args, read_only=True) as store:
         for name in names:
+            steps(name)
             judged = judge_paper(name, store)
-            rows = [(v.claim.id, format_value(v.claim.value), ours_text(v), v.status, v.reason) for v in judged.verdicts]
+            rows = [(v.claim.id, v.status, format_value(v.claim.value), ours_text(v), v.reason) for v in judged.verdicts]
             print(f"{name}:")
-            print(options.table(("claim", "reported", "ours", "status", "why"), rows))
+            if args.wide:
+                print(options.table(("claim", "status", "reported", "ours", "why"), rows))
+                continue
+            # Narrow: each claim's reason wrapped on the lines below it; values longer than 32 characters are cut.
+            lines = options.table(("claim", "status", "reported", "ours"), [r[:4] for r in rows], (None, None, 32, 32))
+            header, *table_rows = lines.splitlines()
+            cut = cut or any(len(str(v)) > 32 for r in rows for v in r[2:4])
+            print(header)
+            for line, row in zip(table_rows, rows):
+                print(options.clip(line, WIDTH))
+                print("\n".join(textwrap.wrap(row[4], WIDTH, initial_indent="    ", subsequent_indent="    ")))
             if args.accept:
                 print(f"accepted {len(judged.measured)} values into {accept_values(judged)}")
             problems += regressions(judged, include_drift=not args.accept)
     for problem in problems:
         print(f"REGRESSION {problem}", file=sys.stderr)
     print(f"{len(problems)} regression(s)" if problems else "no regressions")
+    if cut:
+        print("(values cut at …: `repro regress --wide` prints them in full, one line per claim)")
     return 1 if problems else 0
 
 
 def _report(args: argparse.Namespace) -> int:
+    from papers import PAPERS
     from papers.judging import write_reports
 
+    steps = options.Steps("report", len(PAPERS), enabled=not args.no_progress)
     with options.open_store(args, read_only=True) as store:
-        for path in write_reports(store, args.out, args.readme):
+        for path in write_reports(store, args.out, args.readme, on_paper=steps):
             print(f"wrote {path}")
     return 0
 
@@ -119,22 +145,29 @@ def _list(args: argparse.Namespace) -> int:
 
     print("search spaces:")
     for name in SPACES:
-        doc = (SPACES.get(name).__doc__ or "").strip().splitlines()[0]
-        print(f"  {name:20} {doc}")
+        print(f"  {name:20} {_first_line(SPACES.get(name).__doc__)}")
     print("strategies:")
     for name in STRATEGIES:
-        print(f"  {name:20} {describe(name)}")
+        print(f"  {name:20} {_first_line(describe(name))}")
     from papers import PAPERS, load
 
     print("papers (repro reproduce NAME --scale SCALE):")
     for name in sorted(PAPERS):
         reproduce = load(name).reproduce
-        print(f"  {name:20} {(reproduce.__doc__ or '').strip().splitlines()[0]}")
+        print(f"  {name:20} {_first_line(reproduce.__doc__)}")
         print(f"  {'':20} scales: {', '.join(reproduce.EXPERIMENTS)}")
     print("profiles (training recipes: repro search|evaluate|compare --profile NAME):")
     for name in PROFILES:
         r = PROFILES.get(name)
         model = ", ".join(f"{k} {v}" for k, v in r.model_options.items()) or "widths fixed by the space"
-        print(f"  {name:20} {r.dataset}, {r.epochs} epochs, {r.optimizer}, {model}, "
+        print(f"  {name:20} {r.dataset}, {r.epochs} epoch{'s' * (r.epochs != 1)}, {r.optimizer}, {model}, "
               f"train size {r.train_size or 'all'}, val {r.val_size}, test {r.test_size or 'all'}")  # fmt: skip
     return 0
+
+
+def _first_line(doc: str | None) -> str:
+    """A docstring's first line as plain text (reStructuredText roles and backquotes dropped)."""
+    import re
+
+    line = (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
+    return re.sub(r":\w+:`~?([^`]*)`|``([^`]*)``|`([^`]*)`", lambda m: next(g for g in m.groups() if g is not None), line)

@@ -26,7 +26,7 @@ def add(commands: Any) -> None:
         description="Run a search: the strategy proposes architectures, each is looked up in the cache by its "
         "canonical hash and the recipe hash, and trained (GPU if present) only on a miss. Rerunning the same "
         "command replays the same trajectory; an interrupted run resumes where it stopped.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=options.HelpFormatter,
     )
     search.add_argument("--space", default="remnet", help="search space (see `repro list`)")
     search.add_argument("--strategy", default="re", help="search strategy (see `repro list`)")
@@ -46,7 +46,7 @@ def add(commands: Any) -> None:
     search.add_argument("--workers", type=options.positive, default=1,
                         help="evaluations in flight at once (asynchronous search when > 1)")  # fmt: skip
     search.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
-    search.add_argument("--gpus-per-eval", type=float, default=1.0, help="fraction of a GPU per Ray task")
+    search.add_argument("--gpus-per-eval", type=options.positive_float, default=1.0, help="fraction of a GPU per Ray task")
     search.add_argument("--output", type=Path, help="also write the trajectory as JSON to this file")
     search.set_defaults(handler=_search)
 
@@ -56,14 +56,14 @@ def add(commands: Any) -> None:
         description="Look up (or train) one architecture under a profile, for one or more training seeds. The "
         "genome is JSON, as `repro search --output` writes it or as the cache stores it (canonical form), given "
         "inline or as @FILE.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=options.HelpFormatter,
     )
     evaluate.add_argument("genome", help="genome JSON, or @path/to/genome.json")
     evaluate.add_argument("--space", default="remnet", help="search space (see `repro list`)")
     options.add_recipe(evaluate)
     evaluate.add_argument("--seeds", default="0", help="training seeds: 0-4 or 0,2,5")
     evaluate.add_argument("--on-miss", choices=("train", "error"), default="train", help="train what is missing, or stop")
-    options.add_machine(evaluate, progress=False)
+    options.add_machine(evaluate)
     evaluate.set_defaults(handler=_evaluate)
 
     compare = commands.add_parser(
@@ -73,7 +73,7 @@ def add(commands: Any) -> None:
         "found, average rank, Mann-Whitney p with Holm correction and A12 against the baseline, cache coverage) as "
         "Markdown, JSON and an anytime figure under reports/compare/. With --on-miss surrogate, architectures the "
         "cache lacks get a gradient-boosting prediction fit on the cache: flagged everywhere, never stored.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=options.HelpFormatter,
     )
     compare.add_argument("--space", default="remnet", help="search space (see `repro list`)")
     compare.add_argument("--strategies", default="re,rs-mutation,rs", help="comma-separated strategies (see `repro list`)")
@@ -90,7 +90,7 @@ def add(commands: Any) -> None:
         "on the cache (flagged in every output, never stored)",
     )  # fmt: skip
     options.add_machine(compare)
-    compare.add_argument("--time-budget", type=float, dest="time_budget",
+    compare.add_argument("--time-budget", type=options.positive_float, dest="time_budget",
                          help="bound each run by simulated seconds of the rows' recorded training times (NAS-Bench-201: "
                          "12000) instead of --budget evaluations, which then only caps them; replays cached rows only")  # fmt: skip
     compare.add_argument("--final", default="",
@@ -155,6 +155,7 @@ def _compare(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from repro import compare
+    from repro.evaluator import MissingEvaluations
     from repro.recipe import get_profile
     from repro.spaces import get_space
 
@@ -166,12 +167,15 @@ def _compare(args: argparse.Namespace) -> int:
     # Only training writes: a replay or a surrogate run must not be able to change the cache.
     with options.open_store(args, read_only=args.on_miss != "train") as store:
         with tqdm(total=len(strategies) * len(seeds), desc="compare", unit="run", disable=args.no_progress) as bar:
-            result = compare.run_comparison(
-                space, recipe, store, strategies, seeds, args.budget, baseline=args.baseline, metric=args.metric,
-                on_miss=args.on_miss, params=options.strategy_params(args), device=args.device, data_root=args.data_root,
-                on_run=lambda run: bar.update(1), workers=args.workers, time_budget=args.time_budget,
-                final=[f for f in args.final.split(",") if f],
-            )  # fmt: skip
+            try:
+                result = compare.run_comparison(
+                    space, recipe, store, strategies, seeds, args.budget, baseline=args.baseline, metric=args.metric,
+                    on_miss=args.on_miss, params=options.strategy_params(args), device=args.device,
+                    data_root=args.data_root, on_run=lambda run: bar.update(1), workers=args.workers,
+                    time_budget=args.time_budget, final=[f for f in args.final.split(",") if f],
+                )  # fmt: skip
+            except MissingEvaluations as exc:
+                raise ReproError(_miss_hint(store, exc)) from None
     elapsed = time.perf_counter() - started
     folder = args.out or Path("reports") / "compare" / compare.default_name(result)
     paths = compare.write_report(result, folder)
@@ -188,6 +192,17 @@ def _compare(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"wrote {path}")
     return 0
+
+
+def _miss_hint(store: Any, exc: Any) -> str:
+    """What a comparison that met an uncached architecture can do instead, with what training would cost."""
+    first = exc.missing[0]
+    seconds = store.query("SELECT avg(train_seconds) FROM evaluations WHERE recipe_key = ? AND status = 'ok'",
+                          [first.recipe_key])[1][0][0]  # fmt: skip
+    cost = f"this recipe's cached rows took {seconds:.1f}s each to train" if seconds else "no row of this recipe is cached yet"
+    return (f"{first.space}/{first.genome_key} (seed {first.train_seed}) is not in the cache for recipe {first.recipe_key}; "
+            "add --on-miss surrogate to predict what is missing (seconds; flagged everywhere, never stored), or "
+            f"--on-miss train to train it ({cost}; a comparison of many seeds trains thousands)")  # fmt: skip
 
 
 def _print_summary(
@@ -254,6 +269,8 @@ def _result_json(args: argparse.Namespace, recipe: Recipe, result: SearchResult)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from repro.compare import parse_seeds
     from repro.evaluator import Evaluator
     from repro.recipe import get_profile
@@ -264,16 +281,45 @@ def _evaluate(args: argparse.Namespace) -> int:
     if text.startswith("@"):
         try:
             text = Path(text[1:]).read_text()
-        except OSError as exc:
-            raise ReproError(f"cannot read the genome file {text[1:]}: {exc.strerror}") from None
-    genome = space.from_json(text)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ReproError(f"cannot read the genome file {text[1:]}: {getattr(exc, 'strerror', None) or exc}") from None
     recipe = get_profile(args.profile, epochs=args.epochs, channels=args.channels)
-    seeds = parse_seeds(args.seeds)
-    with options.open_store(args, read_only=args.on_miss == "error") as store:
-        evaluator = Evaluator(space, recipe, store, on_miss=args.on_miss, device=args.device, data_root=args.data_root)
-        results = [evaluator.evaluate(genome, seed) for seed in seeds]
+    seeds = parse_seeds(args.seeds)  # every input is checked before the first training starts
+    genome = space.from_json(text)
+    results = []
+    with options.open_store(args, read_only=args.on_miss == "error") as store, \
+            tqdm(total=len(seeds), desc="evaluate", unit="seed", disable=args.no_progress) as bar:  # fmt: skip
+        current = {"seed": seeds[0]}
+
+        def on_epoch(epoch: int) -> None:
+            bar.set_postfix_str(f"seed {current['seed']}: training epoch {epoch}/{recipe.epochs}")
+
+        evaluator = Evaluator(space, recipe, store, on_miss=args.on_miss, device=args.device, data_root=args.data_root,
+                              on_epoch=on_epoch)  # fmt: skip
+        for seed in seeds:
+            current["seed"] = seed
+            results.append(evaluator.evaluate(genome, seed))
+            bar.update(1)
     print(f"{space.describe(genome)}  [key {results[0][0].genome_key}, profile {recipe.profile}, recipe {recipe.key}]")
     rows = [(e.train_seed, served, e.status, e.val_acc, e.test_acc, e.params, e.train_seconds, e.reason or "")
             for e, served in results]  # fmt: skip
     print(options.table(("seed", "served", "status", "val_acc", "test_acc", "params", "train_seconds", "reason"), rows))
+    summary = _seed_summary([e for e, _ in results])
+    if summary:
+        print(summary)
     return 0
+
+
+def _seed_summary(rows: list[Any]) -> str | None:
+    """Mean and sample standard deviation of each accuracy over the rows that trained, or None for fewer than two."""
+    import statistics
+
+    ok = [e for e in rows if e.status == "ok"]
+    if len(ok) < 2:
+        return None
+    parts = []
+    for metric in ("val_acc", "test_acc"):
+        values = [getattr(e, metric) for e in ok if getattr(e, metric) is not None]
+        if len(values) >= 2:
+            parts.append(f"{metric} {statistics.fmean(values):.4f} ± {statistics.stdev(values):.4f}")
+    return f"over {len(ok)} seeds (mean ± sample sd): {', '.join(parts)}" if parts else None

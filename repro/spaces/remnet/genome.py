@@ -142,8 +142,10 @@ def from_json(text: str) -> Genome:
     """Parse and check a genome written by :func:`to_json` (or by hand)."""
     try:
         data = json.loads(text)
-        layers = tuple((int(n), str(layer)) for n, layer in data["layers"])
-        connections = tuple(Connection(int(i), int(a), int(b), _flag(e)) for i, a, b, e in data["connections"])
+        if not isinstance(data, dict):
+            raise TypeError(f"the genome is a JSON {type(data).__name__}, not an object")
+        layers = tuple((whole(n), str(layer)) for n, layer in data["layers"])
+        connections = tuple(Connection(whole(i), whole(a), whole(b), _flag(e)) for i, a, b, e in data["connections"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ReproError(
             f"not a REMNet genome ({exc}); expected JSON like "
@@ -152,6 +154,13 @@ def from_json(text: str) -> Genome:
     genome = Genome(layers=layers, connections=connections)
     check(genome)
     return genome
+
+
+def whole(value: object) -> int:
+    """A node or innovation id as JSON gives it: an integer (not 0.7, 1e400 or true), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"ids are whole numbers, got {value!r}")
+    return value
 
 
 def _flag(value: object) -> bool:

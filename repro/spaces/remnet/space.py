@@ -155,7 +155,7 @@ def _from_canonical(data: dict[str, Any]) -> Genome:
     """A genome whose active graph is the given canonical graph (hidden nodes numbered in its order)."""
     try:
         labels = [str(x) for x in data["nodes"]]
-        edges = [(int(a), int(b)) for a, b in data["edges"]]
+        edges = [(gen.whole(a), gen.whole(b)) for a, b in data["edges"]]
         ids = {}
         hidden = 0
         for i, label in enumerate(labels):
