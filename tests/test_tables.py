@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -160,3 +162,44 @@ def test_cli_search_info_check_and_import(cache, sources, capsys) -> None:
     assert "imported rows (no curves" in capsys.readouterr().out
     assert main(["tables", "import", "nb201", "--source", str(sources), "--cache", str(cache)]) == 2
     assert "differs from the recorded" in capsys.readouterr().err
+
+
+def test_surrogate_search_on_imported_nb201_rows(cache, capsys) -> None:
+    """The surrogate learns from the imported rows (their stored canonical texts parse back to genomes) and
+    predicts the cells the 40-cell table lacks; nothing predicted is stored."""
+    out = cache.parent / "report"
+    argv = ["compare", "--space", "nb201", "--profile", "nb201-cifar10-valid-12ep", "--strategies", "rs,re", "--seeds",
+            "0-1", "--budget", "20", "--on-miss", "surrogate", "--cache", str(cache), "--no-progress", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    result = json.loads((out / "results.json").read_text())
+    served = Counter(s for run in result["runs"] for s in run["served_by"])
+    assert served["surrogate"] > 0 and served["cache"] > 0, served
+    with Store(cache, read_only=True) as store:
+        assert len(store.evaluations("nb201", TWELVE.key)) == 40
+
+
+def test_canonical_texts_parse_back_to_their_networks() -> None:
+    """Every NB201 cell's canonical text (what rows store) gives back a genome of the same network."""
+    import itertools
+
+    from repro.spaces.nb201 import OPS, canonical_text
+
+    space = Nb201Space()
+    for genome in itertools.product(OPS, repeat=6):
+        text = canonical_text(genome)
+        assert canonical_text(space.from_json(text)) == text
+    with pytest.raises(ReproError, match="canonical text"):
+        space.from_json('{"labels": ["in"], "edges": [[0, 7]]}')
+
+
+def test_lazy_rows_equal_the_store_rows_and_known_forms_are_the_space_forms(cache) -> None:
+    """The lazily read table serves the rows the store reads eagerly, and the canonical forms a search takes
+    from the imported table (instead of canonicalising) are the space's own."""
+    space = Nb201Space()
+    with Store(cache, read_only=True) as store:
+        for profile in NB201.profiles:
+            key = get_profile(profile).key
+            table = CachedTable(store, "nb201", key)
+            assert table.rows == {(e.genome_key, e.train_seed): e for e in store.evaluations("nb201", key)}
+            forms = table.forms(space)
+            assert forms and all(space.canonical(space.from_json(text)) == form for text, form in forms.items())

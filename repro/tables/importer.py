@@ -99,6 +99,13 @@ class TableDefinition:
     """Bumped when the conversion changes, so a re-import rewrites the table."""
     notes: dict[str, str] = field(default_factory=dict)
     """Per profile: which column of which file fills which metric (shown by ``cache info``)."""
+    genome_json: Callable[[str], str] | None = None
+    """Source architecture text -> the space's JSON text of its genome, where that is cheaper than
+    ``space.to_json(parse(text))`` (which it must equal); a search looks imported keys up by it."""
+
+    def json_of(self, space: SearchSpace[Any]) -> Callable[[str], str]:
+        """Source architecture text -> the space's JSON text of its genome."""
+        return self.genome_json or (lambda arch: space.to_json(self.parse(arch)))
 
 
 @dataclass(frozen=True)
