@@ -19,6 +19,7 @@ from repro.cli import main
 from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro.recipe import get_profile
+from repro.records import Evaluation
 from repro.spaces.nb201 import Nb201Space, from_string
 from repro.tables.importer import import_table
 from repro.tables.nb201 import NB201, SEEDS
@@ -203,3 +204,24 @@ def test_lazy_rows_equal_the_store_rows_and_known_forms_are_the_space_forms(cach
             assert table.rows == {(e.genome_key, e.train_seed): e for e in store.evaluations("nb201", key)}
             forms = table.forms(space)
             assert forms and all(space.canonical(space.from_json(text)) == form for text, form in forms.items())
+
+
+def test_export_adds_imported_rows_only_when_asked(cache, tmp_path, capsys) -> None:
+    import duckdb
+
+    smoke = get_profile("smoke")
+    with Store(cache) as store:  # one row trained here (an invalid one needs no curve)
+        store.put(Evaluation(space="nb201", genome_key="k", recipe_key=smoke.key, train_seed=0, genome='"x"',
+                             status="invalid", reason="test"), smoke.to_json(), smoke.profile)  # fmt: skip
+    plain, full = tmp_path / "plain.parquet", tmp_path / "full.csv"
+    assert main(["cache", "export", str(plain), "--cache", str(cache)]) == 0
+    assert main(["cache", "export", str(full), "--imported", "--cache", str(cache)]) == 0
+    with Store(cache, read_only=True) as store:
+        n = len(store.evaluations("nb201"))
+    with duckdb.connect() as db:
+        assert db.execute("SELECT count(*) FROM read_parquet(?)", [str(plain)]).fetchone()[0] == 1
+        rows = db.execute("SELECT count(*), count(DISTINCT source), count(*) FILTER (imported), count(source_arch), "
+                          "count(*) FILTER (NOT imported AND source IS NULL) FROM read_csv(?)", [str(full)]).fetchone()  # fmt: skip
+    assert rows == (n, 3, n - 1, n - 1, 1)  # the seeds, 12-epoch and NASWOT files give rows; the landscapes file costs
+    assert main(["cache", "export", str(plain), "--imported", "--table", "runs", "--cache", str(cache)]) == 2
+    assert "imported rows are evaluations" in capsys.readouterr().err

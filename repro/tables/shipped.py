@@ -106,6 +106,12 @@ class ImportedTables:
         manifest = self._by_recipe[recipe_key]
         return ImportedSlice(db, self.path(manifest), manifest.table, space, recipe_key)
 
+    def with_rows(self, trained: str) -> str:
+        """SQL for the rows of relation ``trained`` (trained here) and every imported row, flagged ``imported``."""
+        files = ", ".join("'" + self.path(m).replace("'", "''") + "'" for m in self.manifests)
+        union = f"{trained} UNION ALL BY NAME (SELECT * FROM read_parquet([{files}]))" if files else trained
+        return f"(SELECT *, source IS NOT NULL AS imported FROM ({union}))"
+
     def check(self) -> list[str]:
         """Manifests whose Parquet file is missing or differs from the sha256 they record."""
         problems = []
