@@ -12,7 +12,7 @@ from repro.cli import options
 
 def add(commands: Any) -> None:
     """Declare the ``tables`` command group on the top-level subparsers ``commands``."""
-    tables = commands.add_parser("tables", help="import public tables of measurements (NAS-Bench-201) as cache rows")
+    tables = commands.add_parser("tables", help="import public tables of measurements (NAS-Bench-201, NAS-Bench-Macro) as cache rows")
     table_commands = tables.add_subparsers(dest="tables_command", required=True, metavar="ACTION")
     table_import = table_commands.add_parser(
         "import", help="rebuild an imported table's Parquet file and manifest from its source files",
@@ -20,9 +20,10 @@ def add(commands: Any) -> None:
         "table's recipes and writes <cache>/imported/NAME.parquet and NAME.manifest.json. The shipped cache already "
         "holds them; importing the same files again changes nothing. Any bad input stops it with nothing written.",
     )  # fmt: skip
-    table_import.add_argument("table", help="table name (nb201)")
+    table_import.add_argument("table", help="table name (nb201, macro)")
     table_import.add_argument("--source", type=Path,
-                              help="folder holding the source files (default: $REPRO_TABLES/NAME, else ../shared/tables/NAME)")  # fmt: skip
+                              help="folder holding the source files (default: the copy that ships with the repository if any, "
+                              "else $REPRO_TABLES/NAME, else ../shared/tables/NAME)")  # fmt: skip
     options.add_cache(table_import)
     table_import.set_defaults(handler=_tables_import)
 
@@ -32,7 +33,8 @@ def _tables_import(args: argparse.Namespace) -> int:
     from repro.tables.registry import TABLES
 
     definition = TABLES.get(args.table)
-    source = args.source or Path(os.environ.get("REPRO_TABLES", "../shared/tables")) / args.table
+    source = args.source or (definition.shipped if definition.shipped and "REPRO_TABLES" not in os.environ
+                             else Path(os.environ.get("REPRO_TABLES", "../shared/tables")) / args.table)  # fmt: skip
     result = import_table(definition, source, Path(args.cache))
     verb = "wrote" if result.written else "already up to date:"
     print(f"{verb} {result.path} ({result.rows:,} rows from {source})")
