@@ -323,3 +323,19 @@ def test_shipped_macro_rows_replay_a_search(capsys) -> None:
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "(cache 30, trained 0" in out and "imported row: macro/nas-bench-macro_cifar10.json.gz" in out
+
+
+def test_proxy_study_ranks_a_score_against_the_held_out_target(cache) -> None:
+    """A score that orders the networks as their accuracy does has tau 1 on every split; its negation -1."""
+    from repro.tables.studies import SURROGATE_SPLITS, proxy_study
+
+    with Store(cache, read_only=True) as store:
+        rows = store.evaluations("nb201", TWELVE.key)
+    of_key: dict[str, list[float]] = {}
+    for e in rows:
+        of_key.setdefault(e.genome_key, []).append(e.val_acc)
+    by_string = {e.source_arch: float(np.mean(of_key[e.genome_key])) for e in rows}  # the target itself
+    same = proxy_study(rows, by_string)
+    assert same["networks"] == len({e.genome_key for e in rows}) and len(same["results"]) == SURROGATE_SPLITS
+    assert all(r["kendall_tau"] == pytest.approx(1.0) for r in same["results"])
+    assert all(r["kendall_tau"] == pytest.approx(-1.0) for r in proxy_study(rows, {a: -v for a, v in by_string.items()})["results"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +28,11 @@ def add(commands: Any) -> None:
 
 
 def _tables_import(args: argparse.Namespace) -> int:
-    from repro.tables.importer import import_table
+    from repro.tables.importer import import_table, source_folder
     from repro.tables.registry import TABLES
 
     definition = TABLES.get(args.table)
-    source = args.source or (definition.shipped if definition.shipped and "REPRO_TABLES" not in os.environ
-                             else Path(os.environ.get("REPRO_TABLES", "../shared/tables")) / args.table)  # fmt: skip
+    source = source_folder(definition, args.source)
     result = import_table(definition, source, Path(args.cache))
     verb = "wrote" if result.written else "already up to date:"
     print(f"{verb} {result.path} ({result.rows:,} rows from {source})")

@@ -163,18 +163,32 @@ def read_source(path: Path, columns: Sequence[str]) -> list[dict[str, Any]]:
     return rows
 
 
+def read_checked(folder: Path, source: SourceFile, columns: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The rows of ``source`` in ``folder``, after checking the file is there with the sha256 SOURCES.md records;
+    ``columns`` (default: the columns the definition reads) must be in it."""
+    path = folder / source.name
+    if not path.is_file():
+        raise ReproError(f"{path}: no such file; pass the folder holding {source.name} with --source")
+    digest = sha256_of(path)
+    if digest != source.sha256:
+        raise ReproError(f"{path}: sha256 {digest} differs from the recorded {source.sha256} "
+                         "(another release of the file?); use the file SOURCES.md describes")  # fmt: skip
+    return read_source(path, columns or source.columns)
+
+
+def source_folder(definition: TableDefinition, given: Path | None = None) -> Path:
+    """Where ``definition``'s source files are read: ``given``, else the copy that ships with the repository (unless
+    $REPRO_TABLES is set), else $REPRO_TABLES/NAME, else ../shared/tables/NAME."""
+    if given is not None:
+        return given
+    if definition.shipped is not None and "REPRO_TABLES" not in os.environ:
+        return definition.shipped
+    return Path(os.environ.get("REPRO_TABLES", "../shared/tables")) / definition.name
+
+
 def import_table(definition: TableDefinition, source_dir: Path, cache: Path) -> ImportResult:
     """Import ``definition`` from the files in ``source_dir`` into ``cache/imported`` (see the module docstring)."""
-    rows: Rows = {}
-    for source in definition.sources:
-        path = source_dir / source.name
-        if not path.is_file():
-            raise ReproError(f"{path}: no such file; pass the folder holding {source.name} with --source")
-        digest = sha256_of(path)
-        if digest != source.sha256:
-            raise ReproError(f"{path}: sha256 {digest} differs from the recorded {source.sha256} "
-                             "(another release of the file?); use the file SOURCES.md describes")  # fmt: skip
-        rows[source.name] = read_source(path, source.columns)
+    rows: Rows = {source.name: read_checked(source_dir, source) for source in definition.sources}
     evaluations = _rows(definition, definition.measurements(rows))
     folder = cache / IMPORTED_DIR
     manifest_path = folder / f"{definition.name}{MANIFEST_SUFFIX}"
