@@ -1,4 +1,4 @@
-"""``repro tables import``: public tables of measurements (NAS-Bench-201) turned into imported cache rows."""
+"""``repro tables import``: public tables of measurements (NAS-Bench-201, NAS-Bench-Macro) turned into imported cache rows."""
 
 from __future__ import annotations
 
