@@ -40,8 +40,6 @@ from typing import Any
 import numpy as np
 
 from repro import stats
-from repro.cache.store import Store
-from repro.cache.table import CachedTable
 from repro.errors import ReproError
 from repro.recipe import get_profile
 from repro.search.greedy import Budget, GreedyResult, Problem, cost_effective_greedy, rcas, rcas_costs
@@ -49,6 +47,7 @@ from repro.spaces.macro import LAYERS, MacroSpace, canonical_genome
 from repro.search.strategies.evolution import RegularizedEvolution
 from repro.submodularity import additions, count, nested_triples, ratio_pairs, singleton_gain_sums
 from repro.tables.macro import MACRO
+from repro.tables.shipped import ImportedTables
 
 TYPES = (1, 2)
 GROUND = tuple((p, t) for p in range(LAYERS) for t in TYPES)
@@ -96,13 +95,18 @@ def index_of(selected: frozenset) -> int:
 def load(cache: Path = CACHE) -> MacroTable:
     """The imported rows of recipe ``macro-cifar10-50ep`` in ``cache``, as arrays over every genome (a genome
     gets the rows of its network's canonical key)."""
+    import duckdb
+
     space, recipe = MacroSpace(), get_profile(MACRO.profiles[0])
     keys = [genome(i) for i in range(3**LAYERS)]
-    with Store(cache, read_only=True) as store:
-        manifest = store.imported.manifest_of(recipe.key)
-        if manifest is None:
-            raise ReproError(f"the cache {cache} has no NAS-Bench-Macro rows; import them with `repro tables import macro`")
-        table = CachedTable(store, space.name, recipe.key)
+    # The store's reader of imported tables, on a connection of its own: a search or a reproduction may hold the
+    # cache's database open for writing while the report is made.
+    imported = ImportedTables(cache)
+    manifest = imported.manifest_of(recipe.key)
+    if manifest is None:
+        raise ReproError(f"the cache {cache} has no NAS-Bench-Macro rows; import them with `repro tables import macro`")
+    with duckdb.connect() as db:
+        table = imported.slice(db, space.name, recipe.key)
         rows = [table.rows_of(space.canonical(k).key) for k in keys]
     if any(len(r) != 3 for r in rows):
         raise ReproError(f"the cache {cache}: some NAS-Bench-Macro networks lack their three seeds; rerun "

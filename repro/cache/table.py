@@ -54,7 +54,7 @@ class CachedTable:
     def rows_of(self, genome_key: str) -> list[Evaluation]:
         """Every row of one architecture, in training-seed order."""
         if self._slice is not None:
-            return [self._slice.get(genome_key, s) for s in range(self._slice.counts.get(genome_key, 0))]  # type: ignore[misc]
+            return self._slice.rows_of(genome_key)
         return sorted((e for (key, _), e in self.rows.items() if key == genome_key), key=lambda e: e.train_seed)
 
     def forms(self, space: SearchSpace[Any]) -> dict[str, CanonicalForm]:

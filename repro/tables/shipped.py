@@ -169,3 +169,7 @@ class ImportedSlice:
         """Row ``train_seed`` mod the architecture's row count (the rows in turn), or None for an unknown key."""
         count = self.counts.get(genome_key)
         return None if count is None else self.row(self.index[(genome_key, train_seed % count)])
+
+    def rows_of(self, genome_key: str) -> list[Evaluation]:
+        """Every row of one architecture, in row-number order."""
+        return [self.row(self.index[(genome_key, s)]) for s in range(self.counts.get(genome_key, 0))]
