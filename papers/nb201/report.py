@@ -121,7 +121,8 @@ def _surrogate_lines(outcome: Outcome) -> list[str]:
               "score published in BayesWatch/nas-without-training's file (imported source `naswot_nb201_cifar10.csv.gz`; "
               "each network scored by the string whose features the surrogate sees) against the same target on the "
               "same held-out networks of each split: the reference a zero-cost proxy sets without a single trained "
-              "network. It has no MAE (a score, not an accuracy)."]  # fmt: skip
+              "network; the 341 cells with no path from input to output have no score in the file and rank last. It has no "
+              "MAE (a score, not an accuracy)."]  # fmt: skip
     if not isinstance(naswot, dict):
         lines += ["", f"NASWOT column: {naswot}."]
     return lines
