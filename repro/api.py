@@ -54,7 +54,7 @@ class Benchmark:
         form = s.canonical(genome)
         recipe = get_profile(profile)
         table = CachedTable(self.store, s.name, recipe.key)
-        rows = sorted((e for (key, _), e in table.rows.items() if key == form.key), key=lambda e: e.train_seed)
+        rows = table.rows_of(form.key)
         served = "imported" if rows and rows[0].imported else "trained" if rows else "none"
         if not rows and predict:
             spec = get_spec(recipe.dataset)

@@ -194,7 +194,7 @@ def final_metric(store: Store, space: str, spec: str) -> FinalMetric:
             names.setdefault(e.genome_key, e.source_arch or e.genome)
     if not values:
         raise ReproError(f"final metric {spec}: the cache has no {metric} rows of {space} under profile {profile}")
-    return FinalMetric(profile, metric, {k: float(np.mean(v)) for k, v in values.items()}, names)
+    return FinalMetric(profile, metric, {k: sum(v) / len(v) for k, v in values.items()}, names)
 
 
 @dataclass

@@ -166,14 +166,20 @@ class Evaluator:
         else:
             miss = self.training = Training(space, recipe, store, self.table, device, data_root)
         self.sources: tuple[Source, ...] = (Cached(self.table), miss)
-        # Canonicalising is the costliest step of a cached lookup; searches revisit genomes often.
+        # Canonicalising is the costliest step of a cached lookup; searches revisit genomes often, and
+        # an imported table knows the forms of all its architectures (read on the first miss).
         self._forms: dict[str, CanonicalForm] = {}
+        self._known_forms = False
 
     def identify(self, genome: Any) -> tuple[str, CanonicalForm]:
         """The genome's JSON text and the space's canonical form of it (memoised by the text)."""
         text = self.space.to_json(genome)
         form = self._forms.get(text)
         if form is None:
+            if not self._known_forms:
+                self._known_forms = True
+                self._forms.update(self.table.forms(self.space))
+                return self.identify(genome)
             form = self._forms[text] = self.space.canonical(genome)
         return text, form
 

@@ -101,3 +101,17 @@ def test_hash_study_on_the_fixture_cut(tmp_path) -> None:
     assert h["strings"] == 40 and h["keys"] < 40 and h["keys_with_several_strings"] >= 1
     assert h["flagged_keys"] == 0 and 0 < h["between_strings_sd"] < 0.05 and 0 < h["seed_sd"] < 0.05
     assert h["identity_classes"] <= h["keys"]
+
+
+@needs_tables
+def test_every_shipped_source_string_is_the_space_json_of_its_genome() -> None:
+    """The importer's cheap ``genome_json`` (the string itself) equals ``to_json(from_string(s))`` for every
+    string of the shipped table, so a search finds each imported key by its genome's JSON text."""
+    from repro.spaces.nb201 import from_string
+    from repro.tables.nb201 import NB201
+
+    space = get_space("nb201")
+    with Store(SHIPPED, read_only=True) as store:
+        archs = {r[0] for r in store.imported.select(store.db, ["source_arch"], "nb201", None)}
+    assert len(archs) == 15_625
+    assert all(NB201.json_of(space)(a) == space.to_json(from_string(a)) for a in archs)

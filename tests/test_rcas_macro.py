@@ -87,3 +87,14 @@ def test_the_shipped_table_reads_and_checks(tmp_path):
         read_macro_table(broken)
     with pytest.raises(ReproError, match="cannot read the NAS-Bench-Macro table"):
         read_macro_table(tmp_path / "missing.json.gz")
+
+
+def test_the_study_reads_the_imported_rows_equal_to_the_table():
+    """Through the store, every genome gets its network's three seeds, params and FLOPs as the table gives them,
+    and the mean equals the table's mean_acc bit for bit (so the study's numbers did not move)."""
+    table, rows = macro.load(), read_macro_table()
+    keys = [macro.genome(i) for i in range(3**8)]
+    assert np.array_equal(table.mean, np.array([rows[k].mean_acc for k in keys]) / 100)
+    assert np.array_equal(table.seeds, np.array([rows[k].test_acc for k in keys]) / 100)
+    assert np.array_equal(table.params, [rows[k].params for k in keys])
+    assert np.array_equal(table.flops, [rows[k].flops for k in keys])

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import json
+import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,7 @@ from repro.cli import main
 from repro.errors import ReproError
 from repro.evaluator import Evaluator
 from repro.recipe import get_profile
+from repro.records import Evaluation
 from repro.spaces.nb201 import Nb201Space, from_string
 from repro.tables.importer import import_table
 from repro.tables.nb201 import NB201, SEEDS
@@ -160,3 +164,178 @@ def test_cli_search_info_check_and_import(cache, sources, capsys) -> None:
     assert "imported rows (no curves" in capsys.readouterr().out
     assert main(["tables", "import", "nb201", "--source", str(sources), "--cache", str(cache)]) == 2
     assert "differs from the recorded" in capsys.readouterr().err
+
+
+def test_surrogate_search_on_imported_nb201_rows(cache, capsys) -> None:
+    """The surrogate learns from the imported rows (their stored canonical texts parse back to genomes) and
+    predicts the cells the 40-cell table lacks; nothing predicted is stored."""
+    out = cache.parent / "report"
+    argv = ["compare", "--space", "nb201", "--profile", "nb201-cifar10-valid-12ep", "--strategies", "rs,re", "--seeds",
+            "0-1", "--budget", "20", "--on-miss", "surrogate", "--cache", str(cache), "--no-progress", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    result = json.loads((out / "results.json").read_text())
+    served = Counter(s for run in result["runs"] for s in run["served_by"])
+    assert served["surrogate"] > 0 and served["cache"] > 0, served
+    with Store(cache, read_only=True) as store:
+        assert len(store.evaluations("nb201", TWELVE.key)) == 40
+
+
+def test_canonical_texts_parse_back_to_their_networks() -> None:
+    """Every NB201 cell's canonical text (what rows store) gives back a genome of the same network."""
+    import itertools
+
+    from repro.spaces.nb201 import OPS, canonical_text
+
+    space = Nb201Space()
+    for genome in itertools.product(OPS, repeat=6):
+        text = canonical_text(genome)
+        assert canonical_text(space.from_json(text)) == text
+    with pytest.raises(ReproError, match="canonical text"):
+        space.from_json('{"labels": ["in"], "edges": [[0, 7]]}')
+
+
+def test_lazy_rows_equal_the_store_rows_and_known_forms_are_the_space_forms(cache) -> None:
+    """The lazily read table serves the rows the store reads eagerly, and the canonical forms a search takes
+    from the imported table (instead of canonicalising) are the space's own."""
+    space = Nb201Space()
+    with Store(cache, read_only=True) as store:
+        for profile in NB201.profiles:
+            key = get_profile(profile).key
+            table = CachedTable(store, "nb201", key)
+            assert table.rows == {(e.genome_key, e.train_seed): e for e in store.evaluations("nb201", key)}
+            forms = table.forms(space)
+            assert forms and all(space.canonical(space.from_json(text)) == form for text, form in forms.items())
+
+
+def test_export_adds_imported_rows_only_when_asked(cache, tmp_path, capsys) -> None:
+    import duckdb
+
+    smoke = get_profile("smoke")
+    with Store(cache) as store:  # one row trained here (an invalid one needs no curve)
+        store.put(Evaluation(space="nb201", genome_key="k", recipe_key=smoke.key, train_seed=0, genome='"x"',
+                             status="invalid", reason="test"), smoke.to_json(), smoke.profile)  # fmt: skip
+    plain, full = tmp_path / "plain.parquet", tmp_path / "full.csv"
+    assert main(["cache", "export", str(plain), "--cache", str(cache)]) == 0
+    assert main(["cache", "export", str(full), "--imported", "--cache", str(cache)]) == 0
+    with Store(cache, read_only=True) as store:
+        n = len(store.evaluations("nb201"))
+    with duckdb.connect() as db:
+        assert db.execute("SELECT count(*) FROM read_parquet(?)", [str(plain)]).fetchone()[0] == 1
+        rows = db.execute("SELECT count(*), count(DISTINCT source), count(*) FILTER (imported), count(source_arch), "
+                          "count(*) FILTER (NOT imported AND source IS NULL) FROM read_csv(?)", [str(full)]).fetchone()  # fmt: skip
+    assert rows == (n, 3, n - 1, n - 1, 1)  # the seeds, 12-epoch and NASWOT files give rows; the landscapes file costs
+    assert main(["cache", "export", str(plain), "--imported", "--table", "runs", "--cache", str(cache)]) == 2
+    assert "imported rows are evaluations" in capsys.readouterr().err
+
+
+MACRO_FIXTURE = Path(__file__).parent / "fixtures" / "macro"
+MACRO_PROFILE = get_profile("macro-cifar10-50ep")
+
+
+def macro_definition(folder: Path):
+    """NAS-Bench-Macro's definition with the sha256 of the file in ``folder`` (the fixture is a cut)."""
+    from repro.tables.macro import MACRO
+
+    return dataclasses.replace(MACRO, sources=(dataclasses.replace(MACRO.sources[0], sha256=sha256_of(folder / MACRO.sources[0].name)),))
+
+
+@pytest.fixture
+def macro_sources(tmp_path: Path) -> Path:
+    folder = tmp_path / "macro-sources"
+    shutil.copytree(MACRO_FIXTURE, folder, ignore=shutil.ignore_patterns("*.py"))
+    return folder
+
+
+def _edit_macro(folder: Path, edit) -> None:
+    path = folder / "nas-bench-macro_cifar10.json.gz"
+    with gzip.open(path, "rt") as f:
+        data = json.load(f)
+    edit(data)
+    with gzip.open(path, "wt") as f:
+        json.dump(data, f)
+
+
+def test_macro_rows_per_seed_keyed_by_network_with_provenance(tmp_path, macro_sources) -> None:
+    """9 entries of 6 networks: 3 rows per network, from the entry that is its canonical genome; re-import is a no-op."""
+    from repro.spaces.macro import MacroSpace
+
+    cache = tmp_path / "cache"
+    Store(cache).close()
+    result = import_table(macro_definition(macro_sources), macro_sources, cache)
+    assert result.written and result.per_profile == {"macro-cifar10-50ep": (18, 6)}
+    with Store(cache, read_only=True) as store:
+        rows = store.evaluations("macro", MACRO_PROFILE.key)
+        manifest = store.imported.manifest_of(MACRO_PROFILE.key)
+    assert manifest.sources[0]["licence"] == "Apache-2.0" and "NAS-Bench-Macro" in manifest.sources[0]["citation"]
+    space = MacroSpace()
+    assert all(space.canonical(e.source_arch).key == e.genome_key and e.source_arch == space.canonical(e.source_arch).text
+               for e in rows)  # fmt: skip
+    assert sorted((e.source_arch, e.source_seed, e.train_seed) for e in rows if e.source_arch == "22212220") == [
+        ("22212220", s, s) for s in range(3)]  # fmt: skip
+    with gzip.open(macro_sources / "nas-bench-macro_cifar10.json.gz", "rt") as f:
+        entry = json.load(f)["22212220"]
+    for e in (e for e in rows if e.source_arch == "22212220"):
+        assert e.source == "macro/nas-bench-macro_cifar10.json.gz" and not e.seed_mean and e.val_acc is None
+        assert (e.test_acc, e.params, e.macs) == (entry["test_acc"][e.source_seed] / 100, entry["params"], entry["flops"])
+    assert not import_table(macro_definition(macro_sources), macro_sources, cache).written
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["12000000"].pop("params"), "missing column(s) params (entry '12000000')"),
+        (lambda d: d.update({"00000003": d["00000000"]}), "00000003"),
+        (lambda d: d["00001000"].update(test_acc=[50.0, 50.0, 50.0], mean_acc=50.0, std=0.0),
+         "differs from entry '00010000'"),
+        (lambda d: d["11111111"].update(mean_acc=1.0), "do not give its mean"),
+    ],
+)  # fmt: skip
+def test_macro_bad_inputs_stop_with_one_line_and_nothing_written(tmp_path, macro_sources, edit, message) -> None:
+    _edit_macro(macro_sources, edit)
+    cache = tmp_path / "cache"
+    with pytest.raises(ReproError, match=re.escape(message)):
+        import_table(macro_definition(macro_sources), macro_sources, cache)
+    assert not (cache / "imported").exists()
+
+
+def test_macro_truncated_file_sha256_mismatch_and_conflict_with_the_imported_table(tmp_path, macro_sources) -> None:
+    from repro.tables.macro import MACRO
+
+    cache = tmp_path / "cache"
+    with pytest.raises(ReproError, match="differs from the recorded"):  # the cut is not the file SOURCES.md describes
+        import_table(MACRO, macro_sources, cache)
+    import_table(macro_definition(macro_sources), macro_sources, cache)
+    before = sha256_of(cache / "imported" / "macro.parquet")
+    _edit_macro(macro_sources, lambda d: d["12000000"].update(params=1))
+    with pytest.raises(ReproError, match="move the old table away"):
+        import_table(macro_definition(macro_sources), macro_sources, cache)
+    path = macro_sources / "nas-bench-macro_cifar10.json.gz"
+    path.write_bytes(path.read_bytes()[:-20])
+    with pytest.raises(ReproError, match="unreadable"):
+        import_table(macro_definition(macro_sources), macro_sources, cache)
+    assert sha256_of(cache / "imported" / "macro.parquet") == before
+
+
+def test_shipped_macro_rows_replay_a_search(capsys) -> None:
+    shipped = Path(__file__).resolve().parent.parent / "cache"
+    argv = ["search", "--space", "macro", "--profile", "macro-cifar10-50ep", "--strategy", "re", "--budget", "30",
+            "--metric", "test_acc", "--on-miss", "error", "--cache", str(shipped), "--no-progress"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "(cache 30, trained 0" in out and "imported row: macro/nas-bench-macro_cifar10.json.gz" in out
+
+
+def test_proxy_study_ranks_a_score_against_the_held_out_target(cache) -> None:
+    """A score that orders the networks as their accuracy does has tau 1 on every split; its negation -1."""
+    from repro.tables.studies import SURROGATE_SPLITS, proxy_study
+
+    with Store(cache, read_only=True) as store:
+        rows = store.evaluations("nb201", TWELVE.key)
+    of_key: dict[str, list[float]] = {}
+    for e in rows:
+        of_key.setdefault(e.genome_key, []).append(e.val_acc)
+    by_string = {e.source_arch: float(np.mean(of_key[e.genome_key])) for e in rows}  # the target itself
+    same = proxy_study(rows, by_string)
+    assert same["networks"] == len({e.genome_key for e in rows}) and len(same["results"]) == SURROGATE_SPLITS
+    assert all(r["kendall_tau"] == pytest.approx(1.0) for r in same["results"])
+    assert all(r["kendall_tau"] == pytest.approx(-1.0) for r in proxy_study(rows, {a: -v for a, v in by_string.items()})["results"])

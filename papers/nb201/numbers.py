@@ -26,4 +26,10 @@ def surrogate_table(outcome: Outcome) -> list[tuple[int, float, float, float, fl
     return rows
 
 
-__all__ = ["ranked", "surrogate_table"]
+def naswot_tau(study: dict[str, Any]) -> tuple[float, float]:
+    """NASWOT's Kendall tau over the splits of :func:`repro.tables.studies.proxy_study`: (mean, sd)."""
+    tau = np.array([r["kendall_tau"] for r in study["results"]])
+    return float(tau.mean()), float(tau.std(ddof=1))
+
+
+__all__ = ["naswot_tau", "ranked", "surrogate_table"]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import seaborn as sns
 
-from papers.nb201.numbers import ranked, surrogate_table
+from papers.nb201.numbers import naswot_tau, ranked, surrogate_table
 from papers.nb201.reproduce import PARAMS, SEARCHES, TIME_BUDGET, Outcome, describe_profile
 from repro import plots, provenance
 
@@ -32,7 +32,8 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
     summary.write_text("\n".join(_summary_lines(outcome)) + "\n")
     numbers = out_dir / "numbers.json"
     numbers.write_text(json.dumps({"profile": outcome.experiment.name, "table": outcome.table,
-                                   "searches": outcome.summaries, "hash": outcome.hash, "surrogate": outcome.surrogate},
+                                   "searches": outcome.summaries, "hash": outcome.hash, "surrogate": outcome.surrogate,
+                                   **({"naswot": outcome.naswot} if isinstance(outcome.naswot, dict) else {})},
                                   indent=1, default=float) + "\n")  # fmt: skip
     return [*figures, summary, numbers]
 
@@ -110,10 +111,20 @@ def _surrogate_lines(outcome: Outcome) -> list[str]:
              f"repro's surrogate regressor (gradient boosting on one-hot operations per edge) fit on n of NB201's "
              f"{study['networks']:,} networks (12-epoch `cifar10-valid` validation accuracy, mean per network), tested "
              f"on {study['test']:,} others; mean ± sd over splits:", "",
-             "| training networks | Kendall tau | MAE (points) |", "|---:|---:|---:|"]  # fmt: skip
+             "| training networks | Kendall tau | MAE (points) | NASWOT score's Kendall tau (no training networks) |",
+             "|---:|---:|---:|---:|"]  # fmt: skip
+    naswot = outcome.naswot
+    proxy = "n/a" if not isinstance(naswot, dict) else "{:.3f} ± {:.3f}".format(*naswot_tau(naswot))
     for n, tau, tau_sd, mae, mae_sd in surrogate_table(outcome):
-        lines.append(f"| {n:,} | {tau:.3f} ± {tau_sd:.3f} | {mae:.2f} ± {mae_sd:.2f} |")
-    lines += ["", "The NASWOT zero-cost score is not imported (not a column of the cache), so it is not shown beside it."]
+        lines.append(f"| {n:,} | {tau:.3f} ± {tau_sd:.3f} | {mae:.2f} ± {mae_sd:.2f} | {proxy} |")
+    lines += ["", "NASWOT (Mellor et al., ICML 2021) scores an untrained network; its column is the Kendall tau of the "
+              "score published in BayesWatch/nas-without-training's file (imported source `naswot_nb201_cifar10.csv.gz`; "
+              "each network scored by the string whose features the surrogate sees) against the same target on the "
+              "same held-out networks of each split: the reference a zero-cost proxy sets without a single trained "
+              "network; the 341 cells with no path from input to output have no score in the file and rank last. It has no "
+              "MAE (a score, not an accuracy)."]  # fmt: skip
+    if not isinstance(naswot, dict):
+        lines += ["", f"NASWOT column: {naswot}."]
     return lines
 
 

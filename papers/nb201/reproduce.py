@@ -37,7 +37,8 @@ from repro.errors import ReproError
 from repro.recipe import get_profile
 from repro.search.strategies import STRATEGIES
 from repro.spaces import get_space
-from repro.tables.studies import hash_study, surrogate_study
+from repro.tables.nb201 import NASWOT, SOURCES, naswot_scores
+from repro.tables.studies import hash_study, proxy_study, surrogate_study
 
 HERE = Path(__file__).parent
 RECORD_KIND = "nb201-protocol"
@@ -93,6 +94,12 @@ class Outcome:
     """The canonical hash on NB201's per-seed cifar10-valid trainings (:func:`repro.tables.studies.hash_study`)."""
     surrogate: dict[str, Any] | None
     """The surrogate's quality against training-set size (stored profiles only: minutes of fitting)."""
+    naswot: dict[str, Any] | str | None = None
+    """NASWOT's Kendall tau on the surrogate study's held-out networks (:func:`repro.tables.studies.proxy_study`),
+    or why it is missing (a fresh cache without the NASWOT source file)."""
+
+
+NASWOT_SOURCE = next(s for s in SOURCES if s.name == NASWOT)
 
 
 def strategies() -> list[str]:
@@ -135,7 +142,19 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
         twelve = get_profile(SEARCHES[0].profile).key
         surrogate = stored_record(ctx, RECORD_KIND, what, "nb201 surrogate study",
                                   lambda: surrogate_study(store.evaluations("nb201", twelve)), "cpu")  # fmt: skip
+        naswot = _naswot(ctx, {**what, "study": "naswot", "source": NASWOT_SOURCE.sha256}, twelve)
+        return Outcome(experiment, summaries, table, hash_study(seeds), surrogate, naswot)
     return Outcome(experiment, summaries, table, hash_study(seeds), surrogate)
+
+
+def _naswot(ctx: RunContext, what: dict[str, Any], recipe_key: str) -> dict[str, Any] | str:
+    """The NASWOT column's record: stored, or computed from the NASWOT source file (which does not ship: the
+    scores are no rows), or why neither is possible."""
+    try:
+        return stored_record(ctx, RECORD_KIND, what, "nb201 NASWOT study",
+                             lambda: proxy_study(ctx.store.evaluations("nb201", recipe_key), naswot_scores()), "cpu")  # fmt: skip
+    except ReproError as exc:
+        return f"not in the cache and not computable here ({exc})"
 
 
 def describe_profile(outcome: Outcome) -> str:

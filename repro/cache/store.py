@@ -854,8 +854,11 @@ class Store:
             return [], []
         return [d[0] for d in cursor.description], cursor.fetchall()
 
-    def export(self, path: str | Path, table: str = "evaluations") -> Path:
-        """Write a table (or a view joining genomes) to Parquet or CSV, chosen by the file's suffix."""
+    def export(self, path: str | Path, table: str = "evaluations", imported: bool = False) -> Path:
+        """Write a table (or a view joining genomes) to Parquet or CSV, chosen by the file's suffix.
+
+        With ``imported`` the evaluations also hold every imported row, with its provenance columns and
+        ``imported`` true (false for the rows trained here)."""
         path = Path(path)
         fmt = {".parquet": "PARQUET", ".csv": "CSV"}.get(path.suffix.lower())
         if fmt is None:
@@ -868,6 +871,10 @@ class Store:
             if table == "evaluations"
             else table
         )
+        if imported:
+            if table != "evaluations":
+                raise ReproError(f"imported rows are evaluations; export --table evaluations with them, not {table!r}")
+            source = self.imported.with_rows(source)
         path.parent.mkdir(parents=True, exist_ok=True)
         escaped = str(path).replace("'", "''")
         self.db.execute(f"COPY {source} TO '{escaped}' (FORMAT {fmt})")

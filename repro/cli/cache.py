@@ -31,6 +31,9 @@ def add(commands: Any) -> None:
     export = cache_commands.add_parser("export", help="export a table to Parquet or CSV (by file suffix)")
     export.add_argument("path", type=Path, help="output file, ending in .parquet or .csv")
     export.add_argument("--table", default="evaluations", help="table to export (evaluations include the genome text)")
+    export.add_argument("--imported", action="store_true",
+                        help="add the imported tables' rows to the evaluations, each with its source file, the "
+                        "source's architecture and seed, and imported = true")  # fmt: skip
     options.add_cache(export)
     export.set_defaults(handler=_cache_export)
     check = cache_commands.add_parser(
@@ -131,7 +134,7 @@ def _cache_query(args: argparse.Namespace) -> int:
 
 def _cache_export(args: argparse.Namespace) -> int:
     with options.open_store(args, read_only=True) as store:
-        path = store.export(args.path, args.table)
+        path = store.export(args.path, args.table, imported=args.imported)
     print(f"wrote {path}")
     return 0
 

@@ -221,7 +221,7 @@ def _print_summary(
           f"channels {recipe.model_options.get('channels')}, train size {recipe.train_size or 'all'}; run {result.run_id}")  # fmt: skip
     seconds = result.seconds
     clock = f"simulated wall-clock {seconds['wall']:.1f}s" if args.executor == "simulated" else f"wall {seconds['wall']:.1f}s"
-    print(f"time: {clock} with {args.workers} worker(s) ({args.executor}); strategy CPU {seconds['strategy']:.2f}s; "
+    print(f"time: {clock} with {args.workers} worker(s) ({args.executor}); strategy {seconds['strategy']:.2f}s; "
           f"lookups {seconds['lookup']:.2f}s")  # fmt: skip
     best = result.best
     if best is None:

@@ -15,8 +15,7 @@ import json
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,17 +54,17 @@ class SearchResult:
     or None when it leaves the choice to the best trial."""
     trials: list[Trial] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=lambda: {"strategy": 0.0, "lookup": 0.0, "wall": 0.0})
-    """Time in the strategy's ask/tell, in cache lookups and job preparation, and wall-clock (simulated
-    under the simulated executor)."""
+    """Elapsed seconds in the strategy's ask/tell and in cache lookups and job preparation, and the run's
+    wall-clock (simulated under the simulated executor)."""
 
-    @contextmanager
-    def timer(self, part: str) -> Iterator[None]:
-        """Add the CPU time of the block to ``seconds[part]``."""
-        started = time.process_time()
-        try:
-            yield
-        finally:
-            self.seconds[part] += time.process_time() - started
+    def charge(self, part: str, started: float) -> float:
+        """Add the time since ``started`` (a :func:`time.perf_counter`) to ``seconds[part]``; returns the time now.
+
+        Called in line rather than as a context manager, and elapsed rather than CPU time (a system
+        call each): a replayed step costs microseconds, and either would be a fair share of them."""
+        now = time.perf_counter()
+        self.seconds[part] += now - started
+        return now
 
     @property
     def best(self) -> Trial | None:
@@ -141,13 +140,14 @@ def run_search(
     asked = in_flight = 0
     while len(result.trials) < budget:
         while asked < budget and in_flight < executor.capacity:
-            with result.timer("strategy"):
-                genome = strategy.ask()
-            with result.timer("lookup"):
-                genome_json, form = evaluator.identify(genome)
-                train_seed = occurrences[form.key]
-                occurrences[form.key] += 1
-                executor.submit((genome, genome_json), evaluator.serve(genome, evaluator.request(genome, train_seed, form)))
+            started = time.perf_counter()
+            genome = strategy.ask()
+            started = result.charge("strategy", started)
+            genome_json, form = evaluator.identify(genome)
+            train_seed = occurrences[form.key]
+            occurrences[form.key] += 1
+            executor.submit((genome, genome_json), evaluator.serve(genome, evaluator.request(genome, train_seed, form)))
+            result.charge("lookup", started)
             asked += 1
             in_flight += 1
         (genome, genome_json), done = executor.wait()
@@ -156,8 +156,9 @@ def run_search(
             break
         ready = done if isinstance(done, Ready) else evaluator.record(done)
         value = ready.evaluation.value(metric)
-        with result.timer("strategy"):
-            strategy.tell(genome, value)
+        started = time.perf_counter()
+        strategy.tell(genome, value)
+        result.charge("strategy", started)
         step = len(result.trials)
         if log:
             store.record_trial(rid, step, ready.evaluation.genome_key, ready.evaluation.train_seed, genome_json,

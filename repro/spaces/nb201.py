@@ -64,12 +64,13 @@ def from_string(text: str) -> Nb201Genome:
     return tuple(ops)
 
 
+_STRING = "+".join("|" + "".join(f"{{}}~{s}|" for s, t in EDGES if t == target) for target in (1, 2, 3))
+"""The string format with one ``{}`` per edge, in :data:`EDGES` order (which is the string's order)."""
+
+
 def to_string(genome: Nb201Genome) -> str:
     """The NAS-Bench-201 string of a genome (inverse of :func:`from_string`)."""
-    groups = []
-    for target in (1, 2, 3):
-        groups.append("|" + "|".join(f"{op}~{s}" for op, (s, t) in zip(genome, EDGES) if t == target) + "|")
-    return "+".join(groups)
+    return _STRING.format(*genome)
 
 
 def live_edges(genome: Nb201Genome) -> list[int]:
@@ -116,6 +117,33 @@ def canonical_text(genome: Nb201Genome, merge_identities: bool = False) -> str:
     renumber = {old: new for new, old in enumerate(used)}
     graph = canonical_graph([labels[v] for v in used], [(renumber[a], renumber[b]) for a, b in arcs])
     return json.dumps({"labels": graph.labels, "edges": graph.edges}, separators=(",", ":"))
+
+
+def from_canonical(text: str) -> Nb201Genome:
+    """A genome whose :func:`canonical_text` is ``text`` (the cache stores that text beside each row).
+
+    The live edges are the graph's operation vertices; every other edge is ``none``. Of the two
+    intermediate nodes, the one feeding the other is node 1; with no edge between them they are
+    interchangeable, so any order gives the same canonical text.
+    """
+    genome = ["none"] * len(EDGES)
+    if text == "zero":
+        return tuple(genome)
+    try:
+        graph = json.loads(text)
+        labels, arcs = graph["labels"], [tuple(a) for a in graph["edges"]]
+        source = {b: a for a, b in arcs if labels[b] in OPS}
+        target = {a: b for a, b in arcs if labels[a] in OPS}
+        nodes = [v for v, label in enumerate(labels) if label == "node"]
+        feeds = {source[v] for v in target if source[v] in nodes and target[v] in nodes}
+        inner = sorted(nodes, key=lambda n: n not in feeds)
+        node = {labels.index("in"): 0, labels.index("out"): 3, **{v: i for i, v in enumerate(inner, start=1)}}
+        for v, label in enumerate(labels):
+            if label in OPS:
+                genome[EDGES.index((node[source[v]], node[target[v]]))] = label
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise ReproError(f"not a NAS-Bench-201 canonical text: {text!r}") from None
+    return tuple(genome)
 
 
 @functools.lru_cache(maxsize=1)
@@ -214,10 +242,13 @@ class Nb201Space(SearchSpace[Nb201Genome]):
         return json.dumps(to_string(genome))
 
     def from_json(self, text: str) -> Nb201Genome:
+        """A JSON string in the NAS-Bench-201 format, or a canonical text as the cache stores it beside each row."""
         try:
             value = json.loads(text)
         except ValueError:
             value = None
+        if text == "zero" or isinstance(value, dict):
+            return from_canonical(text)
         if not isinstance(value, str):
             raise ReproError(f"not a NAS-Bench-201 genome: {text!r}; expected a JSON string in the NAS-Bench-201 format")
         return from_string(value)

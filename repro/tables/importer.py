@@ -25,6 +25,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+import json
 import math
 import os
 import zlib
@@ -77,11 +78,12 @@ class Measurement:
     seed: int | None = None
     """The source's training seed; None for a seed mean."""
     params: int | None = None
+    macs: int | None = None
     train_seconds: float | None = None
 
 
-Rows = dict[str, list[dict[str, str]]]
-"""Source file name -> its rows, each a column -> text mapping."""
+Rows = dict[str, list[dict[str, Any]]]
+"""Source file name -> its rows, each a column -> value mapping (text for CSV files)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,15 @@ class TableDefinition:
     """Bumped when the conversion changes, so a re-import rewrites the table."""
     notes: dict[str, str] = field(default_factory=dict)
     """Per profile: which column of which file fills which metric (shown by ``cache info``)."""
+    shipped: Path | None = None
+    """The folder of the repository that holds copies of the source files, if they ship (the default source)."""
+    genome_json: Callable[[str], str] | None = None
+    """Source architecture text -> the space's JSON text of its genome, where that is cheaper than
+    ``space.to_json(parse(text))`` (which it must equal); a search looks imported keys up by it."""
+
+    def json_of(self, space: SearchSpace[Any]) -> Callable[[str], str]:
+        """Source architecture text -> the space's JSON text of its genome."""
+        return self.genome_json or (lambda arch: space.to_json(self.parse(arch)))
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,7 @@ class ImportResult:
     written: bool
 
 
-def number(row: dict[str, str], column: str, where: str) -> float:
+def number(row: dict[str, Any], column: str, where: str) -> float:
     """A finite float from ``row[column]``; anything else is a ReproError naming ``where`` and the column."""
     try:
         value = float(row[column])
@@ -124,33 +135,60 @@ def number(row: dict[str, str], column: str, where: str) -> float:
     return value
 
 
-def read_csv(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
-    """Every row of a (gzip-compressed when ``.gz``) CSV file that must have ``columns``."""
+def read_source(path: Path, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Every row of a source file (gzip-compressed when ``.gz``), each of which must have ``columns``.
+
+    A CSV file's rows are its lines; a JSON file is an object keyed by architecture, each value an
+    object of fields, and each key becomes a row with the key in column ``arch``."""
     try:
         raw = path.read_bytes()
         text = gzip.decompress(raw).decode() if path.suffix == ".gz" else raw.decode()
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        rows = list(reader)
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError, csv.Error) as exc:
+        keyed = path.name.removesuffix(".gz").endswith(".json")
+        if keyed:
+            data = json.loads(text)
+            if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+                raise ValueError("not a JSON object of objects keyed by architecture")
+            rows: list[dict[str, Any]] = [{"arch": key, **value} for key, value in data.items()]
+            fields = [list(r) for r in rows]
+        else:
+            reader = csv.DictReader(io.StringIO(text, newline=""))
+            rows, fields = list(reader), [list(reader.fieldnames or [])]
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError, csv.Error, ValueError) as exc:
         raise ReproError(f"{path}: unreadable ({exc}); restore the file from its origin") from None
-    missing = [c for c in columns if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ReproError(f"{path}: missing column(s) {', '.join(missing)} (it has {', '.join(reader.fieldnames or [])})")
+    for line, have in enumerate(fields, 1):
+        missing = [c for c in columns if c not in have]
+        if missing:
+            where = f"entry {rows[line - 1]['arch']!r}" if keyed else f"it has {', '.join(have)}"
+            raise ReproError(f"{path}: missing column(s) {', '.join(missing)} ({where})")
     return rows
+
+
+def read_checked(folder: Path, source: SourceFile, columns: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The rows of ``source`` in ``folder``, after checking the file is there with the sha256 SOURCES.md records;
+    ``columns`` (default: the columns the definition reads) must be in it."""
+    path = folder / source.name
+    if not path.is_file():
+        raise ReproError(f"{path}: no such file; pass the folder holding {source.name} with --source")
+    digest = sha256_of(path)
+    if digest != source.sha256:
+        raise ReproError(f"{path}: sha256 {digest} differs from the recorded {source.sha256} "
+                         "(another release of the file?); use the file SOURCES.md describes")  # fmt: skip
+    return read_source(path, columns or source.columns)
+
+
+def source_folder(definition: TableDefinition, given: Path | None = None) -> Path:
+    """Where ``definition``'s source files are read: ``given``, else the copy that ships with the repository (unless
+    $REPRO_TABLES is set), else $REPRO_TABLES/NAME, else ../shared/tables/NAME."""
+    if given is not None:
+        return given
+    if definition.shipped is not None and "REPRO_TABLES" not in os.environ:
+        return definition.shipped
+    return Path(os.environ.get("REPRO_TABLES", "../shared/tables")) / definition.name
 
 
 def import_table(definition: TableDefinition, source_dir: Path, cache: Path) -> ImportResult:
     """Import ``definition`` from the files in ``source_dir`` into ``cache/imported`` (see the module docstring)."""
-    rows: Rows = {}
-    for source in definition.sources:
-        path = source_dir / source.name
-        if not path.is_file():
-            raise ReproError(f"{path}: no such file; pass the folder holding {source.name} with --source")
-        digest = sha256_of(path)
-        if digest != source.sha256:
-            raise ReproError(f"{path}: sha256 {digest} differs from the recorded {source.sha256} "
-                             "(another release of the file?); use the file SOURCES.md describes")  # fmt: skip
-        rows[source.name] = read_csv(path, source.columns)
+    rows: Rows = {source.name: read_checked(source_dir, source) for source in definition.sources}
     evaluations = _rows(definition, definition.measurements(rows))
     folder = cache / IMPORTED_DIR
     manifest_path = folder / f"{definition.name}{MANIFEST_SUFFIX}"
@@ -201,7 +239,7 @@ def _rows(definition: TableDefinition, measurements: Iterable[Measurement]) -> l
         ident = (m.profile, m.arch, m.seed, m.source)
         earlier = seen.get(ident)
         if earlier is not None:
-            if (earlier.metrics, earlier.params, earlier.train_seconds) != (m.metrics, m.params, m.train_seconds):
+            if (earlier.metrics, earlier.params, earlier.macs, earlier.train_seconds) != (m.metrics, m.params, m.macs, m.train_seconds):
                 raise ReproError(f"{where}: conflicting rows for {m.arch} seed {m.seed} ({m.profile}): "
                                  f"{earlier.metrics} at line {earlier.line}, {m.metrics} here")  # fmt: skip
             continue
@@ -215,7 +253,7 @@ def _rows(definition: TableDefinition, measurements: Iterable[Measurement]) -> l
         for train_seed, (m, text) in enumerate(members):
             out.append(Evaluation(
                 space=space.name, genome_key=key, recipe_key=recipe.key, train_seed=train_seed, genome=text,
-                status="ok", params=m.params, epochs=recipe.epochs, train_seconds=m.train_seconds,
+                status="ok", params=m.params, macs=m.macs, epochs=recipe.epochs, train_seconds=m.train_seconds,
                 code_version=f"repro.tables.{definition.name} {definition.version}",
                 source=f"{definition.name}/{m.source}", source_arch=m.arch, source_seed=m.seed,
                 seed_mean=m.seed is None, **m.metrics,
@@ -253,7 +291,7 @@ def _check_conflicts(evaluations: Sequence[Evaluation], parquet: Path) -> None:
 
 
 def _measured(e: Evaluation) -> tuple[Any, ...]:
-    return (e.source_arch, e.source_seed, e.params, e.train_seconds, *(getattr(e, m) for m in METRICS))
+    return (e.source_arch, e.source_seed, e.params, e.macs, e.train_seconds, *(getattr(e, m) for m in METRICS))
 
 
 def _write_parquet(evaluations: Sequence[Evaluation], path: Path) -> None:

@@ -23,11 +23,14 @@ its rows say so in ``source``.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterator
+from pathlib import Path
 
 from repro.errors import ReproError
 from repro.spaces.nb201 import Nb201Space, from_string
-from repro.tables.importer import Measurement, Rows, SourceFile, TableDefinition, number
+from repro.tables.importer import Measurement, Rows, SourceFile, TableDefinition, number, read_checked, source_folder
 
 MINI = "mini_nb201_12ep.csv.gz"
 LANDSCAPES = "nas_landscapes_cifar10_valid_avg.csv.gz"
@@ -112,6 +115,7 @@ NB201 = TableDefinition(
     profiles=("nb201-cifar10-valid-12ep", "nb201-cifar100-12ep", "nb201-imagenet16-12ep", "nb201-cifar10-valid-200ep",
               "nb201-cifar100-200ep", "nb201-imagenet16-200ep", "nb201-cifar10-200ep"),
     measurements=measurements,
+    genome_json=json.dumps,  # the space's JSON is the NB201 string itself (a test checks all 15,625)
     version="1",
     notes={
         "nb201-cifar10-valid-12ep": f"val_acc = {MINI} cifar10-val (seed mean); cost 12 x train-per-time + valid-per-time of {LANDSCAPES}",
@@ -123,3 +127,15 @@ NB201 = TableDefinition(
         "nb201-cifar10-200ep": f"test_acc = {NASWOT} test_top1 (trained on 50k, seed mean; earlier NB201 release)",
     },
 )  # fmt: skip
+
+
+def naswot_scores(folder: Path | None = None) -> dict[str, float]:
+    """NB201 string -> its NASWOT score at initialisation (Mellor et al. 2021; column ``score`` of the NASWOT
+    file, checked against its recorded sha256), read from ``folder`` (default: where ``repro tables import nb201``
+    reads). The score is not imported as rows: it is no measurement of a training. The file leaves the score
+    empty for the 341 cells with no path from input to output (undefined at initialisation); they get -inf,
+    below every other cell, as their 10% accuracy is."""
+    source = next(s for s in SOURCES if s.name == NASWOT)
+    rows = read_checked(source_folder(NB201, folder), source, ("cellstr", "score"))
+    return {r["cellstr"]: -math.inf if r["score"] == "" else number(r, "score", f"{NASWOT} line {line}")
+            for line, r in enumerate(rows, 1)}  # fmt: skip

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from repro.errors import ReproError
+from repro.records import Evaluation
 
 IMPORTED_DIR = "imported"
 MANIFEST_SUFFIX = ".manifest.json"
@@ -86,14 +88,29 @@ class ImportedTables:
                      and (recipe_key is None or recipe_key in m.recipes)]  # fmt: skip
         rows: list[tuple[Any, ...]] = []
         for m in manifests:
-            path = self.folder / m.parquet
-            if not path.exists():
-                raise ReproError(f"{path} is missing but {m.table}{MANIFEST_SUFFIX} lists it; restore it from git "
-                                 f"or rebuild it with `repro tables import {m.table}`")  # fmt: skip
-            where, params = ("", [str(path)]) if recipe_key is None else (" WHERE recipe_key = ?", [str(path), recipe_key])
+            where, params = ("", [self.path(m)]) if recipe_key is None else (" WHERE recipe_key = ?", [self.path(m), recipe_key])
             # The importer writes the file sorted by recipe, genome key and row number.
             rows += db.execute(f"SELECT {', '.join(columns)} FROM read_parquet(?){where}", params).fetchall()
         return rows
+
+    def path(self, manifest: Manifest) -> str:
+        """The Parquet file of ``manifest``; a missing one is a ReproError with the fix."""
+        path = self.folder / manifest.parquet
+        if not path.exists():
+            raise ReproError(f"{path} is missing but {manifest.table}{MANIFEST_SUFFIX} lists it; restore it from git "
+                             f"or rebuild it with `repro tables import {manifest.table}`")  # fmt: skip
+        return str(path)
+
+    def slice(self, db: Any, space: str, recipe_key: str) -> ImportedSlice:
+        """One imported recipe's rows of ``space``, read lazily (see :class:`ImportedSlice`)."""
+        manifest = self._by_recipe[recipe_key]
+        return ImportedSlice(db, self.path(manifest), manifest.table, space, recipe_key)
+
+    def with_rows(self, trained: str) -> str:
+        """SQL for the rows of relation ``trained`` (trained here) and every imported row, flagged ``imported``."""
+        files = ", ".join("'" + self.path(m).replace("'", "''") + "'" for m in self.manifests)
+        union = f"{trained} UNION ALL BY NAME (SELECT * FROM read_parquet([{files}]))" if files else trained
+        return f"(SELECT *, source IS NOT NULL AS imported FROM ({union}))"
 
     def check(self) -> list[str]:
         """Manifests whose Parquet file is missing or differs from the sha256 they record."""
@@ -106,3 +123,53 @@ class ImportedTables:
                 problems.append(f"imported table {m.table}: {path} differs from the sha256 its manifest records "
                                 f"(restore it from git or rerun `repro tables import {m.table}`)")  # fmt: skip
         return problems
+
+
+class ImportedSlice:
+    """One recipe's rows of an imported table, read column by column when first needed.
+
+    A search opens a table to look rows up; most of its columns (the provenance texts, the
+    canonical text) matter only for the rows it visits. So opening reads the two key columns and
+    builds the (genome key, row number) index; the other columns are read in one query on the first
+    row asked for, and each :class:`Evaluation` is made when first served.
+    """
+
+    def __init__(self, db: Any, path: str, table: str, space: str, recipe_key: str) -> None:
+        self.table = table
+        self._db, self._query = db, ("FROM read_parquet(?) WHERE space = ? AND recipe_key = ? "
+                                     "ORDER BY genome_key, train_seed", [path, space, recipe_key])  # fmt: skip
+        keys = db.execute(f"SELECT genome_key, train_seed {self._query[0]}", self._query[1]).fetchnumpy()
+        genome_keys, seeds = keys["genome_key"].tolist(), keys["train_seed"].tolist()
+        self.index: dict[tuple[str, int], int] = {k: i for i, k in enumerate(zip(genome_keys, seeds))}
+        self.counts = Counter(genome_keys)
+        """Genome key -> its number of rows."""
+        self._columns: dict[str, list[Any]] | None = None
+        self._rows: dict[int, Evaluation] = {}
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def columns(self) -> dict[str, list[Any]]:
+        """Every field of the rows, one list per field in index order (read on first use)."""
+        if self._columns is None:
+            fields = list(Evaluation.__dataclass_fields__)
+            data = self._db.execute(f"SELECT {', '.join(fields)} {self._query[0]}", self._query[1]).fetchnumpy()
+            self._columns = {f: data[f].tolist() for f in fields}
+        return self._columns
+
+    def row(self, i: int) -> Evaluation:
+        """Row number ``i`` of the index."""
+        row = self._rows.get(i)
+        if row is None:
+            row = self._rows[i] = Evaluation(**{f: values[i] for f, values in self.columns.items()})
+        return row
+
+    def get(self, genome_key: str, train_seed: int) -> Evaluation | None:
+        """Row ``train_seed`` mod the architecture's row count (the rows in turn), or None for an unknown key."""
+        count = self.counts.get(genome_key)
+        return None if count is None else self.row(self.index[(genome_key, train_seed % count)])
+
+    def rows_of(self, genome_key: str) -> list[Evaluation]:
+        """Every row of one architecture, in row-number order."""
+        return [self.row(self.index[(genome_key, s)]) for s in range(self.counts.get(genome_key, 0))]

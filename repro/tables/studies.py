@@ -80,6 +80,23 @@ SURROGATE_SPLITS = 3
 SURROGATE_TEST = 1000
 
 
+def _networks(rows: list[Evaluation]) -> tuple[list[str], dict[str, str], np.ndarray]:
+    """Per canonical network of ``rows`` (sorted keys): its first source string and its mean val_acc."""
+    values: dict[str, list[float]] = defaultdict(list)
+    arch: dict[str, str] = {}
+    for e in rows:
+        assert e.source_arch is not None and e.val_acc is not None, "the NB201 studies need imported rows"
+        values[e.genome_key].append(e.val_acc)
+        arch.setdefault(e.genome_key, e.source_arch)
+    keys = sorted(values)
+    return keys, arch, np.array([float(np.mean(values[k])) for k in keys])
+
+
+def _split(split: int, networks: int) -> np.ndarray:
+    """Split ``split``'s random order of the networks: the first n train, the last :data:`SURROGATE_TEST` test."""
+    return np.random.default_rng(split).permutation(networks)
+
+
 def surrogate_study(rows: list[Evaluation]) -> dict[str, Any]:
     """Kendall tau and MAE of :mod:`repro.surrogate`'s regressor on NB201 against the number of training networks.
 
@@ -94,18 +111,11 @@ def surrogate_study(rows: list[Evaluation]) -> dict[str, Any]:
     from repro.surrogate import Surrogate
 
     space = Nb201Space()
-    values: dict[str, list[float]] = defaultdict(list)
-    arch: dict[str, str] = {}
-    for e in rows:
-        assert e.source_arch is not None and e.val_acc is not None, "surrogate_study needs imported rows"
-        values[e.genome_key].append(e.val_acc)
-        arch.setdefault(e.genome_key, e.source_arch)
-    keys = sorted(values)
+    keys, arch, y = _networks(rows)
     x = np.array([space.features(from_string(arch[k])) for k in keys])
-    y = np.array([float(np.mean(values[k])) for k in keys])
     results = []
     for split in range(SURROGATE_SPLITS):
-        order = np.random.default_rng(split).permutation(len(keys))
+        order = _split(split, len(keys))
         test = order[-SURROGATE_TEST:]
         for n in SURROGATE_SIZES:
             predicted = Surrogate.regressor(split).fit(x[order[:n]], y[order[:n]]).predict(x[test])
@@ -114,4 +124,24 @@ def surrogate_study(rows: list[Evaluation]) -> dict[str, Any]:
     return {"networks": len(keys), "test": SURROGATE_TEST, "results": results}
 
 
-__all__ = ["SURROGATE_SIZES", "hash_study", "surrogate_study"]
+def proxy_study(rows: list[Evaluation], scores: dict[str, float]) -> dict[str, Any]:
+    """Kendall tau of a zero-cost score (``scores``: NB201 string -> score) against the surrogate study's target on
+    the same held-out networks of each split: the reference :func:`surrogate_study` is read beside.
+
+    A network is scored by its first string's score, the string whose features the surrogate sees; a
+    zero-cost score needs no training networks, so there is one tau per split.
+    """
+    from scipy.stats import kendalltau
+
+    keys, arch, y = _networks(rows)
+    missing = [arch[k] for k in keys if arch[k] not in scores]
+    assert not missing, f"no score for {len(missing)} strings, e.g. {missing[0]}"
+    score = np.array([scores[arch[k]] for k in keys])
+    results = []
+    for split in range(SURROGATE_SPLITS):
+        test = _split(split, len(keys))[-SURROGATE_TEST:]
+        results.append({"split": split, "kendall_tau": float(kendalltau(y[test], score[test]).statistic)})
+    return {"networks": len(keys), "test": SURROGATE_TEST, "results": results}
+
+
+__all__ = ["SURROGATE_SIZES", "hash_study", "proxy_study", "surrogate_study"]
