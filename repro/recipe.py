@@ -73,6 +73,9 @@ class Recipe:
     """The learning-rate schedule (:data:`SCHEDULES`)."""
     grad_clip: float | None = None
     """Clip the gradients' global L2 norm to this before each step (None: no clipping)."""
+    channel_mean: tuple[float, ...] | None = None
+    """Per-channel means subtracted in place of ``normalize``'s single mean (``normalize``'s std still divides):
+    RCAS's "RGB mean value subtraction" with ``normalize=(0.0, 1.0)``. None: ``normalize`` alone."""
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -121,6 +124,10 @@ class Recipe:
             del data["schedule"]
         if self.grad_clip is None:
             del data["grad_clip"]
+        if self.channel_mean is None:
+            del data["channel_mean"]
+        else:
+            data["channel_mean"] = list(self.channel_mean)
         return data
 
     def to_json(self) -> str:
@@ -139,6 +146,8 @@ class Recipe:
         data["model"] = tuple(sorted(data["model"].items()))
         data["normalize"] = tuple(data["normalize"])
         data["lr_milestones"] = tuple(data.get("lr_milestones", ()))
+        if data.get("channel_mean") is not None:
+            data["channel_mean"] = tuple(data["channel_mean"])
         return cls(**data)
 
     def with_changes(self, **changes: Any) -> Recipe:
@@ -155,6 +164,9 @@ CIFAR10_NORMALIZE = (0.4734, 0.2516)
 
 CIFAR100_NORMALIZE = (0.478, 0.268)
 """CIFAR-100's, likewise."""
+
+CIFAR100_RGB_MEAN = (0.5071, 0.4865, 0.4409)
+"""CIFAR-100's per-channel (R, G, B) means over the training images, for :attr:`Recipe.channel_mean`."""
 
 PROFILES: Registry[Recipe] = Registry("profile", plugins="repro.profiles")
 """Every named recipe. The library registers its own (``smoke``, the imported benchmarks' protocols); each paper

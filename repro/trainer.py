@@ -23,6 +23,7 @@ from torch import nn
 from repro.augment import AUGMENTERS
 from repro.cost import count_macs, count_params
 from repro.data import DataBundle, Split
+from repro.errors import ReproError
 from repro.recipe import Recipe
 
 EVAL_BATCH = 1000
@@ -61,7 +62,13 @@ def pick_device(requested: str = "auto") -> str:
 
 def _normalised(split: Split, recipe: Recipe, device: str) -> tuple[torch.Tensor, torch.Tensor]:
     mean, std = recipe.normalize
-    x = ((split.x - mean) / std).to(device)
+    if recipe.channel_mean is not None:
+        if len(recipe.channel_mean) != split.x.shape[1]:
+            raise ReproError(f"recipe {recipe.profile!r}: channel_mean has {len(recipe.channel_mean)} values for "
+                             f"{split.x.shape[1]}-channel images; give one mean per channel")  # fmt: skip
+        x = ((split.x - torch.tensor(recipe.channel_mean)[None, :, None, None]) / std).to(device)
+    else:
+        x = ((split.x - mean) / std).to(device)
     if device.startswith("cuda"):
         x = x.contiguous(memory_format=torch.channels_last)
     return x, split.y.to(device)

@@ -99,3 +99,20 @@ def test_remnet_paper_scale_trains_on_all_60k_with_the_authors_optimiser():
     assert search.val_size == 0 and final.val_size == 0 and search.train_size is None
     assert (final.optimizer, final.lr, final.weight_decay) == ("adamax", 2e-3, 1e-5)
     assert PROFILES.get("nar-proxy-full").val_size == 10000  # NAR's controller needs the held-out 10k
+
+
+def test_channel_mean_subtracts_per_channel_and_round_trips():
+    from repro.data import Split
+    from repro.trainer import _normalised
+
+    recipe = Recipe(profile="x", epochs=1, normalize=(0.0, 1.0), channel_mean=(0.1, 0.2, 0.3))
+    assert Recipe.from_json(recipe.to_json()) == recipe and "channel_mean" not in Recipe(profile="x", epochs=1).to_dict()
+    x, _ = _normalised(Split(x=torch.full((2, 3, 4, 4), 0.5), y=torch.zeros(2, dtype=torch.long)), recipe, "cpu")
+    assert x[:, :, 0, 0].flatten().tolist() == pytest.approx([0.4, 0.3, 0.2] * 2)
+    with pytest.raises(ReproError, match="channel_mean has 3 values for 1-channel images"):
+        _normalised(Split(x=torch.zeros(1, 1, 4, 4), y=torch.zeros(1, dtype=torch.long)), recipe, "cpu")
+
+
+def test_rcas_final_trains_on_every_training_image_with_rgb_mean_subtraction():
+    final = PROFILES.get("rcas-final")
+    assert final.val_size == 0 and final.normalize == (0.0, 1.0) and final.channel_mean == (0.5071, 0.4865, 0.4409)

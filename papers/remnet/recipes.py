@@ -43,3 +43,10 @@ PROFILES.register(
            model=(("channels", 16),)),
 )  # fmt: skip
 """CPU minutes: the final-training recipe on 5,000 images for 4 epochs; width set per row."""
+
+PROFILES.register(
+    "remnet-paper-enlarge",
+    Recipe(profile="remnet-paper-enlarge", epochs=10, val_size=0, model=(("channels", 64), ("min_input", "enlarge"))),
+)
+"""``remnet-paper`` with the authors' min-input-size rule: a layer whose kernel exceeds its input gets the input
+resized to kernel x kernel (their ``get_min_input_size``) instead of the network being invalid (the paper's text)."""
