@@ -66,7 +66,8 @@ def test_printed_arithmetic_and_protocol_are_judged():
 
     notes = protocol_notes(reproduce.HERE)
     assert any("**fixed**" in n and "squeezenet1_0-channels-last" in n for n in notes)
-    assert any("**kept**" in n and "PLEDGE" in n for n in notes)
+    assert any("**fixed**" in n and "PLEDGE" in n for n in notes)
+    assert any("**kept**" in n and "main_light.xml" in n for n in notes)
 
 
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
