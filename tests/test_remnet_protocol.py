@@ -97,3 +97,13 @@ def test_min_input_rejects_as_the_paper_says_or_enlarges_as_the_authors_code():
     assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     with pytest.raises(ReproError, match="min_input must be one of reject, enlarge"):
         space.build(genome, (1, 28, 28), 10, channels=8, min_input="pad")
+
+
+def test_best_found_is_per_single_run_at_paper_scale_and_the_maximum_at_smoke():
+    from papers.remnet.claims import _best_found
+
+    nums = {"best": 0.94, "best_per_seed": [0.94, 0.92, 0.93], "best_per_seed_mean": 0.93, "best_per_seed_sd": 0.01}
+    paper = _best_found("es_best_test_acc", SimpleNamespace(experiment=EXPERIMENTS["paper"]), nums, "")  # type: ignore[arg-type]
+    smoke = _best_found("es_best_test_acc", SimpleNamespace(experiment=EXPERIMENTS["smoke"]), nums, "")  # type: ignore[arg-type]
+    assert (paper.value, smoke.value) == (93.0, 94.0)
+    assert "94.00, 92.00, 93.00" in paper.detail and "max over 5 seeds" in smoke.detail

@@ -20,7 +20,6 @@ from repro.spaces.featurenet.compile import compile_graph
 from repro.spaces.featurenet.graph import Violation
 from repro.spaces.featurenet.sample import Limits, model_config
 
-
 BUILD_CHECK = 1000
 """Section 6.1's count of sampled configurations that must build (the structural RQ1 check)."""
 
