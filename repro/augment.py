@@ -56,5 +56,26 @@ def crop_and_flip(x: torch.Tensor, generator: torch.Generator, padding: int = 4,
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
 
-AUGMENTERS = {"flip+erase": flip_and_erase, "crop+flip": crop_and_flip}
+def cutout(x: torch.Tensor, generator: torch.Generator, length: int = 16) -> torch.Tensor:
+    """CutOut (DeVries & Taylor 2017) as DARTS and GDAS retrain: per image, one ``length`` x ``length`` square
+    centred on a uniformly drawn pixel, clipped at the border, set to zero (after normalisation, as their
+    transform list applies it last). Draws from ``generator`` as :func:`flip_and_erase`."""
+    n, _, h, w = x.shape
+    draws = torch.rand(n, 2, generator=generator).to(x.device)
+    cy = (draws[:, 0] * h).floor()
+    cx = (draws[:, 1] * w).floor()
+    rows = torch.arange(h, device=x.device)[None, :]
+    cols = torch.arange(w, device=x.device)[None, :]
+    in_rows = (rows >= (cy - length // 2)[:, None]) & (rows < (cy + length // 2)[:, None])
+    in_cols = (cols >= (cx - length // 2)[:, None]) & (cols < (cx + length // 2)[:, None])
+    cut = in_rows[:, :, None] & in_cols[:, None, :]
+    return torch.where(cut[:, None], torch.zeros_like(x), x)
+
+
+def crop_flip_cutout(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """:func:`crop_and_flip`, then :func:`cutout` (GDAS's retraining augmentation)."""
+    return cutout(crop_and_flip(x, generator), generator)
+
+
+AUGMENTERS = {"flip+erase": flip_and_erase, "crop+flip": crop_and_flip, "crop+flip+cutout": crop_flip_cutout}
 """Recipe ``augmentation`` name -> batch augmentation (``"none"`` has none)."""

@@ -21,14 +21,19 @@ from typing import Any
 from repro.errors import ReproError
 from repro.registry import Registry
 
-OPTIMIZERS = ("adam", "sgd-nesterov", "sgd", "sgd-momentum")
+OPTIMIZERS = ("adam", "sgd-nesterov", "sgd", "sgd-momentum", "adamax")
 """``sgd-nesterov``: SGD with Nesterov momentum 0.9 (RCAS's search recipe); ``sgd``: plain SGD, no momentum
-(FeatureNet's); ``sgd-momentum``: SGD with (heavy-ball) momentum 0.9 (ResNet's CIFAR protocol);
-``lr_milestones`` multiply lr by 0.1."""
+(FeatureNet's); ``sgd-momentum``: SGD with (heavy-ball) momentum 0.9 (ResNet's CIFAR protocol); ``adamax``:
+Adamax, betas (0.9, 0.999) (REMNet's authors' final training); ``lr_milestones`` multiply lr by 0.1."""
 
-AUGMENTATIONS = ("none", "flip+erase", "crop+flip")
+AUGMENTATIONS = ("none", "flip+erase", "crop+flip", "crop+flip+cutout")
 """``flip+erase``: random horizontal flip and random erasing (p 0.5 each), as REMNet's final training;
-``crop+flip``: pad 4, random crop, random horizontal flip (ResNet's CIFAR augmentation, RCAS's final training)."""
+``crop+flip``: pad 4, random crop, random horizontal flip (ResNet's CIFAR augmentation, RCAS's final training);
+``crop+flip+cutout``: ``crop+flip``, then one 16x16 square zeroed per image (CutOut, DARTS's and GDAS's retraining)."""
+
+SCHEDULES = ("step", "cosine")
+"""``step``: lr times 0.1 after each of ``lr_milestones`` (none: constant); ``cosine``: lr annealed from ``lr`` to 0
+over the epochs, one step per epoch (DARTS's and GDAS's retraining)."""
 
 
 INITS = ("default", "glorot")
@@ -44,6 +49,8 @@ class Recipe:
     epochs: int
     dataset: str = "fashion-mnist"
     val_size: int = 10000
+    """Training images held out for validation; 0 holds none out and validates on the test split (a paper whose
+    fitness is test accuracy and whose loader trains on every training image, as REMNet's authors')."""
     split_seed: int = 0
     train_size: int | None = None
     test_size: int | None = None
@@ -62,6 +69,13 @@ class Recipe:
     protocol this project cannot run (no CIFAR here), so nothing is ever trained under it."""
     init: str = "default"
     """How the model's weights start (:data:`INITS`)."""
+    schedule: str = "step"
+    """The learning-rate schedule (:data:`SCHEDULES`)."""
+    grad_clip: float | None = None
+    """Clip the gradients' global L2 norm to this before each step (None: no clipping)."""
+    channel_mean: tuple[float, ...] | None = None
+    """Per-channel means subtracted in place of ``normalize``'s single mean (``normalize``'s std still divides):
+    RCAS's "RGB mean value subtraction" with ``normalize=(0.0, 1.0)``. None: ``normalize`` alone."""
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -74,6 +88,14 @@ class Recipe:
             raise ReproError(
                 f"recipe {self.profile!r}: augmentation must be one of {', '.join(AUGMENTATIONS)}, got {self.augmentation!r}"
             )
+        if self.schedule not in SCHEDULES:
+            raise ReproError(f"recipe {self.profile!r}: schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+        if self.schedule == "cosine" and self.lr_milestones:
+            raise ReproError(f"recipe {self.profile!r}: a cosine schedule takes no lr_milestones; drop them or use schedule 'step'")
+        if self.grad_clip is not None and not self.grad_clip > 0:
+            raise ReproError(f"recipe {self.profile!r}: grad_clip must be a positive norm or None, got {self.grad_clip!r}")
+        if self.val_size < 0:
+            raise ReproError(f"recipe {self.profile!r}: val_size must be >= 0 (0: no held-out images), got {self.val_size}")
         if self.init not in INITS:
             raise ReproError(f"recipe {self.profile!r}: init must be one of {', '.join(INITS)}, got {self.init!r}")
         if self.precision not in ("fp32", "bf16"):
@@ -98,6 +120,14 @@ class Recipe:
             del data["imported"]
         if self.init == "default":
             del data["init"]
+        if self.schedule == "step":
+            del data["schedule"]
+        if self.grad_clip is None:
+            del data["grad_clip"]
+        if self.channel_mean is None:
+            del data["channel_mean"]
+        else:
+            data["channel_mean"] = list(self.channel_mean)
         return data
 
     def to_json(self) -> str:
@@ -116,6 +146,8 @@ class Recipe:
         data["model"] = tuple(sorted(data["model"].items()))
         data["normalize"] = tuple(data["normalize"])
         data["lr_milestones"] = tuple(data.get("lr_milestones", ()))
+        if data.get("channel_mean") is not None:
+            data["channel_mean"] = tuple(data["channel_mean"])
         return cls(**data)
 
     def with_changes(self, **changes: Any) -> Recipe:
@@ -132,6 +164,9 @@ CIFAR10_NORMALIZE = (0.4734, 0.2516)
 
 CIFAR100_NORMALIZE = (0.478, 0.268)
 """CIFAR-100's, likewise."""
+
+CIFAR100_RGB_MEAN = (0.5071, 0.4865, 0.4409)
+"""CIFAR-100's per-channel (R, G, B) means over the training images, for :attr:`Recipe.channel_mean`."""
 
 PROFILES: Registry[Recipe] = Registry("profile", plugins="repro.profiles")
 """Every named recipe. The library registers its own (``smoke``, the imported benchmarks' protocols); each paper

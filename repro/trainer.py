@@ -1,7 +1,8 @@
 """Train one candidate network under a recipe and measure it.
 
 The data sit on the device as tensors, batches are drawn by a seeded permutation, the optimiser is
-Adam, plain SGD or SGD with Nesterov momentum (with an optional step decay of the learning rate),
+Adam, Adamax, plain SGD or SGD with (Nesterov) momentum (with an optional step decay or cosine annealing of
+the learning rate, and optional gradient-norm clipping),
 cross-entropy, one validation pass per epoch, one test pass at the end, losses accumulated on the
 device with one host sync per epoch. On CUDA the step is replayed from a CUDA graph (see
 :class:`_Step`); the CPU path computes exactly what it always has, so cached CPU rows stay reproducible.
@@ -22,6 +23,7 @@ from torch import nn
 from repro.augment import AUGMENTERS
 from repro.cost import count_macs, count_params
 from repro.data import DataBundle, Split
+from repro.errors import ReproError
 from repro.recipe import Recipe
 
 EVAL_BATCH = 1000
@@ -60,7 +62,13 @@ def pick_device(requested: str = "auto") -> str:
 
 def _normalised(split: Split, recipe: Recipe, device: str) -> tuple[torch.Tensor, torch.Tensor]:
     mean, std = recipe.normalize
-    x = ((split.x - mean) / std).to(device)
+    if recipe.channel_mean is not None:
+        if len(recipe.channel_mean) != split.x.shape[1]:
+            raise ReproError(f"recipe {recipe.profile!r}: channel_mean has {len(recipe.channel_mean)} values for "
+                             f"{split.x.shape[1]}-channel images; give one mean per channel")  # fmt: skip
+        x = ((split.x - torch.tensor(recipe.channel_mean)[None, :, None, None]) / std).to(device)
+    else:
+        x = ((split.x - mean) / std).to(device)
     if device.startswith("cuda"):
         x = x.contiguous(memory_format=torch.channels_last)
     return x, split.y.to(device)
@@ -106,9 +114,18 @@ def _optimizer(model: nn.Module, recipe: Recipe, capturable: bool) -> torch.opti
         return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=0.9, weight_decay=recipe.weight_decay)
     if recipe.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    if recipe.optimizer == "adamax":
+        return torch.optim.Adamax(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     if capturable:  # step counts on the device, so that a CUDA graph can replay the update
         return torch.optim.Adam(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay, capturable=True)
     return torch.optim.Adam(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+
+
+def _schedule(optimizer: torch.optim.Optimizer, recipe: Recipe) -> torch.optim.lr_scheduler.LRScheduler:
+    """The recipe's learning-rate schedule, stepped once per epoch."""
+    if recipe.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=recipe.epochs, eta_min=0.0)
+    return torch.optim.lr_scheduler.MultiStepLR(optimizer, list(recipe.lr_milestones), gamma=0.1)
 
 
 def use_cpu_threads() -> int:
@@ -166,6 +183,8 @@ class _Step:
         loss = nn.functional.cross_entropy(logits, target)
         self.optimizer.zero_grad(set_to_none=True)  # under capture: the graph's backward writes fresh gradients
         loss.backward()
+        if self.recipe.grad_clip is not None:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.recipe.grad_clip)
         self.optimizer.step()
         self.loss_sum += loss.detach() * len(target)
         self.correct += (logits.argmax(1) == target).sum()
@@ -254,7 +273,7 @@ def fit(
     x_val, y_val = _normalised(data.val, recipe, device)
     blocker = graph_blocker(recipe, device) if cuda_graph else "CUDA graphs switched off"
     optimizer = _optimizer(model, recipe, capturable=blocker is None)
-    schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(recipe.lr_milestones), gamma=0.1)
+    schedule = _schedule(optimizer, recipe)
     order_rng = torch.Generator().manual_seed(seed)
     step = _Step(model, optimizer, x_train, y_train, recipe, order_rng, blocker)
     curve = []

@@ -161,7 +161,7 @@ def test_cached_data_not_mutated_by_callers(tmp_path: Path) -> None:
         ({"val_size": 50}, "val_size"),
         ({"val_size": 40, "train_size": 11}, "train_size"),
         ({"val_size": 10, "test_size": 21}, "test_size"),
-        ({"val_size": 0}, "positive"),
+        ({"val_size": -1}, "positive"),
         ({"val_size": 10, "train_size": -1}, "positive"),
         ({"val_size": 10, "split_seed": -1}, "split_seed"),
     ],

@@ -151,4 +151,5 @@ def test_the_gdas_protocol_notes_name_what_is_fixed_and_what_is_kept():
 
     notes = protocol_notes(HERE)
     assert any(n.startswith("- **fixed**") and "argmax" in n for n in notes)
-    assert any(n.startswith("- **kept**") and "600 epochs" in n for n in notes)
+    assert any(n.startswith("- **fixed**") and "600 epochs" in n and "gdas-final" in n for n in notes)
+    assert any(n.startswith("- **kept**") and "drop-path 0.2 and the auxiliary tower" in n for n in notes)

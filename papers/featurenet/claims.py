@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import statistics
+from collections import Counter
 
 import numpy as np
 
@@ -16,24 +17,29 @@ from repro.cost import count_params
 from repro.spaces import get_space
 from repro.spaces.featurenet import known
 from repro.spaces.featurenet.compile import compile_graph
-from repro.spaces.featurenet.sample import Limits, random_config
-
+from repro.spaces.featurenet.graph import Violation
+from repro.spaces.featurenet.sample import Limits, model_config
 
 BUILD_CHECK = 1000
 """Section 6.1's count of sampled configurations that must build (the structural RQ1 check)."""
 
 
 @functools.lru_cache(maxsize=2)
-def _configurations_built(count: int) -> int:
-    """How many of ``count`` seeded random valid configurations compile and run (shapes only, no weights)."""
+def configurations_built(count: int) -> tuple[int, Counter[str]]:
+    """How many of ``count`` seeded configurations of the feature model alone (PLEDGE's view of it: no shape
+    constraints) pass the shape rules and compile and run (shapes only, no weights), and the rules the rest break."""
     import torch
 
-    limits, rng, built = Limits(), np.random.default_rng(0), 0
+    limits, rng, built, broken = Limits(), np.random.default_rng(0), 0, Counter()
     with torch.device("meta"):
         for _ in range(count):
-            graph = limits.check(random_config(rng, limits))
+            try:
+                graph = limits.check(model_config(rng, limits))
+            except Violation as violation:
+                broken[violation.constraint] += 1
+                continue
             built += compile_graph(graph)(torch.empty(1, *limits.input_shape)).shape == (1, limits.classes)
-    return built
+    return built, broken
 
 
 def structural_measurements() -> list[Measured]:
@@ -59,10 +65,13 @@ def structural_measurements() -> list[Measured]:
         out.append(Measured(f"table2_{name}_size", "any", sizes[f"{name}_cifar10_size"],
                             f"as {name}_cifar10_size", "repro.cost.count_params"))  # fmt: skip
     out += printed_arithmetic()
-    out.append(Measured("rq1_configurations_built", "any", _configurations_built(BUILD_CHECK),
-                        f"{BUILD_CHECK:,} random valid configurations (seed 0, variant paper, MNIST shape), validated "
-                        "and compiled, one forward pass on the meta device",
-                        "repro.spaces.featurenet"))  # fmt: skip
+    built, broken = configurations_built(BUILD_CHECK)
+    out.append(Measured("rq1_configurations_built", "any", built,
+                        f"of {BUILD_CHECK:,} configurations of the feature model alone (seed 0, variant paper, MNIST "
+                        "shape; PLEDGE's view: slots, alternatives, domains, output constraints, no shapes), validated "
+                        "and compiled, one forward pass on the meta device; the rest break "
+                        + ", ".join(f"{rule} ({n})" for rule, n in broken.most_common()),
+                        "repro.spaces.featurenet.sample.model_config"))  # fmt: skip
     return out
 
 

@@ -36,3 +36,14 @@ PROFILES.register(
            model=(("channels", 16), ("layers", 2))),
 )  # fmt: skip
 """GDAS on CIFAR-10 (a local copy): 45k/5k split, DARTS cells at C=16, N=2, 30 epochs (the paper: C=36, N=6, 600)."""
+
+PROFILES.register(
+    "gdas-final",
+    Recipe(profile="gdas-final", epochs=600, dataset="cifar-10", val_size=0, normalize=CIFAR10_NORMALIZE,
+           batch_size=96, optimizer="sgd-momentum", lr=0.025, weight_decay=3e-4, schedule="cosine", grad_clip=5.0,
+           augmentation="crop+flip+cutout", model=(("channels", 36), ("layers", 6))),
+)  # fmt: skip
+"""GDAS's retraining (Section 4.2 and the authors' DARTS-space config): all 50k CIFAR-10 training images (the test set
+measures), C=36, N=6, 600 epochs, SGD momentum 0.9 at lr 0.025 annealed by a cosine schedule, weight decay 3e-4, batch
+96, gradient norm clipped at 5, random crop + flip + CutOut 16. Not yet the paper's: no drop-path (0.2) and no
+auxiliary tower (0.4), which the cell network lacks (a [[protocol]] note in reported.toml says so)."""

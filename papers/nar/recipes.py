@@ -1,7 +1,8 @@
 """NAR's training recipes: the Fashion-MNIST proxy and the paper's CIFAR-10 retraining (ResNet's protocol).
 
-NAR's ``gpu`` and ``proxy-full`` scales train under REMNet's Fashion-MNIST full-split recipes (``remnet-gpu``,
-``remnet-paper``), named through the registry.
+NAR's ``gpu`` scale trains under REMNet's Fashion-MNIST 50k/10k recipe ``remnet-gpu``, named through the registry;
+``proxy-full`` under its own ``nar-proxy-full`` (REMNet's paper recipe now trains on all 60k images, and NAR's
+controller needs the 10k held out).
 
 Registered into :data:`repro.recipe.PROFILES` through the ``repro.profiles`` entry point (``pyproject.toml``),
 so ``repro search --profile NAME`` finds them without the library importing ``papers``.
@@ -26,3 +27,10 @@ PROFILES.register(
 """NAR's retraining on CIFAR-10 (the paper's dataset, 45k/5k split) by ResNet's CIFAR protocol, which NAR's ResNet-18
 follows (He et al. 2016, Section 4.2): SGD momentum 0.9, lr 0.1 divided by 10 at 32k and 48k of 64k iterations
 (epochs 82 and 123 of 164 at batch 128), weight decay 1e-4, pad-4 crop + flip; 64 channels. GPU days."""
+
+PROFILES.register(
+    "nar-proxy-full",
+    Recipe(profile="nar-proxy-full", epochs=10, val_size=10000, model=(("channels", 64),)),
+)
+"""NAR's Fashion-MNIST proxy at the paper's search scale: 50k/10k split (the controller's reward and the derived
+architectures' selection use the 10k held out), 10 epochs, 64 channels, Adam 1e-3, batch 128."""

@@ -94,7 +94,7 @@ EXPERIMENTS = {
         "GPU days, resumable",
     ),
     "proxy-full": Experiment(
-        "proxy-full", "resnet18-16-cifar", "remnet-paper",
+        "proxy-full", "resnet18-16-cifar", "nar-proxy-full",
         EnasConfig(epochs=50, batch_size=128, controller_steps=100, derive_samples=32, derive_val=10000),
         pretrain_epochs=10, seeds=(0, 1, 2), train_seeds=(0, 1, 2),
         about="proxy at the paper's search scale: Fashion-MNIST (50k/10k), ResNet-18-16 (CIFAR stem), GPU hours",

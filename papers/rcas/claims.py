@@ -6,7 +6,8 @@ import numpy as np
 
 from papers.rcas import macro
 from papers.rcas.numbers import describe_provenance, numbers, pct
-from papers.rcas.reproduce import Outcome, all_rows, costs
+from papers.rcas.reproduce import HERE, Outcome, all_rows, costs
+from papers.replay import read_reported
 from repro.claims import Measured
 from repro.spaces.rcas.genome import Genome
 from repro.spaces.rcas.known import MOBILENETV2_CIFAR, RCNET_PUBLISHED
@@ -23,7 +24,41 @@ def structural_measurements() -> list[Measured]:
         counted = costs(Genome("cifar", vector), (3, 32, 32), 100)
         out += [Measured(f"{name}_params", "any", counted["params"], what, how),
                 Measured(f"{name}_madds", "any", counted["madds"], what, how)]  # fmt: skip
-    return out + macro_measurements()
+    return out + printed_arithmetic() + macro_measurements()
+
+
+def _millions(text: str) -> float:
+    """A printed size such as ``"1.92M"`` or ``"87.3M"``, in millions."""
+    return float(text.rstrip("M"))
+
+
+def printed_arithmetic() -> list[Measured]:
+    """The text's comparisons redone on Tables 2 and 3 as printed (``reported.toml``): a consistency check of the
+    paper, not a measurement of ours (the provenance says so)."""
+    reported = read_reported(HERE)
+    t2 = {row["architecture"].split(" (")[0]: row for row in reported["table2"]}
+    t3 = {row["architecture"].split(" (")[0]: row for row in reported["table3"]}
+    rcnet, darts, mbv2 = t2["RCNet"], t2["DARTS"], t2["MobileNetV2"]
+
+    def fewer(key: str, a: dict, b: dict) -> float:
+        return round(100 * (1 - _millions(a[key]) / _millions(b[key])), 2)
+
+    def gain(a: dict, b: dict) -> float:
+        return round(a["top1"] - b["top1"], 2)
+
+    source = "arithmetic on the paper's printed Tables 2 and 3 (reported.toml [[table2]], [[table3]]); not a measurement of ours"
+    values = [
+        ("rcnet_fewer_params_than_darts_pct", fewer("params", rcnet, darts), f"1 - {rcnet['params']} / {darts['params']}"),
+        ("rcnet_fewer_madds_than_darts_pct", fewer("madds", rcnet, darts), f"1 - {rcnet['madds']} / {darts['madds']}"),
+        ("rcnet_fewer_params_than_mobilenetv2_pct", fewer("params", rcnet, mbv2), f"1 - {rcnet['params']} / {mbv2['params']}"),
+        ("rcnet_gain_over_mobilenetv2_top1", gain(rcnet, mbv2), f"{rcnet['top1']} - {mbv2['top1']} (CIFAR-100)"),
+        ("imagenet_rcnet_gain_over_mobilenetv2", gain(t3["RCNet"], t3["MobileNetV2"]), "Table 3 top-1"),
+        ("imagenet_rcnet_gain_over_shufflenet", gain(t3["RCNet"], t3["ShuffleNet(1.5)"]), "Table 3 top-1"),
+        ("imagenet_rcnet_gain_over_condensenet", gain(t3["RCNet"], t3["CondenseNet(G=C=4)"]), "Table 3 top-1"),
+        ("imagenet_rcnet_b_gain_over_dpp_net", gain(t3["RCNet-B"], t3["DPP-Net-Panaca"]), "Table 3 top-1"),
+        ("imagenet_rcnet_b_gain_over_darts", gain(t3["RCNet-B"], t3["DARTS"]), "Table 3 top-1"),
+    ]  # fmt: skip
+    return [Measured(claim_id, "any", value, detail, source) for claim_id, value, detail in values]
 
 
 def macro_measurements() -> list[Measured]:
@@ -95,4 +130,4 @@ def measurements(outcome: Outcome) -> list[Measured]:
     return out
 
 
-__all__ = ["macro_measurements", "measurements", "structural_measurements"]
+__all__ = ["macro_measurements", "measurements", "printed_arithmetic", "structural_measurements"]

@@ -14,7 +14,7 @@ import seaborn as sns
 from papers.rcas import macro
 from papers.rcas.numbers import describe_provenance, numbers, pct
 from papers.rcas.reproduce import HERE, Outcome, all_rows, data_label, describe_profile
-from papers.replay import read_reported
+from papers.replay import protocol_notes, read_reported
 from repro import plots
 from repro.recipe import as_recipe
 
@@ -164,6 +164,8 @@ def _summary(outcome: Outcome, nums: dict[str, Any], profile: str) -> str:
         "![search paths](search_paths.png)", "", "![monotonicity](monotonicity.png)", "",
         *(["![final training](final.png)", ""] if final else []),
         f"Provenance: {describe_provenance(all_rows(outcome))}.", "",
+        "## Protocol notes", "",
+        *protocol_notes(HERE), "",
     ]  # fmt: skip
     return "\n".join(lines)
 

@@ -50,6 +50,19 @@ def structural_measurements() -> list[Measured]:
     ] + weights.measurement()
 
 
+def _best_found(claim_id: str, outcome: Outcome, nums: dict[str, Any], prov: str) -> Measured:
+    """The best test accuracy a search found: per single run when the experiment reads the paper that way (the
+    paper's 93.62 / 91.91 are each the best of one 500-evaluation run, so the mean of our per-run bests is the
+    comparable number; the maximum over several runs is biased upward), else the maximum over the seeds."""
+    per_seed = ", ".join(f"{100 * b:.2f}" for b in nums["best_per_seed"])
+    spread = f"per-seed best {100 * nums['best_per_seed_mean']:.2f} ± {100 * nums['best_per_seed_sd']:.2f} ({per_seed})"
+    if outcome.experiment.per_run:
+        return Measured(claim_id, outcome.experiment.name, round(100 * nums["best_per_seed_mean"], 4),
+                        f"mean of the best of each single run; {spread}", prov)  # fmt: skip
+    return Measured(claim_id, outcome.experiment.name, round(100 * nums["best"], 4),
+                    f"max over {len(outcome.experiment.seeds)} seeds; {spread}", prov)  # fmt: skip
+
+
 def measurements(outcome: Outcome) -> list[Measured]:
     """Our values for the paper's stochastic claims at ``outcome``'s profile."""
     nums = numbers(outcome)
@@ -58,16 +71,13 @@ def measurements(outcome: Outcome) -> list[Measured]:
     prov = _provenance(search_rows)
     es, rs = nums["ES"], nums["RS"]
     best_es = max((r.best for r in outcome.runs["ES"] if r.best), key=lambda t: t.value)
-    cmp = nums["ES_vs_RS_all"]
+    cmp, dominance = nums["ES_vs_RS_all"], nums["ES_dominates_RS"]
     out = [
-        Measured("es_best_test_acc", name, round(100 * es["best"], 4),
-                 f"max over {len(outcome.experiment.seeds)} seeds; per-seed best {100 * es['best_per_seed_mean']:.2f} "
-                 f"± {100 * es['best_per_seed_sd']:.2f}", prov),
-        Measured("rs_best_test_acc", name, round(100 * rs["best"], 4),
-                 f"max over {len(outcome.experiment.seeds)} seeds; per-seed best {100 * rs['best_per_seed_mean']:.2f} "
-                 f"± {100 * rs['best_per_seed_sd']:.2f}", prov),
-        Measured("es_stochastically_dominates_rs", name, "yes" if cmp.ks_p < 0.05 else "no",
-                 f"one-sided KS p = {cmp.ks_p:.3g}, A12 = {cmp.a12:.2f}, n = {cmp.n_a} vs {cmp.n_b}", prov),
+        _best_found("es_best_test_acc", outcome, es, prov),
+        _best_found("rs_best_test_acc", outcome, rs, prov),
+        Measured("es_stochastically_dominates_rs", name, "yes" if dominance.holds else "no",
+                 f"first-order dominance, invalid networks scored 0: {dominance.describe()}; "
+                 f"A12 = {cmp.a12:.2f} over the valid ones", prov),
         Measured("active_nodes_mean", name, round(nums["active_nodes"]["mean"], 4),
                  f"n = {nums['active_nodes']['n']} valid evolved architectures", prov),
         Measured("active_nodes_sd", name, round(nums["active_nodes"]["sd"], 4),

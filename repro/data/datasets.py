@@ -274,10 +274,13 @@ def load_dataset(
     Validation is the first ``val_size`` indices of
     ``numpy.random.default_rng(split_seed).permutation(n_train_total)``; train is the rest,
     cut to its first ``train_size`` if given. Test is the first ``test_size`` test images in file
-    order (all if None). Images are float32 in [0, 1], not normalised.
+    order (all if None). ``val_size=0`` holds nothing out: validation is then the test split, as in a
+    paper whose loader trains on every training image and measures on the test set. Images are float32
+    in [0, 1], not normalised.
     """
     spec = get_spec(name)
-    for label, value in (("val_size", val_size), ("train_size", train_size), ("test_size", test_size)):
+    _check_size("val_size", val_size or None)
+    for label, value in (("train_size", train_size), ("test_size", test_size)):
         _check_size(label, value)
     if isinstance(split_seed, bool) or not isinstance(split_seed, int) or split_seed < 0:
         raise ReproError(f"split_seed must be a non-negative integer, got {split_seed!r}; pass e.g. 0")
@@ -308,7 +311,7 @@ def load_dataset(
         dataset=name,
         root=str(resolved),
         train=take(x_train, y_train, train_idx),
-        val=take(x_train, y_train, val_idx),
+        val=take(x_train, y_train, val_idx) if val_size else take(x_test, y_test, test_idx),
         test=take(x_test, y_test, test_idx),
         num_classes=spec.num_classes,
         input_shape=spec.input_shape,

@@ -16,8 +16,9 @@ class RegularizedEvolution(Strategy):
     """Regularized (aging) evolution: a tournament picks the parent to mutate; the oldest member dies.
 
     The first ``population_size`` asks are random samples; after that each ask samples
-    ``sample_size`` members of the population without replacement and returns a mutated copy of
-    the best (invalid members, valued NaN, rank below every valid one). Every told genome joins
+    ``sample_size`` members of the population, without replacement unless ``replace`` (REMNet's
+    authors draw with replacement), and returns a mutated copy of the best (invalid members,
+    valued NaN, rank below every valid one, as the authors' fitness 0 does). Every told genome joins
     the population and the oldest member leaves once it is full.
 
     With ``sample_size=1`` the parent is a uniformly random member: the paper's random-search
@@ -25,7 +26,8 @@ class RegularizedEvolution(Strategy):
     """
 
     def __init__(
-        self, space: SearchSpace[Any], rng: np.random.Generator, population_size: int = 20, sample_size: int = 5
+        self, space: SearchSpace[Any], rng: np.random.Generator, population_size: int = 20, sample_size: int = 5,
+        replace: bool = False,
     ) -> None:
         super().__init__(space, rng)
         if population_size < 1 or not 1 <= sample_size <= population_size:
@@ -35,6 +37,7 @@ class RegularizedEvolution(Strategy):
             )
         self.population_size = population_size
         self.sample_size = sample_size
+        self.replace = bool(replace)
         self.population: deque[tuple[Any, float]] = deque()
         self.asked = 0
 
@@ -42,8 +45,8 @@ class RegularizedEvolution(Strategy):
         self.asked += 1
         if self.asked <= self.population_size or not self.population:
             return self.space.sample(self.rng)
-        size = min(self.sample_size, len(self.population))
-        picks = self.rng.choice(len(self.population), size=size, replace=False)
+        size = self.sample_size if self.replace else min(self.sample_size, len(self.population))
+        picks = self.rng.choice(len(self.population), size=size, replace=self.replace)
         parent = max((self.population[int(i)] for i in picks), key=lambda member: rank_key(member[1]))
         return self.space.mutate(parent[0], self.rng)
 
@@ -53,11 +56,16 @@ class RegularizedEvolution(Strategy):
             self.population.popleft()
 
     def config(self) -> dict[str, Any]:
-        return {"population_size": self.population_size, "sample_size": self.sample_size}
+        # ``replace`` only when set, so the configs of runs stored before it existed are unchanged.
+        config: dict[str, Any] = {"population_size": self.population_size, "sample_size": self.sample_size}
+        if self.replace:
+            config["replace"] = True
+        return config
 
 
 class RandomMutationSearch(RegularizedEvolution):
     """The REMNet paper's random-search baseline: regularized evolution with sample size 1."""
 
-    def __init__(self, space: SearchSpace[Any], rng: np.random.Generator, population_size: int = 20) -> None:
-        super().__init__(space, rng, population_size=population_size, sample_size=1)
+    def __init__(self, space: SearchSpace[Any], rng: np.random.Generator, population_size: int = 20,
+                 replace: bool = False) -> None:  # fmt: skip
+        super().__init__(space, rng, population_size=population_size, sample_size=1, replace=replace)

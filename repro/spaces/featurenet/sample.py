@@ -145,6 +145,34 @@ def random_config(rng: np.random.Generator, limits: Limits) -> Config:
     return _first_valid(limits, lambda: _draw(rng, limits), "configuration")
 
 
+def model_config(rng: np.random.Generator, limits: Limits) -> Config:
+    """A configuration valid in the feature model alone, as PLEDGE samples its Boolean encoding: slots, alternatives,
+    attribute domains, output and restriction constraints hold, but nothing checks shapes (a kernel may exceed its
+    input, a Sum may meet two shapes), since the model has no such constraints. :func:`random_config` redraws
+    those; RQ1 asks how many of these build."""
+    variant = VARIANTS[limits.variant]
+    for _ in range(RESTARTS):
+        sizes = [int(rng.integers(1, variant.max_cells + 1)) for _ in range(int(rng.integers(1, variant.max_blocks + 1)))]
+        outputs = _outputs(rng, sizes)
+        if outputs is None:
+            continue
+        blocks = [tuple(_model_cell(rng, output, variant, limits.variant) for output in row) for row in outputs]
+        return Config(tuple(blocks))
+    raise ReproError(f"featurenet: no configuration of the model in {RESTARTS} draws under {limits}")
+
+
+def _model_cell(rng: np.random.Generator, output: Choice, variant: Variant, name: str) -> Cell:
+    """A random cell meeting the model's own constraints (:func:`check_cell`), whatever its shapes."""
+    for _ in range(CELL_TRIES):
+        cell = _random_cell(rng, output, variant)
+        try:
+            check_cell(cell, "a cell", name)
+        except g.Violation:
+            continue
+        return cell
+    raise ReproError(f"featurenet: no cell of variant {name!r} met the model's constraints in {CELL_TRIES} draws")
+
+
 def lenet5_family(rng: np.random.Generator, limits: Limits, kernel: int = 5, stride: int = 1) -> Config:
     """A LeNet5-shaped configuration (Fig. 4's blocks and cells) with random attributes.
 

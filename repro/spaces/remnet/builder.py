@@ -8,7 +8,11 @@
 - head: Flatten -> Linear(F, F/4) -> Linear(F/4, F/8) -> Linear(F/8, classes), no activations.
 
 Shapes are static, so every size check happens here, at build time, and an impossible network
-raises :class:`InvalidArchitecture` with the reason instead of failing during training.
+raises :class:`InvalidArchitecture` with the reason instead of failing during training. A layer whose
+kernel exceeds its input is such a network, as the paper says (Section 4.2: "a kernel size greater than
+the input tensor size"); ``min_input="enlarge"`` builds it as the authors' code does instead
+(``get_min_input_size`` in GeorgeKyriakides/nord, branch AIAI2020: the input is resized, nearest, to
+kernel x kernel).
 """
 
 from __future__ import annotations
@@ -83,7 +87,13 @@ class Plan:
     sink: int
 
 
-def plan(labels: Sequence[str], edges: Sequence[tuple[int, int]], input_shape: Shape, channels: int) -> Plan:
+MIN_INPUT = ("reject", "enlarge")
+"""What a layer whose kernel exceeds its input does: ``reject`` the network (the paper's text) or ``enlarge`` the
+input to kernel x kernel (the authors' code)."""
+
+
+def plan(labels: Sequence[str], edges: Sequence[tuple[int, int]], input_shape: Shape, channels: int,
+         min_input: str = "reject") -> Plan:  # fmt: skip
     """Every shape of the network, without creating a module (microseconds, where building takes milliseconds).
 
     Raises :class:`InvalidArchitecture` exactly when :class:`RemnetNet` would.
@@ -105,7 +115,10 @@ def plan(labels: Sequence[str], edges: Sequence[tuple[int, int]], input_shape: S
             outputs[v] = (c, h, w)
             continue
         kind, kernel, variant = _kernel(labels[v])
-        if h < kernel or w < kernel:
+        if (h < kernel or w < kernel) and min_input == "enlarge":
+            h = w = kernel  # every spatial dimension set to the kernel, as the authors' get_min_input_size
+            inputs[v] = (c, h, w)
+        elif h < kernel or w < kernel:
             raise InvalidArchitecture(f"{labels[v]} needs an input of at least {kernel}x{kernel} but gets {h}x{w}")
         if kind == "CONV":
             outputs[v] = (channels if variant == "N" else channels // 2, h - kernel + 1, w - kernel + 1)
@@ -127,11 +140,12 @@ class RemnetNet(nn.Module):
         input_shape: tuple[int, int, int],
         num_classes: int,
         channels: int,
+        min_input: str = "reject",
     ) -> None:
         super().__init__()
         if channels < 2:
             raise ValueError(f"channels must be >= 2 (half of it is a layer's width), got {channels}")
-        p = plan(labels, edges, input_shape, channels)
+        p = plan(labels, edges, input_shape, channels, min_input)
         self.order, self.preds, self.source, self.sink = p.order, p.preds, p.source, p.sink
         self.merges = nn.ModuleDict()
         self.layers = nn.ModuleDict()
@@ -139,7 +153,8 @@ class RemnetNet(nn.Module):
             if v == self.source:
                 continue
             c, h, w = p.inputs[v]
-            if len(self.preds[v]) > 1:
+            # Several inputs are merged; a single input is resized when the plan enlarged it (``min_input``).
+            if len(self.preds[v]) > 1 or p.outputs[self.preds[v][0]][1:] != (h, w):
                 self.merges[str(v)] = _Merge([p.outputs[u][0] for u in self.preds[v]], c, (h, w))
             if v != self.sink:
                 self.layers[str(v)] = _layer(labels[v], c, channels)

@@ -81,9 +81,10 @@ class RemnetSpace(SearchSpace[Genome]):
         if graph is None:
             raise InvalidArchitecture(NO_PATH)
         channels = int(options.pop("channels", 64))
+        min_input = _min_input(options.pop("min_input", "reject"))
         if options:
-            raise ReproError(f"remnet: unknown model options {sorted(options)}; the space takes only 'channels'")
-        return RemnetNet(graph.labels, graph.edges, input_shape, num_classes, channels)
+            raise ReproError(f"remnet: unknown model options {sorted(options)}; the space takes 'channels' and 'min_input'")
+        return RemnetNet(graph.labels, graph.edges, input_shape, num_classes, channels, min_input)
 
     def check(self, genome: Genome, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> None:
         """The builder's shape checks alone, on the active graph without canonicalising it.
@@ -98,7 +99,8 @@ class RemnetSpace(SearchSpace[Genome]):
             raise InvalidArchitecture(NO_PATH)
         labels = [_label(n, genome.layer_of) for n in nodes]
         index = {n: i for i, n in enumerate(nodes)}
-        plan(labels, [(index[a], index[b]) for a, b in edges], input_shape, int(options.get("channels", 64)))
+        plan(labels, [(index[a], index[b]) for a, b in edges], input_shape, int(options.get("channels", 64)),
+             _min_input(options.get("min_input", "reject")))
 
     def features(self, genome: Genome) -> np.ndarray:
         """Counts of the active graph: layers per type (12), edges per (source type, target type) with
@@ -149,6 +151,15 @@ class RemnetSpace(SearchSpace[Genome]):
             preds = ",".join(name(a) for a in sorted((a for a, b in graph.edges if b == v), key=position.get))
             parts.append(f"out<-{preds}" if v == sink else f"{position[v]}:{graph.labels[v]}<-{preds}")
         return " ".join(parts)
+
+
+def _min_input(value: object) -> str:
+    """The ``min_input`` model option, checked (:data:`repro.spaces.remnet.builder.MIN_INPUT`)."""
+    from repro.spaces.remnet.builder import MIN_INPUT
+
+    if value not in MIN_INPUT:
+        raise ReproError(f"remnet: min_input must be one of {', '.join(MIN_INPUT)}, got {value!r}")
+    return str(value)
 
 
 def _from_canonical(data: dict[str, Any]) -> Genome:
