@@ -32,10 +32,10 @@ class Parser(argparse.ArgumentParser):
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Defaults shown once: not for options whose help already gives them, nor for "no value" defaults."""
+    """Defaults shown once: not for options whose help already gives them, for "no value" defaults, or for flags."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default in (None, False) or "default" in (action.help or ""):
+        if action.default in (None, False) or "default" in (action.help or "") or action.nargs == 0:
             return action.help
         return super()._get_help_string(action)
 
