@@ -12,8 +12,8 @@ import numpy as np
 from papers.remnet import weights
 from papers.remnet.numbers import evolved_graphs, numbers
 from papers.remnet.reproduce import HERE, STRATEGIES, Outcome, describe_profile
-from papers.replay import read_reported
-from repro import plots, provenance, stats
+from papers.replay import read_reported, written_by
+from repro import plots, stats
 from repro.spaces import get_space
 from papers.remnet.overlay import plot_overlay
 
@@ -35,7 +35,7 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
             {label: [100 * r.values() for r in runs] for label, runs in outcome.runs.items()},
             out_dir / "fig3_left_best_so_far.png",
             title=f"REMNet Fig. 3 (left), reproduced [{e.name}]: best test accuracy so far",
-            ylabel="best test accuracy so far (%)", caption=caption,
+            ylabel="best test accuracy so far (%)", caption=caption, limits=(0.0, 100.0),
             marker=(e.population + 0.5, f"initial population ends (P={e.population})"),
         ),
         plots.ecdfs(
@@ -148,7 +148,9 @@ def _write_summary(outcome: Outcome, nums: dict[str, Any], profile: str, path: P
         "",
         "## Figures",
         "",
-        "- `fig3_left_best_so_far.png`: mean best-so-far test accuracy with 95% t-bands over seeds.",
+        "- `fig3_left_best_so_far.png`: mean best-so-far test accuracy with 95% t-bands over seeds (clipped to "
+        "0-100%); left the whole run, right the evaluations after the initial population, zoomed. The strategies "
+        "share their initial population, so their lines coincide until it ends.",
         "- `fig3_right_ecdf.png`: ECDFs of all evaluated architectures' test accuracies (invalid ones excluded).",
         "- `fig4_overlay.png`: every valid evolved ES architecture drawn with alpha 1/count; rows are Table 1's layer types.",
         "",
@@ -157,7 +159,7 @@ def _write_summary(outcome: Outcome, nums: dict[str, Any], profile: str, path: P
         "- Search epochs: the paper says 10 (Table 2) and 20 (Section 4.1); the `paper` profile uses 10.",
         "- The paper trained on all 60k training images; we hold out a fixed validation split (recorded in the "
         "recipe) so that selection can be redone without the test set.",
-        f"- Generated {provenance.now():%Y-%m-%d %H:%M} UTC by repro {provenance.code_version()}.",
+        written_by("remnet", outcome.experiment.name),
     ]
     path.write_text("\n".join(lines) + "\n")
     return path
