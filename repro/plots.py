@@ -27,6 +27,7 @@ sns.set_theme(context="notebook", style="whitegrid")
 # Fixed metadata so that an unchanged figure is written byte for byte the same (no software version or date).
 _METADATA = {"Software": None}
 CAPTION_POINTS = 7
+DPI = 150
 
 
 class FigureLayoutWarning(UserWarning):
@@ -41,7 +42,7 @@ def _add_caption(fig: plt.Figure, caption: str) -> float:
         text = fig.text(0.01, 0.01, "\n".join(textwrap.wrap(caption, width)), fontsize=CAPTION_POINTS, color="0.35",
                         ha="left", va="bottom")  # fmt: skip
         box = text.get_window_extent(renderer)
-        if box.x1 <= fig.bbox.x1 - 4 or width < 20:
+        if box.x1 <= fig.bbox.x1 - 0.02 * fig.bbox.width or width < 20:
             return (box.y1 + 6) / fig.bbox.height
         text.remove()
         width = int(width * 0.92)
@@ -79,12 +80,13 @@ def outside_canvas(fig: plt.Figure) -> list[str]:
 
 
 def save_figure(fig: plt.Figure, path: Path, caption: str = "", *, top: float = 1.0) -> Path:
-    """Write ``fig`` to ``path`` (PNG, 150 dpi) with ``caption`` in small grey type below the axes, and close it.
+    """Write ``fig`` to ``path`` (PNG, ``DPI`` dots per inch) with ``caption`` in small grey type below the axes, and close it.
 
     A figure legend is placed between the axes and the caption. ``top`` leaves room above the axes (a suptitle
     is laid out by matplotlib itself). Warns with
     :class:`FigureLayoutWarning` when a text does not fit the canvas.
     """
+    fig.set_dpi(DPI)  # measure every text as it will be drawn: hinting makes widths differ between resolutions
     _wrap_titles(fig)
     bottom = _add_caption(fig, caption) if caption else 0.0
     for legend in fig.legends:  # a figure legend sits between the axes and the caption
@@ -95,7 +97,7 @@ def save_figure(fig: plt.Figure, path: Path, caption: str = "", *, top: float = 
     if outside:
         warnings.warn(f"{path.name}: text outside the canvas: {', '.join(outside)}", FigureLayoutWarning, stacklevel=2)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150, metadata=_METADATA)
+    fig.savefig(path, dpi=DPI, metadata=_METADATA)
     plt.close(fig)
     return path
 
