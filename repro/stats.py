@@ -332,7 +332,8 @@ class Comparison:
             return "\n".join(lines + [
                 f"- **Cannot decide**: with {self.n_a} run(s) against {self.n_b}, no outcome can reach p < {ALPHA:g} "
                 f"(the smallest two-sided Mann-Whitney p is {smallest_p(self.n_a, self.n_b):.3g}), so no test is "
-                f"reported. Mean difference ({na} - {nb}) = {self.diff:.4g}."
+                "reported; the numbers below only describe these runs.",
+                f"- Mean difference ({na} - {nb}) = {self.diff:.4g}; A12 = {self.a12:.2f}",
             ])  # fmt: skip
         lines += [
             f"- Mean difference ({na} - {nb}) = {self.diff:.4g}, "
