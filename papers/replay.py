@@ -106,3 +106,10 @@ def protocol_notes(folder: Path) -> list[str]:
                              f"{', '.join(PROTOCOL_STATUSES)}; got {entry!r}")  # fmt: skip
         lines.append(f"- **{entry['status']}** ({entry.get('profiles', 'every profile')}): {entry['item']}. {entry['why']}")
     return lines
+
+
+def written_by(paper: str, scale: str) -> str:
+    """A summary's closing note: the command that writes it. No date and no code version of the writer, so that
+    rerunning a reproduction with nothing changed leaves the file byte-identical (``git log`` dates it; each number's
+    own provenance names the code that measured it)."""
+    return f"- Written by `repro reproduce {paper} --scale {scale}`; rerun unchanged, it rewrites this file byte for byte."

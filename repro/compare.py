@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
-from repro import plots, provenance, stats
+from repro import plots, stats
 from repro.cache.store import Store
 from repro.cache.table import CachedTable
 from repro.data.datasets import get_spec
@@ -132,6 +132,12 @@ class Run:
         step = self.best_step
         return step is not None and self.served_by[step] == "surrogate"
 
+    @property
+    def best_measured(self) -> float:
+        """The best value among the steps that were measured, not predicted (NaN if none was)."""
+        measured = [v for v, by in zip(self.values, self.served_by) if by != "surrogate" and not math.isnan(v)]
+        return max(measured, key=rank_key) if measured else math.nan
+
     def coverage(self) -> dict[str, int]:
         """Steps per serving path (cache, surrogate, invalid, train)."""
         counts = Counter(self.served_by)
@@ -154,6 +160,9 @@ class Row:
     best_predicted: int
     final: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Final metric label -> (mean, standard deviation) over seeds."""
+    mean_best_measured: float = math.nan
+    """Mean over seeds of the best value each run measured (predictions left out); equal to ``mean_best`` without a
+    surrogate."""
     gap_closed: float | None = None
     """(mean final value - the average network's) / (the best network's - the average network's), first final metric."""
 
@@ -219,6 +228,9 @@ class Comparison:
     """Final metric labels; the first is the one the statistics compare."""
     known: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Final metric label -> known answers from the rows: ``best`` (and ``best_arch``), ``average``, references."""
+    measured_max: float | None = None
+    """With a surrogate: the best value of ``metric`` ever measured in the cache for this recipe (the surrogate's
+    measured range ends there)."""
 
     def runs_of(self, strategy: str) -> list[Run]:
         """The runs of one strategy, in seed order."""
@@ -292,9 +304,16 @@ def run_comparison(
         baseline=baseline, on_miss=on_miss, params=configs, runs=runs,
         surrogate=None if surrogate is None else surrogate.quality, workers=workers, time_budget=time_budget,
         final=[f.label for f in finals], known={f.label: known_answers(f, space) for f in finals},
+        measured_max=None if surrogate is None else _measured_max(table, metric),
     )  # fmt: skip
     comparison.rows = leaderboard(comparison)
     return comparison
+
+
+def _measured_max(table: CachedTable, metric: str) -> float | None:
+    """The best value of ``metric`` among the table's measured rows (None if it has none)."""
+    values = [e.value(metric) for e in table.rows.values() if e.status == "ok" and not math.isnan(e.value(metric))]
+    return max(values, key=rank_key) if values else None
 
 
 def _pick(result: SearchResult, evaluator: Evaluator) -> tuple[Any, str | None]:
@@ -343,6 +362,8 @@ def leaderboard(c: Comparison) -> list[Row]:
         for r in runs:
             coverage.update(r.coverage())
         valid = found[s][~np.isnan(found[s])]
+        measured = np.array([r.best_measured for r in runs])
+        measured = measured[~np.isnan(measured)]
         a12, p = raw.get(s, (None, None))
         finals = {label: _mean_sd([r.final.get(label, math.nan) for r in runs]) for label in c.final}
         rows.append(Row(
@@ -351,7 +372,7 @@ def leaderboard(c: Comparison) -> list[Row]:
             median_best=float(np.median(valid)) if valid.size else math.nan,
             mean_rank=float(ranks[i].mean()), a12=a12, p=p, p_holm=_or_none(corrected.get(s)),
             coverage={path: coverage[path] for path in SERVED}, best_predicted=sum(r.best_predicted for r in runs),
-            final=finals, gap_closed=None if primary is None else _gap(finals[primary][0], c.known[primary]),
+            final=finals, mean_best_measured=float(measured.mean()) if measured.size else math.nan, gap_closed=None if primary is None else _gap(finals[primary][0], c.known[primary]),
         ))  # fmt: skip
     return rows
 
@@ -415,25 +436,40 @@ def write_report(c: Comparison, folder: Path) -> list[Path]:
     """Write ``leaderboard.md``, ``anytime.png`` and ``results.json`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     figures = []
+    scale, name, unit = _axis(c.metric)
+    values = {s: [scale * np.asarray(r.values, dtype=float) for r in c.runs_of(s)] for s in c.strategies}
+    lines = {} if c.measured_max is None else {"best value measured in the cache": scale * c.measured_max}
+    limits = (0.0, 100.0) if unit == "%" else None
     if c.time_budget is None:  # under a time budget the runs' lengths differ: only the time axis aligns them
         figures.append(plots.best_so_far_bands(
-            {s: [r.values for r in c.runs_of(s)] for s in c.strategies}, folder / "anytime.png",
-            title=f"{c.space}, {c.recipe.profile}: best {c.metric} so far", ylabel=f"best {c.metric}",
-            caption=surrogate_note(c) or "every value measured (cache hits)",
+            values, folder / "anytime.png", title=f"{c.space}, {c.recipe.profile}: best {name} so far",
+            ylabel=f"best {name} so far{f' ({unit})' if unit else ''}", lines=lines, limits=limits,
+            caption=surrogate_note(c) or "Every value measured (cache hits).",
         ))  # fmt: skip
     if c.workers is not None:
         figures.append(plots.best_so_far_bands(
-            {s: [r.values for r in c.runs_of(s)] for s in c.strategies}, folder / "anytime_simulated_time.png",
-            title=f"{c.space}, {c.recipe.profile}: best {c.metric} over simulated time, {c.workers} workers",
-            ylabel=f"best {c.metric}", xlabel="simulated seconds (recorded training times)",
+            values, folder / "anytime_simulated_time.png",
+            title=f"{c.space}, {c.recipe.profile}: best {name} over simulated time, {c.workers} workers",
+            ylabel=f"best {name} so far{f' ({unit})' if unit else ''}", xlabel="simulated seconds", limits=limits,
             times={s: [r.times for r in c.runs_of(s)] for s in c.strategies},
-            caption="every value measured (cache hits); asynchronous searches on a simulated clock",
+            caption="Every value measured (cache hits); asynchronous searches on a simulated clock whose seconds are "
+            "the recorded training times.",
         ))  # fmt: skip
     board = folder / "leaderboard.md"
     board.write_text(render_markdown(c))
     results = folder / "results.json"
     results.write_text(json.dumps(to_json(c), indent=1, allow_nan=False) + "\n")
     return [board, *figures, results]
+
+
+METRIC_NAMES = {"val_acc": "validation accuracy", "test_acc": "test accuracy", "train_acc": "training accuracy"}
+
+
+def _axis(metric: str) -> tuple[float, str, str]:
+    """(scale, name, unit) of a metric on a figure's axis: accuracies in %, other metrics as stored."""
+    if metric in METRIC_NAMES:
+        return 100.0, METRIC_NAMES[metric], "%"
+    return 1.0, metric, ""
 
 
 def surrogate_note(c: Comparison) -> str:
@@ -468,18 +504,22 @@ def render_markdown(c: Comparison) -> str:
     note = surrogate_note(c)
     if note:
         lines += [f"> **{note}.** Values marked † include a seed whose best value is predicted.", ""]
+        lines += [*_range_warning(c), ""]
+    measured = c.measured_max is not None
     lines += [
-        f"| strategy | seeds | mean best | median best | average rank | A12 vs {c.baseline} | p | p (Holm) | "
-        "cache | surrogate | invalid | train | predicted best |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| strategy | seeds | mean best | " + ("mean best measured | " if measured else "") + "median best | "
+        f"average rank | A12 vs {c.baseline} | p | p (Holm) | cache | surrogate | invalid | train | predicted best |",
+        "|---|---:|---:|" + ("---:|" if measured else "") + "---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in sorted(c.rows, key=lambda x: x.mean_rank):
         dagger = "†" if row.best_predicted else ""
         cov = row.coverage
         lines.append(
-            f"| {row.strategy} | {row.seeds} | {_num(row.mean_best)}{dagger} | {_num(row.median_best)}{dagger} | "
-            f"{row.mean_rank:.2f} | {_num(row.a12, 2)} | {_num(row.p, 3)} | {_num(row.p_holm, 3)} | "
-            f"{cov['cache']} | {cov['surrogate']} | {cov['invalid']} | {cov['train']} | {row.best_predicted} |"
+            f"| {row.strategy} | {row.seeds} | {_num(row.mean_best)}{dagger} | "
+            + (f"{_num(row.mean_best_measured)} | " if measured else "")
+            + f"{_num(row.median_best)}{dagger} | {row.mean_rank:.2f} | {_num(row.a12, 2)} | {_num(row.p, 3)} | "
+            f"{_num(row.p_holm, 3)} | {cov['cache']} | {cov['surrogate']} | {cov['invalid']} | {cov['train']} | "
+            f"{row.best_predicted} |"
         )
     ranked_by = "best value" if not c.final else f"final {c.final[0]}"
     lines += _final_section(c)
@@ -492,13 +532,29 @@ def render_markdown(c: Comparison) -> str:
         f"corrected over the {len(c.strategies) - 1} comparisons.",
         "- **cache / surrogate / invalid / train**: evaluations served by cached measurements, by the surrogate's "
         "prediction, by the space's exact validity check (architecture not in the cache, invalid; not stored), or "
-        "by training. **predicted best**: seeds whose best value is a prediction.",
+        "by training. **predicted best**: seeds whose best value is a prediction."
+        + (" **mean best measured**: the mean over seeds of the best value each run measured, predictions left out."
+           if measured else ""),
         "- Strategy parameters: " + "; ".join(f"{s} {json.dumps(p, sort_keys=True)}" for s, p in c.params.items()),
         "",
         "![anytime](anytime.png)" if c.time_budget is None else "![anytime](anytime_simulated_time.png)",
         "",
     ]
     return "\n".join(lines)
+
+
+def _range_warning(c: Comparison) -> list[str]:
+    """Says plainly whether the ranking rests on predictions above every value ever measured (surrogate runs only)."""
+    if c.measured_max is None:
+        return []
+    above = [row for row in c.rows if row.mean_best > c.measured_max]
+    limit = f"the best {c.metric} ever measured in the cache for this recipe, {_num(c.measured_max)}"
+    if not above:
+        return [f"Every strategy's mean best is within the measured range (at most {limit})."]
+    names = ", ".join(f"{row.strategy} ({_num(row.mean_best)})" for row in above)
+    return [f"> **This ranking rests on predictions outside the measured range**: the mean best of {names} is above "
+            f"{limit}. Those values are extrapolations, not results; compare the *mean best measured* column, or "
+            "measure the predicted architectures (`--on-miss train`)."]  # fmt: skip
 
 
 def _final_section(c: Comparison) -> list[str]:
@@ -523,7 +579,8 @@ def _final_section(c: Comparison) -> list[str]:
 
 
 def to_json(c: Comparison) -> dict[str, Any]:
-    """The comparison as JSON data (NaN as null); ``created_at`` is the only field that varies between reruns."""
+    """The comparison as JSON data (NaN as null). Nothing in it varies between reruns (no date, no code version of the
+    writer; each run's id names it in the store), so an unchanged comparison rewrites its file byte for byte."""
     return _finite({
         "space": c.space,
         "recipe_key": c.recipe.key,
@@ -551,8 +608,7 @@ def to_json(c: Comparison) -> dict[str, Any]:
             }
             for r in c.runs
         ],  # fmt: skip
-        "code_version": provenance.code_version(),
-        "created_at": provenance.now().isoformat(),
+        "measured_max": c.measured_max,
     })
 
 

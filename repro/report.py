@@ -6,6 +6,8 @@ The same data also gives the README's "Reproduction status" table, so nothing th
 from __future__ import annotations
 
 import html
+import re
+import struct
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,40 @@ class PaperSection:
     unavailable: dict[str, str] = field(default_factory=dict)
     findings: list[Measured] = field(default_factory=list)
     """Our measurements that no claim of the paper covers (e.g. against random search under the same budget)."""
+
+
+_BULLET = re.compile(r"^- `([^`]+\.png)`: (.+)$", re.MULTILINE)
+_IMAGE = re.compile(r"!\[([^\]]+)\]\(([^)]+\.png)\)")
+
+
+def figure_captions(summary: Path | None) -> dict[str, str]:
+    """Figure file name -> its description in a paper's ``summary.md``: the "- `name.png`: ..." list of its Figures
+    section first, else the alt text of an image link."""
+    if summary is None or not summary.exists():
+        return {}
+    text = summary.read_text()
+    found = {Path(src).name: alt for alt, src in _IMAGE.findall(text)}
+    found.update({name: description for name, description in _BULLET.findall(text)})
+    return found
+
+
+def caption_of(figure: Path, captions: dict[str, str]) -> str:
+    """A figure's caption for the page: its description from the summary, else its file name in words."""
+    return captions.get(figure.name) or figure.stem.replace("_", " ")
+
+
+WIDE_PIXELS = 1400
+"""Figures at least this wide (multi-panel ones) take the page's full width; the others sit two to a row."""
+
+
+def png_width(path: Path) -> int:
+    """The pixel width recorded in a PNG's header (0 when the file is missing or not a PNG)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(24)
+    except OSError:
+        return 0
+    return struct.unpack(">I", head[16:20])[0] if head[:8] == b"\x89PNG\r\n\x1a\n" else 0
 
 
 def counts(section: PaperSection) -> Counter[str]:
@@ -102,7 +138,9 @@ def write_markdown(sections: list[PaperSection], out_dir: Path) -> Path:
             if profile in s.summaries:
                 lines += [f"Full summary: [{s.summaries[profile].relative_to(out_dir)}]"
                           f"({s.summaries[profile].relative_to(out_dir)})", ""]  # fmt: skip
-            lines += [f"![{p.stem}]({p.relative_to(out_dir)})" for p in s.figures.get(profile, [])]
+            captions = figure_captions(s.summaries.get(profile))
+            lines += [f"[![{caption_of(p, captions)}]({p.relative_to(out_dir)})]({p.relative_to(out_dir)})"
+                      for p in s.figures.get(profile, [])]  # fmt: skip
             lines.append("")
         for profile, why in s.unavailable.items():
             lines += [f"- profile `{profile}`: {why}"]
@@ -117,7 +155,8 @@ body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:80rem;color:#22
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}td,th{border:1px solid #ccc;padding:.3rem .5rem;
 vertical-align:top}th{background:#f3f3f3}.s-matches{background:#e3f5e1}.s-within-tolerance{background:#eef7d9}
 .s-deviates{background:#fbe3e1}.s-not-reproducible-here{background:#f1f1f1;color:#555}
-figure{display:inline-block;margin:.5rem;max-width:48%}figure img{max-width:100%}
+figure{display:inline-block;vertical-align:top;margin:.5rem 0;width:49%}figure.wide{display:block;width:100%}
+figure img{width:100%;border:1px solid #ddd}figcaption{font-size:.85rem;color:#444;padding:.2rem .3rem}
 #missing{display:none;background:#fbe3e1;padding:.5rem;border:1px solid #c00}
 """
 
@@ -138,11 +177,12 @@ def write_html(sections: list[PaperSection], out_dir: Path) -> Path:
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Reproduction report</title>"
              f"<style>{_STYLE}</style><script>{_SCRIPT}</script></head><body data-missing-images='unknown'>",
              "<div id='missing'></div><h1>Reproduction report</h1>", "<table><tr><th>paper</th><th>claims</th>"
-             + "".join(f"<th>{e(st)}</th>" for st in STATUSES) + "</tr>"]  # fmt: skip
+             + "".join(f"<th>{e(st)}</th>" for st in STATUSES) + "<th>profiles replayed</th></tr>"]  # fmt: skip
     for s in sections:
         c = counts(s)
         parts.append(f"<tr><td><a href='#{e(s.name)}'>{e(s.name)}</a></td><td>{len(s.verdicts)}</td>"
-                     + "".join(f"<td>{c[st]}</td>" for st in STATUSES) + "</tr>")  # fmt: skip
+                     + "".join(f"<td>{c[st]}</td>" for st in STATUSES)
+                     + f"<td>{e(', '.join(s.profiles) or 'none')}</td></tr>")  # fmt: skip
     parts.append("</table>")
     for s in sections:
         parts += [f"<h2 id='{e(s.name)}'>{e(s.name)}</h2><p>{e(s.title)}</p><table><tr>",
@@ -162,9 +202,12 @@ def write_html(sections: list[PaperSection], out_dir: Path) -> Path:
             if profile in s.summaries:
                 link = s.summaries[profile].relative_to(out_dir).as_posix()
                 parts.append(f"<p>Full summary: <a href='{e(link)}'>{e(link)}</a></p>")
+            captions = figure_captions(s.summaries.get(profile))
             for p in s.figures.get(profile, []):
-                src = p.relative_to(out_dir).as_posix()
-                parts.append(f"<figure><img src='{e(src)}' alt='{e(p.stem)}'><figcaption>{e(p.stem)}</figcaption></figure>")
+                src, caption = e(p.relative_to(out_dir).as_posix()), e(caption_of(p, captions))
+                wide = " class='wide'" if png_width(p) >= WIDE_PIXELS else ""
+                parts.append(f"<figure{wide}><a href='{src}' title='open the full-size image'><img src='{src}' "
+                             f"alt='{caption}'></a><figcaption>{caption}</figcaption></figure>")  # fmt: skip
         if s.unavailable:
             parts.append("<ul>" + "".join(f"<li>profile <code>{e(p)}</code>: {e(why)}</li>"
                                           for p, why in s.unavailable.items()) + "</ul>")  # fmt: skip

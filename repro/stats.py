@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from math import comb
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -28,12 +29,14 @@ __all__ = [
     "a12_magnitude",
     "best_so_far",
     "bootstrap_diff_ci",
+    "can_decide",
     "compare",
     "curve_band",
     "ecdf",
     "first_order_dominance",
     "holm",
     "mann_whitney",
+    "smallest_p",
     "stochastic_dominance",
     "vargha_delaney_a12",
 ]
@@ -197,6 +200,24 @@ def mann_whitney(a: ArrayLike, b: ArrayLike, alternative: str = "two-sided") -> 
     return float(res.statistic), float(res.pvalue)
 
 
+ALPHA = 0.05
+"""The significance level every "does A beat B" verdict of the reports uses."""
+
+
+def smallest_p(n_a: int, n_b: int) -> float:
+    """The smallest two-sided Mann-Whitney p that samples of these sizes can reach: 2 / C(n_a + n_b, n_a), when one
+    sample lies wholly above the other (exact test, no ties); 1 when a sample is empty."""
+    if n_a < 1 or n_b < 1:
+        return 1.0
+    return min(1.0, 2.0 / float(comb(n_a + n_b, n_a)))
+
+
+def can_decide(n_a: int, n_b: int, alpha: float = ALPHA) -> bool:
+    """Whether a Mann-Whitney test of samples this size could ever come out significant at ``alpha`` (with 1 run
+    against 1, or 3 against 3, no outcome can: the verdict must then be "cannot decide", not "no")."""
+    return smallest_p(n_a, n_b) < alpha
+
+
 def holm(pvalues: ArrayLike) -> np.ndarray:
     """Holm-Bonferroni adjusted p-values (family-wise error control for several tests at once).
 
@@ -330,8 +351,14 @@ class Comparison:
     ks_p: float
     names: tuple[str, str]
 
+    @property
+    def decidable(self) -> bool:
+        """Whether these sample sizes allow a significant result at all (see :func:`can_decide`)."""
+        return can_decide(self.n_a, self.n_b)
+
     def to_markdown(self) -> str:
-        """Render a short Markdown table of the two samples followed by the test results."""
+        """Render a short Markdown table of the two samples followed by the test results, or, when the samples are
+        too small for any test to decide, by saying so instead."""
         na, nb = self.names
         lines = [
             f"| | {na} | {nb} |",
@@ -340,6 +367,15 @@ class Comparison:
             f"| mean | {self.mean_a:.4g} | {self.mean_b:.4g} |",
             f"| median | {self.median_a:.4g} | {self.median_b:.4g} |",
             "",
+        ]
+        if not self.decidable:
+            return "\n".join(lines + [
+                f"- **Cannot decide**: with {self.n_a} run(s) against {self.n_b}, no outcome can reach p < {ALPHA:g} "
+                f"(the smallest two-sided Mann-Whitney p is {smallest_p(self.n_a, self.n_b):.3g}), so no test is "
+                "reported; the numbers below only describe these runs.",
+                f"- Mean difference ({na} - {nb}) = {self.diff:.4g}; A12 = {self.a12:.2f}",
+            ])  # fmt: skip
+        lines += [
             f"- Mean difference ({na} - {nb}) = {self.diff:.4g}, "
             f"95% bootstrap CI [{self.diff_lo:.4g}, {self.diff_hi:.4g}]",
             f"- A12 = {self.a12:.2f} ({a12_magnitude(self.a12)}): probability that a value drawn from "
@@ -348,6 +384,16 @@ class Comparison:
             f"- KS dominance of {na} over {nb}: D = {self.ks_stat:.3g}, p = {self.ks_p:.3g}",
         ]
         return "\n".join(lines)
+
+    def verdict(self) -> tuple[str, str]:
+        """Whether the first sample beats the second, and how that was decided: ("yes", ...) when the two-sided
+        Mann-Whitney p < ALPHA and A12 > 0.5, ("cannot decide", ...) when the sample sizes allow no significant
+        result, else ("no", ...)."""
+        if not self.decidable:
+            return "cannot decide", (f"{self.n_a} run(s) against {self.n_b}: too few for a test (the smallest "
+                                     f"possible p is {smallest_p(self.n_a, self.n_b):.3g})")  # fmt: skip
+        how = f"Mann-Whitney p = {self.mw_p:.3g}, A12 = {self.a12:.2f}"
+        return ("yes" if self.mw_p < ALPHA and self.a12 > 0.5 else "no"), how
 
 
 def compare(

@@ -12,6 +12,15 @@ if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ -z
   $sudo apt-get install -y -qq dataset-fashion-mnist >/dev/null
 fi
 
+# Headless Chromium renders reports/index.html in a test (Debian's package; no browser download).
+if ! command -v chromium >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing Chromium (Debian package chromium) for the test that renders reports/index.html"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating the virtual environment .venv"
   python3 -m venv .venv

@@ -228,10 +228,24 @@ def test_surrogate_flag_survives_into_every_output(surrogate_reports):
 @needs_shipped
 def test_comparison_is_reproducible_from_its_seeds(surrogate_reports):
     _, a, b, _ = surrogate_reports
-    first, second = (json.loads((d / "results.json").read_text()) for d in (a, b))
-    assert first.pop("created_at") and second.pop("created_at")
-    assert first == second
-    assert (a / "leaderboard.md").read_text() == (b / "leaderboard.md").read_text()
+    for name in ("results.json", "leaderboard.md", "anytime.png"):  # byte for byte: no date, no unseeded jitter
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+@needs_shipped
+def test_surrogate_leaderboard_shows_the_best_measured_value_and_the_measured_range(surrogate_reports):
+    _, out, _, _ = surrogate_reports
+    results = json.loads((out / "results.json").read_text())
+    board = (out / "leaderboard.md").read_text()
+    assert "| mean best measured |" in board
+    for row in results["leaderboard"]:
+        runs = [r for r in results["runs"] if r["strategy"] == row["strategy"]]
+        measured = [max(v for v, by in zip(r["values"], r["served_by"]) if by == "cache" and v is not None) for r in runs]
+        assert row["mean_best_measured"] == pytest.approx(sum(measured) / len(measured))
+        assert row["mean_best_measured"] <= results["measured_max"]
+    above = [row["strategy"] for row in results["leaderboard"] if row["mean_best"] > results["measured_max"]]
+    assert ("rests on predictions outside the measured range" in board) == bool(above)
+    assert ("within the measured range" in board) == (not above)
 
 
 @needs_shipped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 
 import pytest
 
@@ -64,7 +65,14 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
         assert search.seed == seed and search.budget == pytest.approx(64 + 60 + 20 / 3) and len(search.genomes) == 1
         assert search.genomes[search.pick] == pick
     assert replay.random_search[0].genomes != replay.random_search[1].genomes
-    paths = write_report(replay, tmp_path / "report")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no deprecation from the plotting libraries, no text outside a figure
+        paths = write_report(replay, tmp_path / "report")
+        with Store(tmp_path / "cache", read_only=True) as store:
+            again = reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
+        second = write_report(again, tmp_path / "again")
+    for first, rewritten in zip(paths, second, strict=True):  # a second reproduction rewrites every file byte for byte
+        assert first.read_bytes() == rewritten.read_bytes(), first.name
     assert [p.name for p in paths] == ["operator_probabilities.png", "accuracy_ecdf.png", "summary.md", "numbers.json"]
     summary = (tmp_path / "report" / "summary.md").read_text()
     assert "proxy" in summary and "| GDAS (FRC) [C=36,N=6] + CutOut | 1 | 0.17 | 2.5 | 2.82% | 18.13% | 2,543,014 |" in summary

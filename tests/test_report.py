@@ -17,7 +17,12 @@ CHROMIUM = shutil.which("chromium")
 
 
 def _missing_images(html_path) -> str:
-    """Load the page in headless Chromium and read the count its script records of images that failed."""
+    """Load the page in headless Chromium and read the count its script records of images that failed.
+
+    How it renders: Debian's `chromium` in headless mode dumps the DOM after the page's scripts ran (a 5 s virtual
+    time budget lets every image load or fail). `--no-sandbox` because CI and this machine run as root, where
+    Chromium refuses its sandbox; the page is a local static file, so nothing untrusted runs. A fresh profile
+    directory and no background networking keep the run offline and repeatable."""
     with tempfile.TemporaryDirectory() as profile:
         dom = subprocess.run(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -53,7 +58,13 @@ def test_readme_status_table_is_the_generated_one(report):
 def test_index_and_claims_are_written(report):
     index = (report / "index.md").read_text()
     assert "## remnet" in index and "| remnet128_params |" in index and "791,338 (any)" in index
-    assert "![fig3_left_best_so_far](remnet/smoke/fig3_left_best_so_far.png)" in index
+    # A figure is a link to its full-size file, captioned by its description in the paper's summary.
+    fig3 = "remnet/smoke/fig3_left_best_so_far.png"
+    assert "[![mean best-so-far test accuracy with 95% t-bands over seeds" in index and f"]({fig3})]({fig3})" in index
+    page = (report / "index.html").read_text()
+    assert f"<figure class='wide'><a href='{fig3}'" in page  # the two-panel figure takes the page's width
+    assert "<figcaption>mean best-so-far test accuracy" in page and "<th>profiles replayed</th>" in page
+    assert "<figure><a href='remnet/smoke/fig4_overlay.png'" in page
     # Measurements no claim covers, such as the tests against random search under the same budget, are shown too.
     nar = index.split("## nar", 1)[1].split("\n## ", 1)[0]
     assert "Our other measurements" in nar and "| nar_beats_random_search | smoke |" in nar
@@ -68,7 +79,7 @@ def test_index_and_claims_are_written(report):
     assert "old" not in readme and "| [remnet](" in readme and readme.endswith("rest\n")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (scripts/setup.sh installs it)")
 def test_html_renders_in_chromium_with_every_image(report):
     assert _missing_images(report / "index.html") == "0"
     (report / "remnet" / "smoke" / "fig4_overlay.png").unlink()

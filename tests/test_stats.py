@@ -16,11 +16,13 @@ from repro.stats import (
     a12_magnitude,
     best_so_far,
     bootstrap_diff_ci,
+    can_decide,
     compare,
     curve_band,
     ecdf,
     holm,
     mann_whitney,
+    smallest_p,
     stochastic_dominance,
     vargha_delaney_a12,
 )
@@ -356,3 +358,17 @@ def test_holm_adjusts_in_order_and_keeps_nan():
     np.testing.assert_allclose(adjusted[[0, 1, 2, 4]], [0.03, 0.06, 0.06, 0.02])
     assert np.isnan(adjusted[3])
     assert holm([0.6, 0.7]).tolist() == [1.0, 1.0]  # 0.6 x 2 = 1.2, and 0.7 raised to it: both capped
+
+
+def test_a_comparison_too_small_for_any_test_says_it_cannot_decide():
+    # Exact two-sided Mann-Whitney: the most extreme outcome has p = 2 / C(n_a + n_b, n_a).
+    assert smallest_p(1, 1) == 1.0 and smallest_p(3, 3) == pytest.approx(0.1)
+    assert smallest_p(4, 4) == pytest.approx(2 / 70) and smallest_p(0, 5) == 1.0
+    assert not can_decide(3, 3) and can_decide(4, 4) and not can_decide(1, 20)
+    one = compare([10.15], [9.85], names=("GDAS", "random"))
+    assert one.verdict() == ("cannot decide", "1 run(s) against 1: too few for a test (the smallest possible p is 1)")
+    text = one.to_markdown()
+    assert "**Cannot decide**" in text and "Mann-Whitney" in text and "U =" not in text and "KS" not in text
+    apart = compare([5.0, 6.0, 7.0, 8.0], [1.0, 2.0, 3.0, 4.0])
+    assert apart.verdict()[0] == "yes" and "U =" in apart.to_markdown()
+    assert compare([1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]).verdict()[0] == "no"

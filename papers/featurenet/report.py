@@ -10,8 +10,8 @@ from typing import Any
 
 from papers.featurenet.numbers import comparison, describe_provenance, numbers
 from papers.featurenet.reproduce import GROUPS, HERE, Outcome, data_label, describe_profile, is_proxy
-from papers.replay import protocol_notes, read_reported
-from repro import plots, provenance
+from papers.replay import protocol_notes, read_reported, written_by
+from repro import plots
 
 
 def _plot_size(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
@@ -135,8 +135,7 @@ def _summary(outcome: Outcome, nums: dict[str, Any]) -> str:
     lines += [
         "## Protocol notes", "",
         *protocol_notes(HERE),
-        f"- Generated {provenance.now():%Y-%m-%d %H:%M} UTC by repro {provenance.code_version()}; "
-        f"provenance: {describe_provenance(outcome)}.", "",
+        f"- Provenance: {describe_provenance(outcome)}.", written_by("featurenet", outcome.experiment.name), "",
     ]  # fmt: skip
     return "\n".join(lines)
 

@@ -39,8 +39,7 @@ def measurements(outcome: Outcome) -> list[Measured]:
                  where, prov),
         Measured("random_search_test_acc", e.name, round(statistics.fmean(accuracies(outcome, "random search")), 4),
                  where, prov),
-        Measured("gdas_beats_random", e.name, "yes" if cmp.mw_p < 0.05 and cmp.a12 > 0.5 else "no",
-                 f"Mann-Whitney p = {cmp.mw_p:.3g}, A12 = {cmp.a12:.2f}", prov),
+        Measured("gdas_beats_random", e.name, *cmp.verdict(), prov),
     ]  # fmt: skip
     if e.space == "darts":
         claim = "gdas_frc_search_gpu_days" if e.frc else "gdas_search_gpu_days"

@@ -12,8 +12,9 @@ import numpy as np
 
 from papers.gdas.numbers import accuracies, comparisons, derived_params, published_params, search_hours
 from papers.gdas.reproduce import HERE, LABELS, Outcome, data_scale, describe_profile, search_budget, space_of
-from papers.replay import protocol_notes, read_reported
-from repro import plots, provenance
+from papers.replay import protocol_notes, read_reported, written_by
+from repro import plots
+from repro.data.datasets import get_spec
 from repro.search.budgeted import training_cost, trainings_within
 from repro.spaces.nb201 import unique_cells
 
@@ -34,10 +35,13 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
     caption = f"Reproduced by repro ({describe_profile(outcome)})."
     kind = space.cell_types[0]
     panels = {f"seed {s}": _probabilities(r, kind) for s, r in zip(e.seeds, outcome.searches)}
+    operators = space.candidates(kind)[0]
     trajectory = plots.operator_frequencies(
-        panels, space.candidates(kind)[0], out_dir / "operator_probabilities.png",
-        title=f"GDAS, {where}: softmax(A) per {kind}-cell edge, mean over edges, per search epoch",
-        caption=caption,
+        panels, operators, out_dir / "operator_probabilities.png",
+        title=f"GDAS, {where}: softmax(A) per {'cell' if kind == 'cell' else f'{kind}-cell'} edge, mean over edges, "
+        "per search epoch",
+        caption=caption, ylabel="softmax(A), mean over edges",
+        reference=(1 / len(operators), f"uniform 1/{len(operators)}"),
     )  # fmt: skip
     accuracy = plots.ecdfs(
         {label: accuracies(outcome, label) for label in LABELS}, out_dir / "accuracy_ecdf.png",
@@ -103,6 +107,9 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
     published = published_params()
     derived = derived_params(outcome)
     hours = search_hours(outcome)
+    kind = space.cell_types[0]
+    n_ops = len(space.candidates(kind)[0])
+    spread = max(float(np.abs(_probabilities(r, kind) - 1 / n_ops).max()) for r in outcome.searches)
     lines = [
         f"# GDAS (Dong & Yang) — {scale} reproduction, profile `{e.name}`",
         "",
@@ -151,6 +158,7 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         accs = accuracies(outcome, label)
         sd = statistics.stdev(accs) if len(accs) > 1 else 0.0
         lines.append(f"| {label} | {statistics.fmean(accs):.2f}% | {sd:.2f} | {len(accs)} |")
+    lines += _chance_lines(outcome)
     for label, cmp in comparisons(outcome).items():
         lines += ["", f"### GDAS vs {label} ({scale}: {r.dataset}, profile `{e.name}`)", "", cmp.to_markdown()]
     lines += [
@@ -158,17 +166,33 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         "## Figures",
         "",
         f"- `operator_probabilities.png`: per search seed, softmax(A) of each candidate averaged over the edges of the "
-        f"`{space.cell_types[0]}` logits, after each search epoch.",
+        f"`{space.cell_types[0]}` logits, after each search epoch; the dotted line is the uniform 1/{n_ops}, and "
+        f"every value lies within {spread:.2g} of it.",
         "- `accuracy_ecdf.png`: distribution of test accuracy after retraining, GDAS-derived cells vs random cells vs "
         "the budget-matched random-search picks.",
         "",
         "## Protocol notes",
         "",
         *protocol_notes(HERE),
-        f"- Generated {provenance.now():%Y-%m-%d %H:%M} UTC by repro {provenance.code_version()}.",
+        written_by("gdas", outcome.experiment.name),
     ]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+CHANCE_POINTS = 1.0
+"""Test accuracies within this many points of 1/classes are reported as chance level."""
+
+
+def _chance_lines(outcome: Outcome) -> list[str]:
+    """Says so when every retrained network is at chance level: then the comparisons below compare noise."""
+    chance = 100 / get_spec(outcome.recipe.dataset).num_classes
+    accs = [a for label in LABELS for a in accuracies(outcome, label)]
+    if not accs or max(abs(a - chance) for a in accs) > CHANCE_POINTS:
+        return []
+    return ["", f"**Every retrained network is at chance level**: test accuracies {min(accs):.2f}-{max(accs):.2f}% "
+            f"where guessing among {get_spec(outcome.recipe.dataset).num_classes} classes gives {chance:.0f}%. At "
+            "this scale the retraining learns nothing, so the comparisons below compare noise, not the cells."]  # fmt: skip
 
 
 def _write_numbers(outcome: Outcome, path: Path) -> Path:

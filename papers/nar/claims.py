@@ -42,16 +42,15 @@ def measurements(outcome: Outcome) -> list[Measured]:
                  f"unmodified ({where})", prov),
         Measured("resnet18_16_cifar10_acc", name, round(statistics.fmean(accuracies(outcome, "NAR")), 4),
                  f"NAR-refined ({where})", prov),
-        Measured("refined_beats_baseline", name, "yes" if cmp["NAR"].mw_p < 0.05 and cmp["NAR"].a12 > 0.5 else "no",
-                 f"Mann-Whitney p = {cmp['NAR'].mw_p:.3g}, A12 = {cmp['NAR'].a12:.2f}", prov),
+        Measured("refined_beats_baseline", name, *cmp["NAR"].verdict(), prov),
         Measured("nar_pretrain_test_acc", name, round(statistics.fmean(accuracies(outcome, "NAR-PreTrain")), 4),
                  f"{where}; not a paper claim", prov),
         Measured("random_vectors_test_acc", name, round(statistics.fmean(accuracies(outcome, "random")), 4),
                  f"{where}; not a paper claim", prov),
         Measured("random_search_test_acc", name, round(statistics.fmean(accuracies(outcome, RANDOM_SEARCH["NAR"])), 4),
                  f"at NAR's budget ({where}); not a paper claim", prov),
-        Measured("nar_beats_random_search", name, "yes" if rs["NAR"].mw_p < 0.05 and rs["NAR"].a12 > 0.5 else "no",
-                 f"Mann-Whitney p = {rs['NAR'].mw_p:.3g}, A12 = {rs['NAR'].a12:.2f}; not a paper claim", prov),
+        Measured("nar_beats_random_search", name, rs["NAR"].verdict()[0], f"{rs['NAR'].verdict()[1]}; not a paper claim",
+                 prov),
     ]  # fmt: skip
 
 

@@ -19,8 +19,8 @@ from papers.nar.reproduce import (
     describe_profile,
     is_proxy,  # fmt: skip
 )
-from papers.replay import protocol_notes, read_reported
-from repro import plots, provenance
+from papers.replay import protocol_notes, read_reported, written_by
+from repro import plots
 from repro.search.budgeted import training_cost
 from repro.spaces import get_space
 
@@ -106,7 +106,7 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         "## Protocol notes",
         "",
         *protocol_notes(HERE),
-        f"- Generated {provenance.now():%Y-%m-%d %H:%M} UTC by repro {provenance.code_version()}.",
+        written_by("nar", outcome.experiment.name),
     ]
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import seaborn as sns
 
 from papers.nb201.numbers import naswot_tau, ranked, surrogate_table
 from papers.nb201.reproduce import PARAMS, SEARCHES, TIME_BUDGET, Outcome, describe_profile
-from repro import plots, provenance
+from papers.replay import written_by
+from repro import plots
 
 SPLITS = {
     "nb201-cifar10-200ep:test_acc": "CIFAR-10 test (trained on 50k, 200 ep)",
@@ -40,17 +40,16 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
 
 def _anytime(name: str, s: dict[str, Any], path: Path, caption: str) -> Path:
     """Mean best 12-epoch reward so far over simulated seconds, with 95% bands, per strategy."""
-    fig, ax = plots.plt.subplots(figsize=(7, 4.2))
-    palette = sns.color_palette("colorblind")
     grid = np.asarray(s["grid"])
-    for i, (strategy, row) in enumerate(s["strategies"].items()):
-        band = {k: np.asarray(v, dtype=float) for k, v in row["band"].items()}
-        ax.plot(grid, 100 * band["mean"], color=palette[i % len(palette)], label=f"{strategy} (n={row['runs']})")
-        ax.fill_between(grid, 100 * band["lower"], 100 * band["upper"], color=palette[i % len(palette)], alpha=0.2, linewidth=0)
-    ax.set(title=f"NAS-Bench-201 protocol, {name}: best 12-epoch validation accuracy so far",
-           xlabel="simulated seconds (12-epoch training times from the tables)", ylabel="best reward so far (%)")  # fmt: skip
-    ax.legend(frameon=False, loc="lower right")
-    return plots.save_figure(fig, path, f"Imported NB201 measurements, replayed by repro ({caption}).")
+    series = {strategy: plots.Series(grid, *(100 * np.asarray(row["band"][k], dtype=float)
+                                             for k in ("mean", "lower", "upper")), row["runs"])
+              for strategy, row in s["strategies"].items()}  # fmt: skip
+    return plots.anytime(
+        series, path, title=f"NAS-Bench-201 protocol, {name}: best 12-epoch validation accuracy so far",
+        xlabel="simulated seconds", ylabel="best reward so far (%)", limits=(0.0, 100.0),
+        caption=f"x: simulated seconds, the 12-epoch training times from the tables. Imported NB201 measurements, "
+        f"replayed by repro ({caption}).",
+    )  # fmt: skip
 
 
 def _pct(v: float | None) -> str:
@@ -98,7 +97,7 @@ def _summary_lines(outcome: Outcome) -> list[str]:
         "the average network's); the average network weighs every canonical network once.",
         "- NAS-Bench-201's own numbers for these baselines are not printed here: the paper's text is not among this "
         "project's sources, so they could not be verified.",
-        f"- Generated {provenance.now():%Y-%m-%d %H:%M} UTC by repro {provenance.code_version()}.",
+        written_by("nb201", outcome.experiment.name),
     ]
     return lines
 

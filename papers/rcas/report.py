@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
@@ -32,36 +33,46 @@ def _plot_paths(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str
         ax.set_ylabel("validation accuracy (%)")
         ax.legend(frameon=False, fontsize=8)
     fig.suptitle(f"RCAS search paths (Fig. 3/4 style), reproduced [{outcome.experiment.name}]")
-    return plots.save_figure(fig, path, caption, top=0.95)
+    return plots.save_figure(fig, path, caption)
 
 
 def _plot_monotonicity(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
+    """Ours and the paper's means side by side, each on its own axis: a proxy and CIFAR-100 share no scale."""
     mono = nums["monotonicity"]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    ks = list(range(len(mono["mean_by_blocks"])))
-    ax.plot(ks, [100 * v for v in mono["mean_by_blocks"]], marker="o",
-            label=f"reproduced ({data_label(outcome.recipe.dataset)}, mean over {len(outcome.chains)} chains)")
     paper = read_reported(HERE)["monotonicity"]["mean_acc"]
-    ax.plot(range(1, len(paper) + 1), paper, marker="s", ls="--", label="reported (CIFAR-100, 500 networks)")
-    ax.set_xlabel("random blocks added to the forced type-5 blocks")
-    ax.set_ylabel("accuracy (%)")
-    ax.set_title(f"Section 4.3 monotonicity study, reproduced [{outcome.experiment.name}]")
-    ax.legend(frameon=False)
+    fig, (ours, theirs) = plt.subplots(1, 2, figsize=(11, 4.5), sharex=True)
+    palette = sns.color_palette("colorblind")
+    ours.plot(range(len(mono["mean_by_blocks"])), [100 * v for v in mono["mean_by_blocks"]], marker="o", color=palette[0])
+    ours.set_title(f"reproduced: {data_label(outcome.recipe.dataset)} validation, mean over {len(outcome.chains)} "
+                   "chains", fontsize=10)  # fmt: skip
+    theirs.plot(range(1, len(paper) + 1), paper, marker="s", ls="--", color=palette[1])
+    theirs.set_title("reported: CIFAR-100, 500 networks", fontsize=10)
+    for ax in (ours, theirs):
+        ax.set_xlabel("random blocks added to the forced type-5 blocks")
+        ax.set_ylabel("mean accuracy (%)")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    fig.suptitle(f"Section 4.3 monotonicity study [{outcome.experiment.name}]: the shapes compare, the levels do not",
+                 fontsize=12)  # fmt: skip
     return plots.save_figure(fig, path, caption)
 
 
 def _plot_final(outcome: Outcome, nums: dict[str, Any], path: Path, caption: str) -> Path:
+    """A box per network with every seed's value beside it (evenly spread, not jittered at random: the file must not
+    change between runs)."""
     final = nums["final"]
     names = ["RCAS", "reference"]
-    values = [100 * v for name in names for v in final[name]["test_acc"]]
-    labels = [name for name in names for _ in final[name]["test_acc"]]
+    samples = [[100 * v for v in final[name]["test_acc"]] for name in names]
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    sns.boxplot(x=labels, y=values, hue=labels, ax=ax, width=0.45, palette="pastel", showfliers=False, legend=False)
-    sns.stripplot(x=labels, y=values, hue=labels, ax=ax, size=7, palette="dark", legend=False)
+    palette = sns.color_palette("colorblind")
+    ax.boxplot(samples, positions=range(len(names)), widths=0.45, showfliers=False, orientation="vertical",
+               patch_artist=True, boxprops={"facecolor": "0.92"}, medianprops={"color": "0.2"})  # fmt: skip
+    for i, values in enumerate(samples):
+        ax.scatter(i + np.linspace(-0.12, 0.12, len(values)), values, s=40, color=palette[i], zorder=3)
+    ax.set_xticks(range(len(names)), names)
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(f"Trained from scratch: RCAS vs reference (A12 {final['comparison']['a12']:.2f}) "
                  f"[{outcome.experiment.name}]", fontsize=10)  # fmt: skip
-    return plots.save_figure(fig, path, caption, bottom=0.08)
+    return plots.save_figure(fig, path, caption)
 
 
 def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
@@ -216,7 +227,7 @@ def _plot_macro_ratios(study: dict[str, Any], path: Path, caption: str) -> Path:
                  "(below the axis)", transform=axes[0].transAxes, ha="right", fontsize=8, color="0.3")  # fmt: skip
     axes[1].legend(frameon=False, fontsize=8, loc="lower right")
     fig.suptitle("RCAS on NAS-Bench-Macro (CIFAR-10): approximation ratio against budget, reproduced", fontsize=12)
-    return plots.save_figure(fig, path, caption, bottom=0.08, top=0.95)
+    return plots.save_figure(fig, path, caption)
 
 
 def _plot_macro_violations(study: dict[str, Any], path: Path, caption: str) -> Path:
@@ -234,7 +245,7 @@ def _plot_macro_violations(study: dict[str, Any], path: Path, caption: str) -> P
         ax.set_title(f"{label}\n{found[key]['violations']:,} of {found[key]['checks']:,} checks", fontsize=10)
         ax.legend(frameon=False, fontsize=8)
     fig.suptitle("NAS-Bench-Macro (CIFAR-10), every set: violation size against seed noise, reproduced", fontsize=12)
-    return plots.save_figure(fig, path, caption, bottom=0.08, top=0.95)
+    return plots.save_figure(fig, path, caption)
 
 
 def _macro_section(out_dir: Path) -> tuple[list[str], list[Path]]:

@@ -13,8 +13,8 @@ from papers.remnet import weights
 from papers.remnet.numbers import evolved_graphs, numbers
 from papers.remnet.overlay import plot_overlay
 from papers.remnet.reproduce import HERE, STRATEGIES, Outcome, describe_profile
-from papers.replay import protocol_notes, read_reported
-from repro import plots, provenance, stats
+from papers.replay import protocol_notes, read_reported, written_by
+from repro import plots, stats
 from repro.spaces import get_space
 
 
@@ -35,7 +35,7 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
             {label: [100 * r.values() for r in runs] for label, runs in outcome.runs.items()},
             out_dir / "fig3_left_best_so_far.png",
             title=f"REMNet Fig. 3 (left), reproduced [{e.name}]: best test accuracy so far",
-            ylabel="best test accuracy so far (%)", caption=caption,
+            ylabel="best test accuracy so far (%)", caption=caption, limits=(0.0, 100.0),
             marker=(e.population + 0.5, f"initial population ends (P={e.population})"),
         ),
         plots.ecdfs(
@@ -152,7 +152,9 @@ def _write_summary(outcome: Outcome, nums: dict[str, Any], profile: str, path: P
         "",
         "## Figures",
         "",
-        "- `fig3_left_best_so_far.png`: mean best-so-far test accuracy with 95% t-bands over seeds.",
+        "- `fig3_left_best_so_far.png`: mean best-so-far test accuracy with 95% t-bands over seeds (clipped to "
+        "0-100%); left the whole run, right the evaluations after the initial population, zoomed. The strategies "
+        "share their initial population, so their lines coincide until it ends.",
         "- `fig3_right_ecdf.png`: ECDFs of all evaluated architectures' test accuracies (invalid ones excluded; the "
         "dominance test scores them 0, as the authors do).",
         "- `fig4_overlay.png`: every valid evolved ES architecture drawn with alpha 1/count; rows are Table 1's layer types.",
@@ -160,7 +162,7 @@ def _write_summary(outcome: Outcome, nums: dict[str, Any], profile: str, path: P
         "## Protocol notes",
         "",
         *protocol_notes(HERE),
-        f"- Generated {provenance.now():%Y-%m-%d %H:%M} UTC by repro {provenance.code_version()}.",
+        written_by("remnet", outcome.experiment.name),
     ]
     path.write_text("\n".join(lines) + "\n")
     return path
