@@ -216,7 +216,8 @@ class _FixtureTable(CachedTable):
     """A table that invents a row for every key it is asked about (and remembers it), to fill a fixture."""
 
     def __init__(self, space: str, recipe_key: str) -> None:
-        self.space, self.recipe_key, self.rows, self.texts = space, recipe_key, {}, {}
+        self.space, self.recipe_key, self.imported, self.texts = space, recipe_key, False, {}
+        self._slice, self._rows = None, {}
 
     def get(self, genome_key: str, train_seed: int) -> Evaluation | None:
         row = self.rows.get((genome_key, train_seed))

@@ -16,7 +16,7 @@ from bench_cache import PerRowEvaluator
 
 from repro.cache.store import Store
 from repro.cache.table import CachedTable
-from repro.compare import Comparison, run_comparison
+from repro.compare import StrategyStudy, run_comparison
 from repro.data.datasets import get_spec
 from repro.evaluator import Evaluator
 from repro.recipe import get_profile
@@ -28,7 +28,7 @@ CACHE = Path(__file__).resolve().parent.parent / "cache"
 STRATEGIES = ("re", "rs", "ls")
 
 
-def full_comparison(seeds: int = 100, budget: int = 500) -> Comparison:
+def full_comparison(seeds: int = 100, budget: int = 500) -> StrategyStudy:
     """The benchmarked workload: every strategy x seed through :func:`repro.compare.run_comparison`."""
     with Store(CACHE, read_only=True) as store:
         return run_comparison(get_space("remnet"), get_profile("smoke"), store, STRATEGIES, range(seeds), budget,

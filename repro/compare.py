@@ -207,8 +207,9 @@ def final_metric(store: Store, space: str, spec: str) -> FinalMetric:
 
 
 @dataclass
-class Comparison:
-    """Everything a comparison decided and found; :func:`write_report` renders it."""
+class StrategyStudy:
+    """A study of strategies x seeds under one budget: every run, its leaderboard and what was decided (named apart
+    from :class:`repro.stats.Comparison`, the statistics of two samples); :func:`write_report` renders it."""
 
     space: str
     recipe: Recipe
@@ -256,7 +257,7 @@ def run_comparison(
     time_budget: float | None = None,
     final: Sequence[str] = (),
     log_runs: bool = True,
-) -> Comparison:
+) -> StrategyStudy:
     """Run every strategy with every seed for ``budget`` evaluations and rank them.
 
     ``params`` (e.g. ``population_size``) go to each strategy that takes them; a strategy's
@@ -299,7 +300,7 @@ def run_comparison(
             runs.append(run)
             if on_run is not None:
                 on_run(run)
-    comparison = Comparison(
+    comparison = StrategyStudy(
         space=space.name, recipe=recipe, metric=metric, budget=budget, seeds=list(seeds), strategies=list(strategies),
         baseline=baseline, on_miss=on_miss, params=configs, runs=runs,
         surrogate=None if surrogate is None else surrogate.quality, workers=workers, time_budget=time_budget,
@@ -337,7 +338,7 @@ def known_answers(f: FinalMetric, space: SearchSpace[Any]) -> dict[str, Any]:
     return answers
 
 
-def leaderboard(c: Comparison) -> list[Row]:
+def leaderboard(c: StrategyStudy) -> list[Row]:
     """Per strategy: mean/median best found, average rank within seeds, and the test against the baseline.
 
     Ranks: within each seed the strategies are ranked by best value (1 = best, ties share the
@@ -403,7 +404,7 @@ GRID_POINTS = 49
 """Points of the simulated-time grid the anytime bands are kept on (every 250 s of 12,000 s)."""
 
 
-def summary(c: Comparison) -> dict[str, Any]:
+def summary(c: StrategyStudy) -> dict[str, Any]:
     """A time-budgeted comparison as compact data (what a stored record keeps). Per strategy: runs, mean evaluations, mean best reward, the final values (mean, sd), A12 / p / Holm p
     against the baseline on the first final value, the gap closed; the known answers; and the anytime band
     (mean and 95% band of the best reward so far over simulated seconds)."""
@@ -425,14 +426,14 @@ def summary(c: Comparison) -> dict[str, Any]:
             "strategies": rows}  # fmt: skip
 
 
-def default_name(c: Comparison) -> str:
+def default_name(c: StrategyStudy) -> str:
     """A report folder name that encodes space, profile, budget, seeds and the miss policy."""
     clock = "" if c.workers is None else f"-simulated{c.workers}"
     budget = f"budget{c.budget}" if c.time_budget is None else f"time{c.time_budget:g}s"
     return f"{c.space}-{c.recipe.profile}-{budget}-seeds{seeds_label(c.seeds)}-{c.on_miss}{clock}"
 
 
-def write_report(c: Comparison, folder: Path) -> list[Path]:
+def write_report(c: StrategyStudy, folder: Path) -> list[Path]:
     """Write ``leaderboard.md``, ``anytime.png`` and ``results.json`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     figures = []
@@ -472,7 +473,7 @@ def _axis(metric: str) -> tuple[float, str, str]:
     return 1.0, metric, ""
 
 
-def surrogate_note(c: Comparison) -> str:
+def surrogate_note(c: StrategyStudy) -> str:
     """The warning every output carries when some values are predictions, empty otherwise."""
     predicted = sum(r.served_by.count("surrogate") for r in c.runs)
     if not predicted:
@@ -489,7 +490,7 @@ def _num(value: float | None, digits: int = 4) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
-def render_markdown(c: Comparison) -> str:
+def render_markdown(c: StrategyStudy) -> str:
     """The leaderboard as Markdown: setup, surrogate warning, table, and how to read it."""
     r = c.recipe
     lines = [
@@ -543,7 +544,7 @@ def render_markdown(c: Comparison) -> str:
     return "\n".join(lines)
 
 
-def _range_warning(c: Comparison) -> list[str]:
+def _range_warning(c: StrategyStudy) -> list[str]:
     """Says plainly whether the ranking rests on predictions above every value ever measured (surrogate runs only)."""
     if c.measured_max is None:
         return []
@@ -557,7 +558,7 @@ def _range_warning(c: Comparison) -> list[str]:
             "measure the predicted architectures (`--on-miss train`)."]  # fmt: skip
 
 
-def _final_section(c: Comparison) -> list[str]:
+def _final_section(c: StrategyStudy) -> list[str]:
     """The ending architectures' values (mean ± sd) and the known answers beside them; empty without final metrics."""
     if not c.final:
         return []
@@ -578,7 +579,7 @@ def _final_section(c: Comparison) -> list[str]:
     return lines
 
 
-def to_json(c: Comparison) -> dict[str, Any]:
+def to_json(c: StrategyStudy) -> dict[str, Any]:
     """The comparison as JSON data (NaN as null). Nothing in it varies between reruns (no date, no code version of the
     writer; each run's id names it in the store), so an unchanged comparison rewrites its file byte for byte."""
     return _finite({

@@ -106,7 +106,7 @@ def toy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _toy_comparison(cache: Path, seeds=range(10)) -> compare.Comparison:
+def _toy_comparison(cache: Path, seeds=range(10)) -> compare.StrategyStudy:
     with Store(cache, read_only=True) as store:
         return compare.run_comparison(ToySpace(), TOY_RECIPE, store, ["test-aim-high", "rs", "test-aim-low"], list(seeds),
                                       BUDGET, on_miss="error")  # fmt: skip

@@ -31,9 +31,11 @@ def test_unknown_profile():
 
 def test_structural_counts():
     counted = {m.claim_id: m.value for m in structural_measurements()}
-    assert {k: v for k, v in counted.items() if not k.startswith("macro_")} == {
+    assert {k: v for k, v in counted.items() if not k.startswith(("macro_", "imagenet_", "rcnet_fewer", "rcnet_gain"))} == {
         "mobilenetv2_params": 2_412_212, "mobilenetv2_madds": 91_142_144,
         "rcnet_published_params": 3_283_820, "rcnet_published_madds": 119_636_480}  # fmt: skip
+    # The text's comparisons, recomputed from the paper's own Tables 2 and 3.
+    assert counted["rcnet_fewer_madds_than_darts_pct"] == 55.91 and counted["imagenet_rcnet_b_gain_over_darts"] == 1.6
     # The NAS-Bench-Macro study needs only the shipped table, so it is measured beside them.
     assert counted["macro_rcas_optimal_budgets"].endswith("of 20") and 0 < counted["macro_rcas_min_ratio"] <= 1
 
