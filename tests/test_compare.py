@@ -97,12 +97,10 @@ def toy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every toy genome with training seeds 0..BUDGET-1 (the k-th visit of a genome uses seed k)."""
     root = tmp_path_factory.mktemp("toy-cache")
     space = ToySpace()
-    with Store(root) as store:
-        for g in range(TOP + 1):
-            form = space.canonical(g)
-            for seed in range(BUDGET):
-                store.put(Evaluation(space.name, form.key, TOY_RECIPE.key, seed, form.text, "ok", val_acc=g / 100),
-                          TOY_RECIPE.to_json(), "toy")  # fmt: skip
+    forms = [space.canonical(g) for g in range(TOP + 1)]
+    with Store(root) as store:  # one transaction (a put commits each row)
+        store.put_many([Evaluation(space.name, form.key, TOY_RECIPE.key, seed, form.text, "ok", val_acc=g / 100)
+                        for g, form in enumerate(forms) for seed in range(BUDGET)], TOY_RECIPE.to_json(), "toy")  # fmt: skip
     return root
 
 

@@ -71,6 +71,7 @@ def test_printed_arithmetic_and_protocol_are_judged():
     assert any("**kept**" in n and "main_light.xml" in n for n in notes)
 
 
+@pytest.mark.slow  # end to end: every figure and file of the report (CI runs it)
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     recipe = tiny_recipe.with_changes(profile="test-featurenet", model=(), optimizer="sgd", lr=0.01)
     experiment = reproduce.Experiment("tiny", recipe, count=3, seeds=(0,), iterations=20, family_count=2,

@@ -38,6 +38,7 @@ def test_unknown_profile():
         reproduce.get_experiment("huge")
 
 
+@pytest.mark.slow  # end to end: every figure and file of the report, twice (CI runs it)
 @pytest.mark.parametrize("space,frc", [("nb201", False), ("darts", True)])
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
     recipe = tiny_recipe.with_changes(model=(("channels", 8), ("layers", 1)))

@@ -74,6 +74,7 @@ def test_flops_savings_and_replaced_operators_are_structural_claims():
     assert verdicts["resnet18_16_flops_saving"].status == "deviates" and claims["resnet18_16_flops_saving"].deviation_why
 
 
+@pytest.mark.slow  # end to end: every figure and file of the report (CI runs it)
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     experiment = reproduce.Experiment(
         "tiny", "resnet-small", tiny_recipe.with_changes(channels=2),

@@ -47,6 +47,7 @@ def test_monotonicity_counts_violations():
     assert (mono["monotonicity_violations"], mono["steps"]) == (1, 5)
 
 
+@pytest.mark.slow  # end to end: every figure and file of the report (CI runs it)
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     recipe = tiny_recipe.with_changes(profile="test-rcas", model=(), optimizer="sgd-nesterov", lr=0.05, batch_size=30)
     final_recipe = recipe.with_changes(profile="test-rcas-final", augmentation="crop+flip")

@@ -59,6 +59,7 @@ def tiny_experiment(tiny_recipe):
     )  # fmt: skip
 
 
+@pytest.mark.slow  # end to end: every figure and file of the report (CI runs it)
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_experiment):
     with Store(tmp_path / "cache") as store:
         with pytest.raises(MissingEvaluations):

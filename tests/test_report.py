@@ -35,6 +35,10 @@ def _missing_images(html_path) -> str:
     return dom.split(marker, 1)[1].split('"', 1)[0]
 
 
+# End to end: every paper replayed and judged, the page rendered (about a minute idle; CI runs them).
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
