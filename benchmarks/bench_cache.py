@@ -59,8 +59,10 @@ class Result:
         if self.unit == "s":  # lower is better: the ratio is how many times faster
             ratio = self.baseline_value / self.value if self.value else float("inf")
         verdict = "meets" if self.meets else "MISSES"
-        return (f"{self.name:<34} {_fmt(self.value)} {self.unit:<10} | {self.baseline}: {_fmt(self.baseline_value)} "
-                f"| {ratio:7.1f}x | target {self.target} ({verdict})")  # fmt: skip
+        return (
+            f"{self.name:<34} {_fmt(self.value)} {self.unit:<10} | {self.baseline}: {_fmt(self.baseline_value)} "
+            f"| {ratio:7.1f}x | target {self.target} ({verdict})"
+        )
 
 
 def _fmt(x: float) -> str:
@@ -103,8 +105,9 @@ def bench_open(repeat: int) -> Result:
 def _shipped_requests(store: Store, recipe: Recipe) -> tuple[Evaluator, list[tuple[Any, int]]]:
     space = get_space("remnet")
     evaluator = Evaluator(space, recipe, store, on_miss="error")
-    pairs = [(space.from_json(e.genome), e.train_seed) for e in store.evaluations("remnet", recipe.key)
-             if e.status == "ok"]
+    pairs = [
+        (space.from_json(e.genome), e.train_seed) for e in store.evaluations("remnet", recipe.key) if e.status == "ok"
+    ]
     return evaluator, pairs
 
 
@@ -119,10 +122,12 @@ def bench_point_lookups(n: int) -> Result:
         ours = n / _best_of(lambda: [evaluator.lookup(g, s) for g, s in sample], 3)
         few = sample[: max(1, n // 20)]
         requests = [evaluator.request(g, s) for g, s in few]
-        naive = len(few) / _best_of(lambda: [store.get(r.space, r.genome_key, r.recipe_key, r.train_seed)
-                                             for r in requests], 1)  # fmt: skip
-    return Result("point lookups (warm, in process)", ours, "lookups/s", "per-row DuckDB", naive, ">= 50,000/s",
-                  ours >= 50_000)  # fmt: skip
+        naive = len(few) / _best_of(
+            lambda: [store.get(r.space, r.genome_key, r.recipe_key, r.train_seed) for r in requests], 1
+        )
+    return Result(
+        "point lookups (warm, in process)", ours, "lookups/s", "per-row DuckDB", naive, ">= 50,000/s", ours >= 50_000
+    )
 
 
 def bench_batch_lookups(n: int) -> Result:
@@ -136,12 +141,22 @@ def bench_batch_lookups(n: int) -> Result:
         def duckdb_batch() -> None:
             store.db.execute("CREATE OR REPLACE TEMP TABLE wanted (genome_key VARCHAR, train_seed INTEGER)")
             store.db.executemany("INSERT INTO wanted VALUES (?, ?)", [list(k) for k in keys[:2000]])
-            store.db.execute("SELECT e.* FROM wanted w JOIN evaluations e USING (genome_key, train_seed) "
-                             "WHERE e.space = 'remnet' AND e.recipe_key = ?", [recipe.key]).fetchall()  # fmt: skip
+            store.db.execute(
+                "SELECT e.* FROM wanted w JOIN evaluations e USING (genome_key, train_seed) "
+                "WHERE e.space = 'remnet' AND e.recipe_key = ?",
+                [recipe.key],
+            ).fetchall()
 
         naive = min(n, 2000) / _best_of(duckdb_batch, 1)
-    return Result("batch lookups (warm, in process)", ours, "keys/s", "one DuckDB join", naive, ">= 1,000,000/s",
-                  ours >= 1_000_000)  # fmt: skip
+    return Result(
+        "batch lookups (warm, in process)",
+        ours,
+        "keys/s",
+        "one DuckDB join",
+        naive,
+        ">= 1,000,000/s",
+        ours >= 1_000_000,
+    )
 
 
 # -- canonical hashing ---------------------------------------------------------------------------
@@ -164,9 +179,13 @@ def nasbench101_hash(matrix: np.ndarray, labels: Sequence[str]) -> str:
         for v in range(vertices):
             in_neighbors = [hashes[w] for w in range(vertices) if matrix[w, v]]
             out_neighbors = [hashes[w] for w in range(vertices) if matrix[v, w]]
-            new_hashes.append(hashlib.md5(
-                ("".join(sorted(in_neighbors)) + "|" + "".join(sorted(out_neighbors)) + "|" + hashes[v]).encode("utf-8")
-            ).hexdigest())  # fmt: skip
+            new_hashes.append(
+                hashlib.md5(
+                    ("".join(sorted(in_neighbors)) + "|" + "".join(sorted(out_neighbors)) + "|" + hashes[v]).encode(
+                        "utf-8"
+                    )
+                ).hexdigest()
+            )
         hashes = new_hashes
     return hashlib.md5(str(sorted(hashes)).encode("utf-8")).hexdigest()
 
@@ -205,8 +224,15 @@ def bench_canonical(n: int) -> Result:
     ours = len(genomes) / _best_of(lambda: [space.canonical(g) for g in genomes], 3)
     few = genomes[:: max(1, len(genomes) // 500)]
     baseline = len(few) / _best_of(lambda: [_nb101_of(g) for g in few], 1)
-    return Result("canonical hashing (remnet genomes)", ours, "genomes/s", "NAS-Bench-101 hash", baseline,
-                  ">= 20,000/s", ours >= 20_000)  # fmt: skip
+    return Result(
+        "canonical hashing (remnet genomes)",
+        ours,
+        "genomes/s",
+        "NAS-Bench-101 hash",
+        baseline,
+        ">= 20,000/s",
+        ours >= 20_000,
+    )
 
 
 # -- replaying searches from a warm cache ----------------------------------------------------------
@@ -224,9 +250,16 @@ class _FixtureTable(CachedTable):
         if row is None:
             value = int(hashlib.sha256(f"{genome_key}/{train_seed}".encode()).hexdigest()[:8], 16) / 2**32
             row = self.rows[(genome_key, train_seed)] = Evaluation(
-                self.space, genome_key, self.recipe_key, train_seed, self.texts.get(genome_key, "{}"), "ok",
-                val_acc=value, test_acc=value, device=FIXTURE_DEVICE,
-            )  # fmt: skip
+                self.space,
+                genome_key,
+                self.recipe_key,
+                train_seed,
+                self.texts.get(genome_key, "{}"),
+                "ok",
+                val_acc=value,
+                test_acc=value,
+                device=FIXTURE_DEVICE,
+            )
         return row
 
 
@@ -245,8 +278,9 @@ def _fixture_evaluator(root: Path, recipe: Recipe) -> Iterator[_FixtureEvaluator
     """An evaluator that serves invented rows (its table holds them), over an empty cache at ``root``."""
     Store(root / "scratch").close()
     with Store(root / "scratch", read_only=True) as scratch:  # read-only: the runs are not logged
-        yield _FixtureEvaluator(get_space("remnet"), recipe, scratch, on_miss="error",
-                                table=_FixtureTable("remnet", recipe.key))  # fmt: skip
+        yield _FixtureEvaluator(
+            get_space("remnet"), recipe, scratch, on_miss="error", table=_FixtureTable("remnet", recipe.key)
+        )
 
 
 def fill_fixture(root: Path, recipe: Recipe, workload: Callable[[Evaluator], Any]) -> None:
@@ -297,8 +331,9 @@ def bench_replay(budget: int) -> Result:
             return result
 
         ours, naive = _best_of(lambda: replay(False), 3), _best_of(lambda: replay(True), 1)
-    return Result(f"replay RE search, {budget} evaluations", ours, "s", "per-row DuckDB lookups", naive, "<= 1 s",
-                  ours <= 1.0)  # fmt: skip
+    return Result(
+        f"replay RE search, {budget} evaluations", ours, "s", "per-row DuckDB lookups", naive, "<= 1 s", ours <= 1.0
+    )
 
 
 def bench_compare(seeds: int, budget: int) -> Result:
@@ -323,8 +358,15 @@ def bench_compare(seeds: int, budget: int) -> Result:
 
         ours = _best_of(lambda: compare(seeds), 1)
         per_row_seed = _best_of(lambda: _per_row_seed(root, recipe, budget), 1)
-    return Result(f"compare RE vs RS, {seeds} seeds x {budget}", ours, "s", "per-row DuckDB (scaled)",
-                  per_row_seed * seeds, "<= 30 s", ours <= 30.0)  # fmt: skip
+    return Result(
+        f"compare RE vs RS, {seeds} seeds x {budget}",
+        ours,
+        "s",
+        "per-row DuckDB (scaled)",
+        per_row_seed * seeds,
+        "<= 30 s",
+        ours <= 30.0,
+    )
 
 
 def _per_row_seed(root: Path, recipe: Recipe, budget: int) -> None:

@@ -31,8 +31,9 @@ STRATEGIES = ("re", "rs", "ls")
 def full_comparison(seeds: int = 100, budget: int = 500) -> StrategyStudy:
     """The benchmarked workload: every strategy x seed through :func:`repro.compare.run_comparison`."""
     with Store(CACHE, read_only=True) as store:
-        return run_comparison(get_space("remnet"), get_profile("smoke"), store, STRATEGIES, range(seeds), budget,
-                              on_miss="surrogate")  # fmt: skip
+        return run_comparison(
+            get_space("remnet"), get_profile("smoke"), store, STRATEGIES, range(seeds), budget, on_miss="surrogate"
+        )
 
 
 def per_evaluation(preloaded: bool, seeds: int = 5, budget: int = 100) -> float:
@@ -42,8 +43,9 @@ def per_evaluation(preloaded: bool, seeds: int = 5, budget: int = 100) -> float:
     with Store(CACHE, read_only=True) as store:
         table = CachedTable(store, space.name, recipe.key)
         surrogate = Surrogate(space, table, "val_acc", spec.input_shape, spec.num_classes, recipe.model_options)
-        evaluator = (Evaluator if preloaded else PerRowEvaluator)(space, recipe, store, on_miss="surrogate",
-                                                                  surrogate=surrogate, table=table)  # fmt: skip
+        evaluator = (Evaluator if preloaded else PerRowEvaluator)(
+            space, recipe, store, on_miss="surrogate", surrogate=surrogate, table=table
+        )
         started = time.perf_counter()
         for name in STRATEGIES:
             for seed in range(seeds):
@@ -57,11 +59,15 @@ def main() -> None:
     result = full_comparison()
     elapsed = time.perf_counter() - started
     evaluations = sum(len(r.values) for r in result.runs)
-    print(f"compare remnet/smoke, {', '.join(STRATEGIES)} x 100 seeds x 500 evaluations, --on-miss surrogate: "
-          f"{elapsed:.1f}s ({evaluations:,} evaluations, {1e6 * elapsed / evaluations:.0f} us each)")  # fmt: skip
+    print(
+        f"compare remnet/smoke, {', '.join(STRATEGIES)} x 100 seeds x 500 evaluations, --on-miss surrogate: "
+        f"{elapsed:.1f}s ({evaluations:,} evaluations, {1e6 * elapsed / evaluations:.0f} us each)"
+    )
     slow, fast = per_evaluation(preloaded=False), per_evaluation(preloaded=True)
-    print(f"slice of 5 seeds x 100 evaluations: per-row DuckDB lookups {1e6 * slow:.0f} us/evaluation, "
-          f"preloaded table {1e6 * fast:.0f} us/evaluation: {slow / fast:.1f}x faster")  # fmt: skip
+    print(
+        f"slice of 5 seeds x 100 evaluations: per-row DuckDB lookups {1e6 * slow:.0f} us/evaluation, "
+        f"preloaded table {1e6 * fast:.0f} us/evaluation: {slow / fast:.1f}x faster"
+    )
 
 
 if __name__ == "__main__":

@@ -91,26 +91,38 @@ def main() -> None:
         return
     results = {}
     for mode in ("hard", "mixed"):
-        out = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--child", mode], capture_output=True,
-                             text=True, check=True)  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, __file__, *sys.argv[1:], "--child", mode], capture_output=True, text=True, check=True
+        )
         results[mode] = json.loads(out.stdout.strip().splitlines()[-1])
     hard, mixed = results["hard"], results["mixed"]
     device = hard["device"]
-    memory = "CUDA peak allocated above the built model" if "cuda" in device else "CPU peak RSS growth above the built model"
+    memory = (
+        "CUDA peak allocated above the built model" if "cuda" in device else "CPU peak RSS growth above the built model"
+    )
     supernet = f"{args.space} C={args.channels} N={args.layers}"
     print(f"GDAS acceleration on {device}: {supernet}, batch {args.batch_size}, {args.steps} timed steps per mode")
     print(f"{'mode':8} {'ms/step':>10} {'peak MiB':>10}")
     for mode, r in results.items():
         print(f"{mode:8} {r['ms_per_step']:10.1f} {r['peak_mib']:10.1f}")
-    print(f"mixed/hard: time {mixed['ms_per_step'] / hard['ms_per_step']:.2f}x, "
-          f"memory {mixed['peak_mib'] / max(hard['peak_mib'], 1e-9):.2f}x ({memory})")  # fmt: skip
+    print(
+        f"mixed/hard: time {mixed['ms_per_step'] / hard['ms_per_step']:.2f}x, "
+        f"memory {mixed['peak_mib'] / max(hard['peak_mib'], 1e-9):.2f}x ({memory})"
+    )
     if args.store:
         record = {
-            "device": device, "supernet": supernet, "batch_size": args.batch_size, "steps": args.steps,
-            "threads": args.threads, "memory": memory, "hard": hard, "mixed": mixed,
-            "code_version": provenance.code_version(), "libraries": provenance.library_versions(),
+            "device": device,
+            "supernet": supernet,
+            "batch_size": args.batch_size,
+            "steps": args.steps,
+            "threads": args.threads,
+            "memory": memory,
+            "hard": hard,
+            "mixed": mixed,
+            "code_version": provenance.code_version(),
+            "libraries": provenance.library_versions(),
             "created_at": provenance.now().isoformat(),
-        }  # fmt: skip
+        }
         slug = "".join(c if c.isalnum() else "-" for c in f"{device}-{supernet}-b{args.batch_size}").strip("-")
         with Store(args.store) as store:
             store.put_artefact("gdas-acceleration", slug, record)

@@ -30,10 +30,29 @@ def _rows(n: int) -> tuple[list[Evaluation], list[np.ndarray]]:
     for i in range(n):
         genome = f'{{"nodes":[{i}]}}'
         val = 0.5 + (i % 1000) / 4000
-        rows.append(Evaluation(space="remnet", genome_key=canonical_key("remnet", genome), recipe_key=recipe.key,
-                               train_seed=0, genome=genome, status="ok", train_loss=1.0, train_acc=0.5, val_loss=1.0,
-                               val_acc=val, test_loss=1.0, test_acc=0.5, params=1, macs=1, epochs=2, train_seconds=0.1,
-                               device="benchmark fixture (not trained)", code_version="v", libraries="l"))  # fmt: skip
+        rows.append(
+            Evaluation(
+                space="remnet",
+                genome_key=canonical_key("remnet", genome),
+                recipe_key=recipe.key,
+                train_seed=0,
+                genome=genome,
+                status="ok",
+                train_loss=1.0,
+                train_acc=0.5,
+                val_loss=1.0,
+                val_acc=val,
+                test_loss=1.0,
+                test_acc=0.5,
+                params=1,
+                macs=1,
+                epochs=2,
+                train_seconds=0.1,
+                device="benchmark fixture (not trained)",
+                code_version="v",
+                libraries="l",
+            )
+        )
         curves.append(np.array([[1, 1.2, 0.4, 1.1, 0.45], [2, 1.0, 0.5, 1.0, val]]))
     return rows, curves
 
@@ -63,10 +82,14 @@ def main() -> None:
         per_row_s = (time.perf_counter() - start) / args.baseline_rows
         per_row_cpu = (time.process_time() - cpu) / args.baseline_rows
     merge_rate, base_rate = args.rows / merge_s, 1 / per_row_s
-    print(f"verified merge: {args.rows:,} rows with curves in {merge_s:.1f} s wall, {merge_cpu:.1f} s CPU "
-          f"({merge_rate:,.0f} rows/s)")  # fmt: skip
-    print(f"baseline, one put per row ({args.baseline_rows} rows): {base_rate:,.0f} rows/s, "
-          f"{args.rows * per_row_s:.0f} s wall ({args.rows * per_row_cpu:.0f} s CPU) for {args.rows:,} rows")  # fmt: skip
+    print(
+        f"verified merge: {args.rows:,} rows with curves in {merge_s:.1f} s wall, {merge_cpu:.1f} s CPU "
+        f"({merge_rate:,.0f} rows/s)"
+    )
+    print(
+        f"baseline, one put per row ({args.baseline_rows} rows): {base_rate:,.0f} rows/s, "
+        f"{args.rows * per_row_s:.0f} s wall ({args.rows * per_row_cpu:.0f} s CPU) for {args.rows:,} rows"
+    )
     print(f"ratio: the merge is {merge_rate / base_rate:.1f}x the per-row path")
 
 

@@ -57,7 +57,9 @@ def plain_re(table: dict[str, tuple[float, float, float]], seed: int) -> tuple[i
     rng = random.Random(seed)
 
     def string(ops: list[str]) -> str:
-        return "+".join("|" + "|".join(f"{ops[i]}~{s}" for i, (s, t) in enumerate(EDGES) if t == node) + "|" for node in (1, 2, 3))
+        return "+".join(
+            "|" + "|".join(f"{ops[i]}~{s}" for i, (s, t) in enumerate(EDGES) if t == node) + "|" for node in (1, 2, 3)
+        )
 
     population: deque[tuple[list[str], float]] = deque()
     history, spent = [], 0.0
@@ -86,8 +88,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=500)
     seeds = range(parser.parse_args().seeds)
     imports, load_seconds, table = load_tables()
-    print(f"import duckdb + h5py: {imports:.3f} s; open the cache and load the imported NB201 tables "
-          f"(12-epoch rewards, 200-epoch test): {load_seconds:.3f} s")  # fmt: skip
+    print(
+        f"import duckdb + h5py: {imports:.3f} s; open the cache and load the imported NB201 tables "
+        f"(12-epoch rewards, 200-epoch test): {load_seconds:.3f} s"
+    )
     params = {"population_size": 10, "sample_size": 3}
     with Store(CACHE, read_only=True) as store:
         for names in (["re"], STRATEGIES.names()):
@@ -101,20 +105,34 @@ def main() -> None:
                 plain_seconds += time.perf_counter() - started
 
             started = time.perf_counter()
-            c = run_comparison(get_space("nb201"), get_profile("nb201-cifar10-valid-12ep"), store, names, seeds, 10_000,
-                               baseline=names[0], params=params, time_budget=BUDGET, final=[FINAL],
-                               on_run=interleaved)  # fmt: skip
+            c = run_comparison(
+                get_space("nb201"),
+                get_profile("nb201-cifar10-valid-12ep"),
+                store,
+                names,
+                seeds,
+                10_000,
+                baseline=names[0],
+                params=params,
+                time_budget=BUDGET,
+                final=[FINAL],
+                on_run=interleaved,
+            )
             elapsed = time.perf_counter() - started - plain_seconds
             evaluations = sum(len(r.values) for r in c.runs)
             plain_per_eval = plain_seconds / sum(n for n, _ in plain)
-            print(f"plain-Python dict + RE loop (interleaved): {len(plain)} runs, {sum(n for n, _ in plain):,} "
-                  f"evaluations, {1e6 * plain_per_eval:.1f} us/evaluation, mean final test "
-                  f"{100 * sum(t for _, t in plain) / len(plain):.2f}%")  # fmt: skip
+            print(
+                f"plain-Python dict + RE loop (interleaved): {len(plain)} runs, {sum(n for n, _ in plain):,} "
+                f"evaluations, {1e6 * plain_per_eval:.1f} us/evaluation, mean final test "
+                f"{100 * sum(t for _, t in plain) / len(plain):.2f}%"
+            )
             finals = ", ".join(f"{r.strategy} {100 * r.final[FINAL][0]:.2f}" for r in c.rows)
-            print(f"repro compare, {len(names)} strateg{'y' if len(names) == 1 else 'ies'} x {len(seeds)} seeds: "
-                  f"{elapsed:.1f} s (final test loads included), {evaluations:,} evaluations, "
-                  f"{1e6 * elapsed / evaluations:.1f} us/evaluation ({elapsed / evaluations / plain_per_eval:.1f}x the "
-                  f"plain loop); mean final test: {finals}")  # fmt: skip
+            print(
+                f"repro compare, {len(names)} strateg{'y' if len(names) == 1 else 'ies'} x {len(seeds)} seeds: "
+                f"{elapsed:.1f} s (final test loads included), {evaluations:,} evaluations, "
+                f"{1e6 * elapsed / evaluations:.1f} us/evaluation ({elapsed / evaluations / plain_per_eval:.1f}x the "
+                f"plain loop); mean final test: {finals}"
+            )
 
 
 if __name__ == "__main__":

@@ -34,15 +34,18 @@ def main(argv: list[str] | None = None) -> int:
         args.epochs, args.repeats = 2, 1
     recipe = get_profile("smoke").with_changes(epochs=args.epochs)
     train_size = 300 if args.quick else recipe.train_size
-    data = load_dataset(recipe.dataset, args.data_root, val_size=recipe.val_size, train_size=train_size,
-                        test_size=recipe.test_size)  # fmt: skip
+    data = load_dataset(
+        recipe.dataset, args.data_root, val_size=recipe.val_size, train_size=train_size, test_size=recipe.test_size
+    )
     threads = trainer.use_cpu_threads()
     # Alternated and repeated, keeping each one's fastest run: the machine is shared.
     runs = [(plain_fit(data, recipe, 0, "cpu"), fast_fit(data, recipe, 0, "cpu")) for _ in range(args.repeats)]
     plain = min((p for p, _ in runs), key=lambda t: t.steady)
     fast = min((f for _, f in runs), key=lambda t: t.steady)
-    print(f"CPU, torch {torch.__version__}, {threads} threads; reference network at {recipe.model_options['channels']} "
-          f"channels, {len(data.train):,} training images, batch {recipe.batch_size}, {recipe.epochs} epochs")  # fmt: skip
+    print(
+        f"CPU, torch {torch.__version__}, {threads} threads; reference network at {recipe.model_options['channels']} "
+        f"channels, {len(data.train):,} training images, batch {recipe.batch_size}, {recipe.epochs} epochs"
+    )
     for name, t in (("textbook loop (DataLoader)", plain), ("repro.trainer.fit", fast)):
         print(f"{name:<28} {t.steady:7.2f} s/epoch  val_acc {t.val_acc:.4f}  ({t.engine})")
     print(f"ratio (textbook / fit): {plain.steady / fast.steady:.2f}x  (target >= 1: never slower)")

@@ -47,8 +47,9 @@ CONFIGS = (  # (label, precision, batch size, CUDA graph)
 
 
 def _data(root: str | None, recipe: Recipe) -> DataBundle:
-    return load_dataset(recipe.dataset, root, val_size=recipe.val_size, split_seed=recipe.split_seed,
-                        train_size=recipe.train_size)  # fmt: skip
+    return load_dataset(
+        recipe.dataset, root, val_size=recipe.val_size, split_seed=recipe.split_seed, train_size=recipe.train_size
+    )
 
 
 def flops_per_epoch(data: DataBundle, recipe: Recipe) -> float:
@@ -95,8 +96,10 @@ def in_flight(root: str | None, recipe: Recipe, k: int, device: str = "cuda") ->
     the engines they ran on."""
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(k), ctx.Queue()
-    procs = [ctx.Process(target=_in_flight_worker, args=(root, recipe.to_json(), s, device, barrier, results))
-             for s in range(k)]  # fmt: skip
+    procs = [
+        ctx.Process(target=_in_flight_worker, args=(root, recipe.to_json(), s, device, barrier, results))
+        for s in range(k)
+    ]
     for p in procs:
         p.start()
     spans = [results.get(timeout=900) for _ in procs]  # a crashed worker fails the run instead of hanging it
@@ -113,8 +116,11 @@ DRY_RUN = {"epochs": 2, "channels": 4, "train_size": 128, "val_size": 128}
 def markdown(report: dict[str, Any]) -> str:
     """The numbers as a section for ``benchmarks/RESULTS.md`` ("Trainer on the GPU")."""
     r = report["recipe"]
-    head = [] if not report["dry_run"] else ["**Dry run (CPU, tiny sizes): checks the script, not a measurement; "
-                                             "not for RESULTS.md.**", ""]  # fmt: skip
+    head = (
+        []
+        if not report["dry_run"]
+        else ["**Dry run (CPU, tiny sizes): checks the script, not a measurement; not for RESULTS.md.**", ""]
+    )
     lines = head + [
         f"{report['device']}, torch {report['torch']}, CUDA {report['cuda']}, cuDNN {report['cudnn']}, "
         f"{report['date'].replace('+00:00', ' UTC')}{'' if report['complete'] else ' (incomplete: the run stopped early)'}. "
@@ -127,17 +133,27 @@ def markdown(report: dict[str, Any]) -> str:
     if "ceiling_tflops" in report:
         lines += [f"Large-batch ceiling (bf16, forward + backward): {report['ceiling_tflops']:.1f} TFLOP/s.", ""]
     if report.get("configs"):
-        lines += ["| configuration | s/epoch | ratio | model-epochs/s | TFLOP/s | val_acc | engine |",
-                  "|---|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "| configuration | s/epoch | ratio | model-epochs/s | TFLOP/s | val_acc | engine |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for c in report["configs"]:
-            lines.append(f"| {c['label']} | {c['s_per_epoch']:.3f} | {c['ratio']:.1f}× | {c['model_epochs_per_s']:.2f} | "
-                         f"{c['tflops']:.1f} | {c['val_acc']:.4f} | {c['engine']} |")  # fmt: skip
-        best = max((c for c in report["configs"] if "b128" in c["label"] and c["label"].startswith("fit")),
-                   key=lambda c: c["ratio"], default=None)  # fmt: skip
+            lines.append(
+                f"| {c['label']} | {c['s_per_epoch']:.3f} | {c['ratio']:.1f}× | {c['model_epochs_per_s']:.2f} | "
+                f"{c['tflops']:.1f} | {c['val_acc']:.4f} | {c['engine']} |"
+            )
+        best = max(
+            (c for c in report["configs"] if "b128" in c["label"] and c["label"].startswith("fit")),
+            key=lambda c: c["ratio"],
+            default=None,
+        )
         if best is not None:
-            lines += ["", f"Targets: ≥ 4× the textbook loop at batch 128 ({best['label']}: {best['ratio']:.1f}×, "
-                          f"{'meets' if best['ratio'] >= 4 else 'misses'}); ≥ 2 model-epochs/s "
-                          f"({best['model_epochs_per_s']:.2f}, {'meets' if best['model_epochs_per_s'] >= 2 else 'misses'})."]  # fmt: skip
+            lines += [
+                "",
+                f"Targets: ≥ 4× the textbook loop at batch 128 ({best['label']}: {best['ratio']:.1f}×, "
+                f"{'meets' if best['ratio'] >= 4 else 'misses'}); ≥ 2 model-epochs/s "
+                f"({best['model_epochs_per_s']:.2f}, {'meets' if best['model_epochs_per_s'] >= 2 else 'misses'}).",
+            ]
     if report.get("in_flight"):
         lines += ["", "| trainings in flight (separate processes, bf16 b128) | aggregate model-epochs/s |", "|---|---|"]
         lines += [f"| {k} | {rate:.2f} |" for k, rate in report["in_flight"].items()]
@@ -146,8 +162,10 @@ def markdown(report: dict[str, Any]) -> str:
         for label, key in (("textbook loop fp32", "plain_val_acc"), ("fit bf16 cuda-graph", "fast_val_acc")):
             accs = report["sanity"][key]
             spread = statistics.stdev(accs) if len(accs) > 1 else 0.0
-            lines.append(f"- val_acc after {r['epochs']} epochs, {label}, seeds 0-{len(accs) - 1}: "
-                         f"{statistics.mean(accs):.4f} ± {spread:.4f} ({', '.join(f'{a:.4f}' for a in accs)})")  # fmt: skip
+            lines.append(
+                f"- val_acc after {r['epochs']} epochs, {label}, seeds 0-{len(accs) - 1}: "
+                f"{statistics.mean(accs):.4f} ± {spread:.4f} ({', '.join(f'{a:.4f}' for a in accs)})"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -160,13 +178,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-flight", default="1,2,4", help="numbers of concurrent trainings to measure")
     parser.add_argument("--json", default=None, help="also write the numbers to this file")
     parser.add_argument("--markdown", default=None, help="also write them as a RESULTS.md section to this file")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="on the CPU at tiny sizes: checks that the script runs end to end, measures nothing")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="on the CPU at tiny sizes: checks that the script runs end to end, measures nothing",
+    )
     args = parser.parse_args(argv)
     device = "cpu" if args.dry_run else "cuda"
     if not args.dry_run and not torch.cuda.is_available():
-        print("gpu_trainer.py measures the CUDA trainer and needs a CUDA GPU; this machine has none "
-              "(for the CPU path run benchmarks/bench_trainer_cpu.py)", file=sys.stderr)  # fmt: skip
+        print(
+            "gpu_trainer.py measures the CUDA trainer and needs a CUDA GPU; this machine has none "
+            "(for the CPU path run benchmarks/bench_trainer_cpu.py)",
+            file=sys.stderr,
+        )
         return 2
     base = get_profile("remnet-gpu").with_changes(epochs=args.epochs)
     if args.dry_run:
@@ -177,11 +201,16 @@ def main(argv: list[str] | None = None) -> int:
     data = _data(args.data_root, base)
     cuda = device == "cuda"
     report: dict[str, Any] = {
-        "device": torch.cuda.get_device_name() if cuda else "CPU", "torch": torch.__version__,
-        "cuda": torch.version.cuda if cuda else None, "cudnn": torch.backends.cudnn.version() if cuda else None,
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes"), "dry_run": args.dry_run,
-        "complete": False, "recipe": base.to_dict(), "train_images": len(data.train),
-    }  # fmt: skip
+        "device": torch.cuda.get_device_name() if cuda else "CPU",
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda if cuda else None,
+        "cudnn": torch.backends.cudnn.version() if cuda else None,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes"),
+        "dry_run": args.dry_run,
+        "complete": False,
+        "recipe": base.to_dict(),
+        "train_images": len(data.train),
+    }
 
     def save() -> None:
         """Written after each part, so that a run stopped at its time limit keeps what it measured."""
@@ -192,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.markdown, "w") as f:
                 f.write(markdown(report))
 
-    print(f"{report['device']}, torch {report['torch']}, CUDA {report['cuda']}, cuDNN {report['cudnn']}, "
-          f"{report['date']}; reference network, {len(data.train):,} training images, {base.epochs} epochs")  # fmt: skip
+    print(
+        f"{report['device']}, torch {report['torch']}, CUDA {report['cuda']}, cuDNN {report['cudnn']}, "
+        f"{report['date']}; reference network, {len(data.train):,} training images, {base.epochs} epochs"
+    )
     flops = flops_per_epoch(data, base)
     report["ceiling_tflops"] = ceil = ceiling(data, base, device, *((64, 2) if args.dry_run else ()))
     print(f"large-batch ceiling (bf16, forward + backward): {ceil:.1f} TFLOP/s")
@@ -207,9 +238,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'configuration':<26} {'s/epoch':>8} {'ratio':>7} {'model-epochs/s':>15} {'TFLOP/s':>8}  val_acc  engine")
     for label, t in rows:
         ratio, tflops = plain.steady / t.steady, flops / t.steady / 1e12
-        report["configs"].append({"label": label, "s_per_epoch": t.steady, "ratio": ratio, "model_epochs_per_s":
-                                  1 / t.steady, "tflops": tflops, "val_acc": t.val_acc, "engine": t.engine})  # fmt: skip
-        print(f"{label:<26} {t.steady:8.3f} {ratio:6.1f}x {1 / t.steady:15.2f} {tflops:8.1f}  {t.val_acc:.4f}  {t.engine}")
+        report["configs"].append(
+            {
+                "label": label,
+                "s_per_epoch": t.steady,
+                "ratio": ratio,
+                "model_epochs_per_s": 1 / t.steady,
+                "tflops": tflops,
+                "val_acc": t.val_acc,
+                "engine": t.engine,
+            }
+        )
+        print(
+            f"{label:<26} {t.steady:8.3f} {ratio:6.1f}x {1 / t.steady:15.2f} {tflops:8.1f}  {t.val_acc:.4f}  {t.engine}"
+        )
     save()
     fast_recipe = get_profile("remnet-gpu-bf16").with_changes(epochs=args.epochs)
     if args.dry_run:
@@ -218,16 +260,20 @@ def main(argv: list[str] | None = None) -> int:
     for k in (int(x) for x in args.in_flight.split(",")):
         rate, engines = in_flight(args.data_root, fast_recipe, k, device)
         report["in_flight"][k] = rate
-        print(f"{k} trainings in flight (bf16 b128, separate processes): {rate:.2f} model-epochs/s "
-              f"({'; '.join(sorted(engines))})")  # fmt: skip
+        print(
+            f"{k} trainings in flight (bf16 b128, separate processes): {rate:.2f} model-epochs/s "
+            f"({'; '.join(sorted(engines))})"
+        )
         save()
     plain_acc = [plain_fit(data, base, s, device).val_acc for s in range(args.seeds)]
     fast_acc = [fast_fit(data, fast_recipe, s, device).val_acc for s in range(args.seeds)]
     report["sanity"] = {"plain_val_acc": plain_acc, "fast_val_acc": fast_acc}
     for label, accs in (("textbook loop fp32", plain_acc), ("fit bf16 cuda-graph", fast_acc)):
         spread = statistics.stdev(accs) if len(accs) > 1 else 0.0
-        print(f"val_acc after {base.epochs} epochs, {label}, seeds 0-{args.seeds - 1}: "
-              f"{statistics.mean(accs):.4f} +- {spread:.4f} ({', '.join(f'{a:.4f}' for a in accs)})")  # fmt: skip
+        print(
+            f"val_acc after {base.epochs} epochs, {label}, seeds 0-{args.seeds - 1}: "
+            f"{statistics.mean(accs):.4f} +- {spread:.4f} ({', '.join(f'{a:.4f}' for a in accs)})"
+        )
     report["complete"] = True
     save()
     return 0

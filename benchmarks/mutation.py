@@ -45,9 +45,13 @@ CORE = {
     # The store's round trips, its error paths and robustness (without the kill -9 search and the training
     # tests), and the imported tables it serves beside its own rows.
     "repro/cache/store.py": [
-        "tests/test_store.py", "tests/test_cache.py", "tests/test_robustness.py", "tests/test_tables.py",
-        "-k", "not kill_9 and not nan_loss and not failed_training",
-    ],  # fmt: skip
+        "tests/test_store.py",
+        "tests/test_cache.py",
+        "tests/test_robustness.py",
+        "tests/test_tables.py",
+        "-k",
+        "not kill_9 and not nan_loss and not failed_training",
+    ],
     "repro/cache/table.py": ["tests/test_store.py", "tests/test_tables.py"],
     # Not test_search.py: it trains networks (seconds per mutant); test_evaluator.py hands results back instead.
     "repro/evaluator.py": ["tests/test_evaluator.py", "tests/test_tables.py"],
@@ -55,7 +59,14 @@ CORE = {
 """The modules run by default, each with the pytest arguments that select its own tests."""
 
 COPIED = [
-    "repro", "papers", "benchmarks", "tests/__init__.py", "tests/conftest.py", "tests/fixtures", "cache", "README.md",
+    "repro",
+    "papers",
+    "benchmarks",
+    "tests/__init__.py",
+    "tests/conftest.py",
+    "tests/fixtures",
+    "cache",
+    "README.md",
     "pyproject.toml",
 ]
 """What a scratch copy holds besides the module's test files (tests read the shipped cache, the README and the
@@ -180,8 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     for module, tests in modules:
         score = run_module(module, tests, args.sample, args.seed, workdir)
         scores.append(score)
-        print(f"{module}: {score.percent:.1f}% killed ({score.killed}/{len(score.statuses)} of {score.total} mutants, "
-              f"{score.seconds:.0f} s) by {' '.join(tests)}", flush=True)
+        print(
+            f"{module}: {score.percent:.1f}% killed ({score.killed}/{len(score.statuses)} of {score.total} mutants, "
+            f"{score.seconds:.0f} s) by {' '.join(tests)}",
+            flush=True,
+        )
         for name in score.survivors:
             print(f"  {score.statuses[name]}: {name}")
             if args.diff:

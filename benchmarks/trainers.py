@@ -47,8 +47,15 @@ class Timed:
 def fast_fit(data: DataBundle, recipe: Recipe, seed: int, device: str, cuda_graph: bool = True) -> Timed:
     """Train the reference network with :func:`repro.trainer.fit`, timing each epoch."""
     marks = [time.perf_counter()]
-    outcome = trainer.fit(lambda: reference_model(data, recipe), data, recipe, seed, device,
-                          on_epoch=lambda _: marks.append(time.perf_counter()), cuda_graph=cuda_graph)  # fmt: skip
+    outcome = trainer.fit(
+        lambda: reference_model(data, recipe),
+        data,
+        recipe,
+        seed,
+        device,
+        on_epoch=lambda _: marks.append(time.perf_counter()),
+        cuda_graph=cuda_graph,
+    )
     seconds = [b - a for a, b in zip(marks, marks[1:])]
     return Timed(seconds, outcome.metrics["val_acc"], outcome.engine)
 
@@ -61,7 +68,9 @@ def plain_fit(data: DataBundle, recipe: Recipe, seed: int, device: str) -> Timed
     mean, std = recipe.normalize
     train = TensorDataset((data.train.x - mean) / std, data.train.y)
     val = TensorDataset((data.val.x - mean) / std, data.val.y)
-    loader = DataLoader(train, batch_size=recipe.batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(
+        train, batch_size=recipe.batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     seconds, val_acc = [], 0.0
     for _ in range(recipe.epochs):

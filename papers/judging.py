@@ -46,9 +46,11 @@ def regressions(judged: Judged, include_drift: bool = True) -> list[str]:
     """What makes ``repro regress`` fail for one paper: a structural number that deviates without a recorded
     reason, or (with ``include_drift``) one of our values drifting from its accepted (golden) value."""
     name = judged.paper.name
-    problems = [f"{name}/{v.claim.id}: structural number deviates: {v.reason}"
-                for v in judged.verdicts if v.claim.kind == "structural" and v.status == "deviates"
-                and not v.claim.deviation_why]  # fmt: skip
+    problems = [
+        f"{name}/{v.claim.id}: structural number deviates: {v.reason}"
+        for v in judged.verdicts
+        if v.claim.kind == "structural" and v.status == "deviates" and not v.claim.deviation_why
+    ]
     if include_drift:
         problems += [f"{name}/{p}" for p in drift(judged.measured, judged.paper.reproduce.HERE / "golden.json")]
     return problems
@@ -59,8 +61,7 @@ def accept_values(judged: Judged) -> Path:
     return accept(judged.measured, judged.paper.reproduce.HERE / "golden.json")
 
 
-def write_reports(store: Store, out: Path, readme: Path,
-                  on_paper: Callable[[str], None] | None = None) -> list[Path]:  # fmt: skip
+def write_reports(store: Store, out: Path, readme: Path, on_paper: Callable[[str], None] | None = None) -> list[Path]:
     """Every paper's figures and summaries, its ``claims.json``, the index (Markdown and HTML) and the README's
     status table (when ``readme`` exists); returns the files written."""
     sections, written = [], []
@@ -70,8 +71,13 @@ def write_reports(store: Store, out: Path, readme: Path,
         judged = judge_paper(name, store)
         claimed = {v.claim.id for v in judged.verdicts}
         title = read_reported(judged.paper.reproduce.HERE)["title"]
-        section = PaperSection(name, title, judged.verdicts, unavailable=judged.unavailable,
-                               findings=[m for m in judged.measured if m.claim_id not in claimed])  # fmt: skip
+        section = PaperSection(
+            name,
+            title,
+            judged.verdicts,
+            unavailable=judged.unavailable,
+            findings=[m for m in judged.measured if m.claim_id not in claimed],
+        )
         for profile, outcome in judged.outcomes.items():
             paths = judged.paper.report.write_report(outcome, out / name / profile)
             section.profiles[profile] = judged.paper.reproduce.describe_profile(outcome)

@@ -54,8 +54,14 @@ def all_measurements(claims: Any, outcomes: Mapping[str, Any]) -> list[Any]:
     return claims.structural_measurements() + [m for o in outcomes.values() for m in claims.measurements(o)]
 
 
-def stored_record(ctx: RunContext, kind: str, what: dict[str, Any], name: str,
-                  produce: Callable[[], dict[str, Any]], device: str | None = None) -> dict[str, Any]:  # fmt: skip
+def stored_record(
+    ctx: RunContext,
+    kind: str,
+    what: dict[str, Any],
+    name: str,
+    produce: Callable[[], dict[str, Any]],
+    device: str | None = None,
+) -> dict[str, Any]:
     """The artefact of ``kind`` keyed by ``what``, produced by ``produce()`` and stored first if the context allows.
 
     What a replay needs besides evaluations (a weight-sharing search, a sampled set of
@@ -70,15 +76,24 @@ def stored_record(ctx: RunContext, kind: str, what: dict[str, Any], name: str,
         raise RecordNotCached(f"{name} not in the cache (artefact {kind}/{key}); rerun with --on-miss train")
     started = time.perf_counter()
     produced = produce()
-    record = {**what, **produced, "seconds": time.perf_counter() - started, "code_version": provenance.code_version(),
-              **({"device": provenance.device_name(device)} if device is not None else {}),
-              "libraries": provenance.library_versions()}  # fmt: skip
+    record = {
+        **what,
+        **produced,
+        "seconds": time.perf_counter() - started,
+        "code_version": provenance.code_version(),
+        **({"device": provenance.device_name(device)} if device is not None else {}),
+        "libraries": provenance.library_versions(),
+    }
     ctx.store.put_artefact(kind, key, record)
     return record
 
 
-def retrain_all(evaluator: Evaluator, genomes: dict[str, list[Any]], train_seeds: Sequence[int],
-                on_step: Callable[[], None] | None = None) -> dict[str, list[list[Evaluation]]]:  # fmt: skip
+def retrain_all(
+    evaluator: Evaluator,
+    genomes: dict[str, list[Any]],
+    train_seeds: Sequence[int],
+    on_step: Callable[[], None] | None = None,
+) -> dict[str, list[list[Evaluation]]]:
     """Per label, per genome, the evaluation with every training seed (from the cache, or trained if allowed)."""
     evaluations: dict[str, list[list[Evaluation]]] = {}
     for label, found in genomes.items():
@@ -102,9 +117,13 @@ def protocol_notes(folder: Path) -> list[str]:
     lines = []
     for entry in read_reported(folder).get("protocol", []):
         if entry.get("status") not in PROTOCOL_STATUSES or not entry.get("item") or not entry.get("why"):
-            raise ReproError(f"{folder / 'reported.toml'}: a [[protocol]] entry needs item, why and a status in "
-                             f"{', '.join(PROTOCOL_STATUSES)}; got {entry!r}")  # fmt: skip
-        lines.append(f"- **{entry['status']}** ({entry.get('profiles', 'every profile')}): {entry['item']}. {entry['why']}")
+            raise ReproError(
+                f"{folder / 'reported.toml'}: a [[protocol]] entry needs item, why and a status in "
+                f"{', '.join(PROTOCOL_STATUSES)}; got {entry!r}"
+            )
+        lines.append(
+            f"- **{entry['status']}** ({entry.get('profiles', 'every profile')}): {entry['item']}. {entry['why']}"
+        )
     return lines
 
 
@@ -112,4 +131,6 @@ def written_by(paper: str, scale: str) -> str:
     """A summary's closing note: the command that writes it. No date and no code version of the writer, so that
     rerunning a reproduction with nothing changed leaves the file byte-identical (``git log`` dates it; each number's
     own provenance names the code that measured it)."""
-    return f"- Written by `repro reproduce {paper} --scale {scale}`; rerun unchanged, it rewrites this file byte for byte."
+    return (
+        f"- Written by `repro reproduce {paper} --scale {scale}`; rerun unchanged, it rewrites this file byte for byte."
+    )

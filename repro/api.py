@@ -31,8 +31,19 @@ from repro.records import METRICS, Evaluation, Request
 from repro.spaces import get_space
 from repro.surrogate import Surrogate
 
-ROW_FIELDS = ("train_seed", *METRICS, "params", "train_seconds", "status", "source", "source_arch", "source_seed",
-              "seed_mean", "device", "code_version")  # fmt: skip
+ROW_FIELDS = (
+    "train_seed",
+    *METRICS,
+    "params",
+    "train_seconds",
+    "status",
+    "source",
+    "source_arch",
+    "source_seed",
+    "seed_mean",
+    "device",
+    "code_version",
+)
 """Per-row fields of a record, each a list in row order."""
 
 
@@ -75,11 +86,19 @@ def _genome(space: Any, architecture: Any) -> Any:
         return space.from_json(json.dumps(architecture))
 
 
-def _record(arch: str, key: str, space: str, profile: str, recipe_key: str, served: str,
-            rows: list[Evaluation]) -> dict[str, Any]:  # fmt: skip
-    record: dict[str, Any] = {"architecture": arch, "genome_key": key, "space": space, "profile": profile,
-                              "recipe_key": recipe_key, "served_by": served, "rows": len(rows),
-                              "reason": rows[0].reason if rows else None}  # fmt: skip
+def _record(
+    arch: str, key: str, space: str, profile: str, recipe_key: str, served: str, rows: list[Evaluation]
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "architecture": arch,
+        "genome_key": key,
+        "space": space,
+        "profile": profile,
+        "recipe_key": recipe_key,
+        "served_by": served,
+        "rows": len(rows),
+        "reason": rows[0].reason if rows else None,
+    }
     for f in ROW_FIELDS:
         record[f] = [getattr(e, f) for e in rows]
     for m in METRICS:

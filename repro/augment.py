@@ -7,9 +7,15 @@ import math
 import torch
 
 
-def flip_and_erase(x: torch.Tensor, generator: torch.Generator, p_flip: float = 0.5, p_erase: float = 0.5,
-                   scale: tuple[float, float] = (0.02, 0.33), ratio: tuple[float, float] = (0.3, 3.3),
-                   value: float = 0.0) -> torch.Tensor:  # fmt: skip
+def flip_and_erase(
+    x: torch.Tensor,
+    generator: torch.Generator,
+    p_flip: float = 0.5,
+    p_erase: float = 0.5,
+    scale: tuple[float, float] = (0.02, 0.33),
+    ratio: tuple[float, float] = (0.3, 3.3),
+    value: float = 0.0,
+) -> torch.Tensor:
     """Random horizontal flip, then random erasing (Zhong et al. 2020), independently per image.
 
     Erasing picks a rectangle of ``scale`` times the image area with aspect ratio drawn
@@ -48,7 +54,9 @@ def crop_and_flip(x: torch.Tensor, generator: torch.Generator, padding: int = 4,
     top = (draws[:, 0] * (2 * padding + 1)).floor().long()
     left = (draws[:, 1] * (2 * padding + 1)).floor().long()
     padded = torch.nn.functional.pad(x, (padding, padding, padding, padding))
-    rows = (top[:, None] + torch.arange(h, device=x.device)[None, :])[:, None, :, None].expand(n, x.shape[1], h, w + 2 * padding)
+    rows = (top[:, None] + torch.arange(h, device=x.device)[None, :])[:, None, :, None].expand(
+        n, x.shape[1], h, w + 2 * padding
+    )
     x = padded.gather(2, rows)
     cols = (left[:, None] + torch.arange(w, device=x.device)[None, :])[:, None, None, :].expand(n, x.shape[1], h, w)
     x = x.gather(3, cols)

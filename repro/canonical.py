@@ -179,8 +179,15 @@ class _Leaf:
 class _Search:
     """Depth-first individualisation-refinement keeping the smallest leaf, pruned by known automorphisms."""
 
-    def __init__(self, colours: list[int], edge_set: list[Edge], preds: list[list[int]], succs: list[list[int]],
-                 prune: bool, stats: SearchStats) -> None:  # fmt: skip
+    def __init__(
+        self,
+        colours: list[int],
+        edge_set: list[Edge],
+        preds: list[list[int]],
+        succs: list[list[int]],
+        prune: bool,
+        stats: SearchStats,
+    ) -> None:
         self.edge_set, self.preds, self.succs, self.prune, self.stats = edge_set, preds, succs, prune, stats
         self.best: _Leaf | None = None
         self.leaves: dict[tuple[Edge, ...], _Leaf] = {}
@@ -249,9 +256,11 @@ class _Search:
         start = list(itertools.accumulate(size, initial=0))
         vertex = {c: v for v, c in enumerate(colours) if c < fixed}
         known = tuple(
-            (s, t) for s in range(fixed)
-            for c in sorted({colours[u] for u in self.succs[vertex[s]]}) for t in range(start[c], start[c + 1])
-        )  # fmt: skip
+            (s, t)
+            for s in range(fixed)
+            for c in sorted({colours[u] for u in self.succs[vertex[s]]})
+            for t in range(start[c], start[c + 1])
+        )
         best = self.best.encoding if self.best is not None else ()
         rest = ((fixed, -1),)  # below every later pair of an encoding below, above every pair of a known row
         return known + rest > best[: bisect.bisect_left(best, (fixed, -1))] + rest

@@ -85,7 +85,9 @@ def load_claims(path: Path) -> list[Claim]:
         try:
             claim = Claim(**{**entry, "profiles": tuple(entry.get("profiles", ()))})
         except TypeError as exc:
-            raise ReproError(f"{path}: claim #{i + 1} is malformed ({exc}); see repro/claims.py for the fields") from None
+            raise ReproError(
+                f"{path}: claim #{i + 1} is malformed ({exc}); see repro/claims.py for the fields"
+            ) from None
         if claim.kind not in KINDS:
             raise ReproError(f"{path}: claim {claim.id!r} has kind {claim.kind!r}; use one of {', '.join(KINDS)}")
         if claim.kind == "stochastic" and isinstance(claim.value, (int, float)) and not claim.tolerance_why:
@@ -183,12 +185,26 @@ def verdicts_json(verdicts: list[Verdict]) -> list[dict[str, Any]]:
     """Verdicts as plain data (for reports)."""
     out = []
     for v in verdicts:
-        out.append({
-            "id": v.claim.id, "where": v.claim.where, "what": v.claim.what, "unit": v.claim.unit,
-            "kind": v.claim.kind, "reported": v.claim.value, "status": v.status, "reason": v.reason, "gap": v.gap,
-            "ours": None if v.measured is None else {"profile": v.measured.profile, "value": v.measured.value,
-                                                      "detail": v.measured.detail,
-                                                      "provenance": v.measured.provenance},
-            "context": [{"profile": m.profile, "value": m.value, "detail": m.detail} for m in v.context],
-        })  # fmt: skip
+        out.append(
+            {
+                "id": v.claim.id,
+                "where": v.claim.where,
+                "what": v.claim.what,
+                "unit": v.claim.unit,
+                "kind": v.claim.kind,
+                "reported": v.claim.value,
+                "status": v.status,
+                "reason": v.reason,
+                "gap": v.gap,
+                "ours": None
+                if v.measured is None
+                else {
+                    "profile": v.measured.profile,
+                    "value": v.measured.value,
+                    "detail": v.measured.detail,
+                    "provenance": v.measured.provenance,
+                },
+                "context": [{"profile": m.profile, "value": m.value, "detail": m.detail} for m in v.context],
+            }
+        )
     return out

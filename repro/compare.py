@@ -62,11 +62,15 @@ def parse_seeds(text: str) -> list[int]:
         if hi < lo:
             raise ReproError(f"bad seeds {text!r}: the range {part} runs backwards")
         if hi > MAX_INT:
-            raise ReproError(f"bad seeds {text!r}: seeds go up to {MAX_INT:,} (the cache stores them as 32-bit integers)")
+            raise ReproError(
+                f"bad seeds {text!r}: seeds go up to {MAX_INT:,} (the cache stores them as 32-bit integers)"
+            )
         ranges.append(range(lo, hi + 1))
     # Counted before any set is built: a typo like 0-100000000 must not allocate gigabytes first.
     if sum(len(r) for r in ranges) > MAX_SEEDS:
-        raise ReproError(f"bad seeds {text!r}: at most {MAX_SEEDS:,} seeds per command; split the work into several commands")
+        raise ReproError(
+            f"bad seeds {text!r}: at most {MAX_SEEDS:,} seeds per command; split the work into several commands"
+        )
     return sorted(set().union(*ranges))
 
 
@@ -281,32 +285,61 @@ def run_comparison(
     if on_miss == "surrogate":
         spec = get_spec(recipe.dataset)
         surrogate = Surrogate(space, table, metric, spec.input_shape, spec.num_classes, dict(recipe.model_options))
-    evaluator = Evaluator(space, recipe, store, on_miss=on_miss, device=device, data_root=data_root,
-                          table=table, surrogate=surrogate)  # fmt: skip
+    evaluator = Evaluator(
+        space, recipe, store, on_miss=on_miss, device=device, data_root=data_root, table=table, surrogate=surrogate
+    )
     finals = [final_metric(store, space.name, spec) for spec in final]
     runs: list[Run] = []
     configs: dict[str, dict[str, Any]] = {}
     for name in strategies:
         for seed in seeds:
             executor = None if workers is None else Simulated(workers)
-            result = run_search(name, evaluator, budget, seed, metric, params, strict=False, executor=executor,
-                                time_budget=time_budget, log=log_runs)
+            result = run_search(
+                name,
+                evaluator,
+                budget,
+                seed,
+                metric,
+                params,
+                strict=False,
+                executor=executor,
+                time_budget=time_budget,
+                log=log_runs,
+            )
             configs[name] = result.strategy_config
             times = [t.time for t in result.trials] if executor is not None else []
             pick, key = _pick(result, evaluator)
-            run = Run(name, seed, result.run_id, result.values().tolist(), [t.served_by for t in result.trials], times,
-                      final={f.label: f.of(key) for f in finals} if key else {},
-                      final_genome=None if pick is None else space.describe(pick))  # fmt: skip
+            run = Run(
+                name,
+                seed,
+                result.run_id,
+                result.values().tolist(),
+                [t.served_by for t in result.trials],
+                times,
+                final={f.label: f.of(key) for f in finals} if key else {},
+                final_genome=None if pick is None else space.describe(pick),
+            )
             runs.append(run)
             if on_run is not None:
                 on_run(run)
     comparison = StrategyStudy(
-        space=space.name, recipe=recipe, metric=metric, budget=budget, seeds=list(seeds), strategies=list(strategies),
-        baseline=baseline, on_miss=on_miss, params=configs, runs=runs,
-        surrogate=None if surrogate is None else surrogate.quality, workers=workers, time_budget=time_budget,
-        final=[f.label for f in finals], known={f.label: known_answers(f, space) for f in finals},
+        space=space.name,
+        recipe=recipe,
+        metric=metric,
+        budget=budget,
+        seeds=list(seeds),
+        strategies=list(strategies),
+        baseline=baseline,
+        on_miss=on_miss,
+        params=configs,
+        runs=runs,
+        surrogate=None if surrogate is None else surrogate.quality,
+        workers=workers,
+        time_budget=time_budget,
+        final=[f.label for f in finals],
+        known={f.label: known_answers(f, space) for f in finals},
         measured_max=None if surrogate is None else _measured_max(table, metric),
-    )  # fmt: skip
+    )
     comparison.rows = leaderboard(comparison)
     return comparison
 
@@ -331,8 +364,11 @@ def _pick(result: SearchResult, evaluator: Evaluator) -> tuple[Any, str | None]:
 def known_answers(f: FinalMetric, space: SearchSpace[Any]) -> dict[str, Any]:
     """What the rows themselves say: the best network, the average one (each canonical network once), the references."""
     best = max(f.means, key=lambda k: f.means[k])
-    answers: dict[str, Any] = {"best": f.means[best], "best_arch": f.names[best],
-                               "average": float(np.mean(list(f.means.values())))}  # fmt: skip
+    answers: dict[str, Any] = {
+        "best": f.means[best],
+        "best_arch": f.names[best],
+        "average": float(np.mean(list(f.means.values()))),
+    }
     for name, genome in space.references().items():
         answers[name] = f.of(space.canonical(genome).key)
     return answers
@@ -349,8 +385,11 @@ def leaderboard(c: StrategyStudy) -> list[Row]:
     """
     primary = c.final[0] if c.final else None
     found = {s: np.array([r.best for r in c.runs_of(s)]) for s in c.strategies}
-    best = found if primary is None else {s: np.array([r.final.get(primary, math.nan) for r in c.runs_of(s)])
-                                          for s in c.strategies}  # fmt: skip
+    best = (
+        found
+        if primary is None
+        else {s: np.array([r.final.get(primary, math.nan) for r in c.runs_of(s)]) for s in c.strategies}
+    )
     per_seed = np.array([[rank_key(v) for v in best[s]] for s in c.strategies])  # strategies x seeds
     ranks = np.apply_along_axis(lambda col: rankdata(-col, method="average"), 0, per_seed)
     tested = [s for s in c.strategies if s != c.baseline]
@@ -367,14 +406,23 @@ def leaderboard(c: StrategyStudy) -> list[Row]:
         measured = measured[~np.isnan(measured)]
         a12, p = raw.get(s, (None, None))
         finals = {label: _mean_sd([r.final.get(label, math.nan) for r in runs]) for label in c.final}
-        rows.append(Row(
-            strategy=s, seeds=len(runs),
-            mean_best=float(valid.mean()) if valid.size else math.nan,
-            median_best=float(np.median(valid)) if valid.size else math.nan,
-            mean_rank=float(ranks[i].mean()), a12=a12, p=p, p_holm=_or_none(corrected.get(s)),
-            coverage={path: coverage[path] for path in SERVED}, best_predicted=sum(r.best_predicted for r in runs),
-            final=finals, mean_best_measured=float(measured.mean()) if measured.size else math.nan, gap_closed=None if primary is None else _gap(finals[primary][0], c.known[primary]),
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                strategy=s,
+                seeds=len(runs),
+                mean_best=float(valid.mean()) if valid.size else math.nan,
+                median_best=float(np.median(valid)) if valid.size else math.nan,
+                mean_rank=float(ranks[i].mean()),
+                a12=a12,
+                p=p,
+                p_holm=_or_none(corrected.get(s)),
+                coverage={path: coverage[path] for path in SERVED},
+                best_predicted=sum(r.best_predicted for r in runs),
+                final=finals,
+                mean_best_measured=float(measured.mean()) if measured.size else math.nan,
+                gap_closed=None if primary is None else _gap(finals[primary][0], c.known[primary]),
+            )
+        )
     return rows
 
 
@@ -416,14 +464,29 @@ def summary(c: StrategyStudy) -> dict[str, Any]:
         curves = np.array([plots.on_grid(stats.best_so_far(r.values), r.times, grid) for r in runs])
         band = stats.curve_band(curves)
         rows[row.strategy] = {
-            "runs": row.seeds, "evaluations": float(np.mean([len(r.values) for r in runs])),
-            "mean_best_reward": row.mean_best, "final": {k: list(v) for k, v in row.final.items()},
-            "a12": row.a12, "p": row.p, "p_holm": row.p_holm, "mean_rank": row.mean_rank, "gap_closed": row.gap_closed,
+            "runs": row.seeds,
+            "evaluations": float(np.mean([len(r.values) for r in runs])),
+            "mean_best_reward": row.mean_best,
+            "final": {k: list(v) for k, v in row.final.items()},
+            "a12": row.a12,
+            "p": row.p,
+            "p_holm": row.p_holm,
+            "mean_rank": row.mean_rank,
+            "gap_closed": row.gap_closed,
             "band": {"mean": band.mean.tolist(), "lower": band.lower.tolist(), "upper": band.upper.tolist()},
-        }  # fmt: skip
-    return {"profile": c.recipe.profile, "recipe_key": c.recipe.key, "metric": c.metric, "time_budget": c.time_budget,
-            "baseline": c.baseline, "final": c.final, "known": c.known, "params": c.params, "grid": grid.tolist(),
-            "strategies": rows}  # fmt: skip
+        }
+    return {
+        "profile": c.recipe.profile,
+        "recipe_key": c.recipe.key,
+        "metric": c.metric,
+        "time_budget": c.time_budget,
+        "baseline": c.baseline,
+        "final": c.final,
+        "known": c.known,
+        "params": c.params,
+        "grid": grid.tolist(),
+        "strategies": rows,
+    }
 
 
 def default_name(c: StrategyStudy) -> str:
@@ -442,20 +505,31 @@ def write_report(c: StrategyStudy, folder: Path) -> list[Path]:
     lines = {} if c.measured_max is None else {"best value measured in the cache": scale * c.measured_max}
     limits = (0.0, 100.0) if unit == "%" else None
     if c.time_budget is None:  # under a time budget the runs' lengths differ: only the time axis aligns them
-        figures.append(plots.best_so_far_bands(
-            values, folder / "anytime.png", title=f"{c.space}, {c.recipe.profile}: best {name} so far",
-            ylabel=f"best {name} so far{f' ({unit})' if unit else ''}", lines=lines, limits=limits,
-            caption=surrogate_note(c) or "Every value measured (cache hits).",
-        ))  # fmt: skip
+        figures.append(
+            plots.best_so_far_bands(
+                values,
+                folder / "anytime.png",
+                title=f"{c.space}, {c.recipe.profile}: best {name} so far",
+                ylabel=f"best {name} so far{f' ({unit})' if unit else ''}",
+                lines=lines,
+                limits=limits,
+                caption=surrogate_note(c) or "Every value measured (cache hits).",
+            )
+        )
     if c.workers is not None:
-        figures.append(plots.best_so_far_bands(
-            values, folder / "anytime_simulated_time.png",
-            title=f"{c.space}, {c.recipe.profile}: best {name} over simulated time, {c.workers} workers",
-            ylabel=f"best {name} so far{f' ({unit})' if unit else ''}", xlabel="simulated seconds", limits=limits,
-            times={s: [r.times for r in c.runs_of(s)] for s in c.strategies},
-            caption="Every value measured (cache hits); asynchronous searches on a simulated clock whose seconds are "
-            "the recorded training times.",
-        ))  # fmt: skip
+        figures.append(
+            plots.best_so_far_bands(
+                values,
+                folder / "anytime_simulated_time.png",
+                title=f"{c.space}, {c.recipe.profile}: best {name} over simulated time, {c.workers} workers",
+                ylabel=f"best {name} so far{f' ({unit})' if unit else ''}",
+                xlabel="simulated seconds",
+                limits=limits,
+                times={s: [r.times for r in c.runs_of(s)] for s in c.strategies},
+                caption="Every value measured (cache hits); asynchronous searches on a simulated clock whose seconds are "
+                "the recorded training times.",
+            )
+        )
     board = folder / "leaderboard.md"
     board.write_text(render_markdown(c))
     results = folder / "results.json"
@@ -497,8 +571,11 @@ def render_markdown(c: StrategyStudy) -> str:
         f"# Strategy comparison: {c.space}, profile {r.profile}",
         "",
         f"Recipe {r.key}; objective {c.metric} (higher is better), best found within "
-        + (f"{c.budget} evaluations; " if c.time_budget is None else
-           f"{c.time_budget:,.0f} simulated seconds of recorded training time (at most {c.budget} evaluations); ")
+        + (
+            f"{c.budget} evaluations; "
+            if c.time_budget is None
+            else f"{c.time_budget:,.0f} simulated seconds of recorded training time (at most {c.budget} evaluations); "
+        )
         + f"{len(c.seeds)} seeds ({seeds_label(c.seeds)}); misses: {c.on_miss}; baseline {c.baseline}.",
         "",
     ]
@@ -534,8 +611,11 @@ def render_markdown(c: StrategyStudy) -> str:
         "- **cache / surrogate / invalid / train**: evaluations served by cached measurements, by the surrogate's "
         "prediction, by the space's exact validity check (architecture not in the cache, invalid; not stored), or "
         "by training. **predicted best**: seeds whose best value is a prediction."
-        + (" **mean best measured**: the mean over seeds of the best value each run measured, predictions left out."
-           if measured else ""),
+        + (
+            " **mean best measured**: the mean over seeds of the best value each run measured, predictions left out."
+            if measured
+            else ""
+        ),
         "- Strategy parameters: " + "; ".join(f"{s} {json.dumps(p, sort_keys=True)}" for s, p in c.params.items()),
         "",
         "![anytime](anytime.png)" if c.time_budget is None else "![anytime](anytime_simulated_time.png)",
@@ -553,64 +633,86 @@ def _range_warning(c: StrategyStudy) -> list[str]:
     if not above:
         return [f"Every strategy's mean best is within the measured range (at most {limit})."]
     names = ", ".join(f"{row.strategy} ({_num(row.mean_best)})" for row in above)
-    return [f"> **This ranking rests on predictions outside the measured range**: the mean best of {names} is above "
-            f"{limit}. Those values are extrapolations, not results; compare the *mean best measured* column, or "
-            "measure the predicted architectures (`--on-miss train`)."]  # fmt: skip
+    return [
+        f"> **This ranking rests on predictions outside the measured range**: the mean best of {names} is above "
+        f"{limit}. Those values are extrapolations, not results; compare the *mean best measured* column, or "
+        "measure the predicted architectures (`--on-miss train`)."
+    ]
 
 
 def _final_section(c: StrategyStudy) -> list[str]:
     """The ending architectures' values (mean ± sd) and the known answers beside them; empty without final metrics."""
     if not c.final:
         return []
-    lines = ["", "Architecture each run ends with (the strategy's own pick, else the best it found), valued by the "
-             "mean of every row of its canonical network:", "",
-             "| strategy | " + " | ".join(f"{label} (mean ± sd)" for label in c.final) + " | gap closed |",
-             "|---|" + "---:|" * (len(c.final) + 1)]  # fmt: skip
+    lines = [
+        "",
+        "Architecture each run ends with (the strategy's own pick, else the best it found), valued by the "
+        "mean of every row of its canonical network:",
+        "",
+        "| strategy | " + " | ".join(f"{label} (mean ± sd)" for label in c.final) + " | gap closed |",
+        "|---|" + "---:|" * (len(c.final) + 1),
+    ]
     for row in sorted(c.rows, key=lambda x: x.mean_rank):
         cells = [f"{_num(m)} ± {_num(sd)}" for m, sd in (row.final[label] for label in c.final)]
         lines.append(f"| {row.strategy} | " + " | ".join(cells) + f" | {_num(row.gap_closed, 3)} |")
     lines += ["", "Known answers from the same rows:", ""]
     for label, known in c.known.items():
-        refs = "; ".join(f"{name} {_num(v)}" for name, v in known.items() if name not in ("best", "best_arch", "average"))
-        lines.append(f"- {label}: best network {_num(known['best'])} ({known['best_arch']}); average network "
-                     f"{_num(known['average'])}" + (f"; {refs}" if refs else ""))  # fmt: skip
-    lines.append(f"- **gap closed**: (mean final {c.final[0]} - the average network's) / (the best network's - the "
-                 "average network's); 1 = every run ends with the best network.")  # fmt: skip
+        refs = "; ".join(
+            f"{name} {_num(v)}" for name, v in known.items() if name not in ("best", "best_arch", "average")
+        )
+        lines.append(
+            f"- {label}: best network {_num(known['best'])} ({known['best_arch']}); average network "
+            f"{_num(known['average'])}" + (f"; {refs}" if refs else "")
+        )
+    lines.append(
+        f"- **gap closed**: (mean final {c.final[0]} - the average network's) / (the best network's - the "
+        "average network's); 1 = every run ends with the best network."
+    )
     return lines
 
 
 def to_json(c: StrategyStudy) -> dict[str, Any]:
     """The comparison as JSON data (NaN as null). Nothing in it varies between reruns (no date, no code version of the
     writer; each run's id names it in the store), so an unchanged comparison rewrites its file byte for byte."""
-    return _finite({
-        "space": c.space,
-        "recipe_key": c.recipe.key,
-        "recipe": c.recipe.to_dict(),
-        "metric": c.metric,
-        "budget": c.budget,
-        "seeds": c.seeds,
-        "strategies": c.strategies,
-        "strategy_params": c.params,
-        "baseline": c.baseline,
-        "on_miss": c.on_miss,
-        "simulated_workers": c.workers,
-        "time_budget": c.time_budget,
-        "final": c.final,
-        "known": c.known,
-        "surrogate": None if c.surrogate is None else asdict(c.surrogate),
-        "surrogate_note": surrogate_note(c) or None,
-        "leaderboard": [asdict(row) for row in c.rows],
-        "runs": [
-            {
-                "strategy": r.strategy, "seed": r.seed, "run_id": r.run_id, "best": r.best, "best_step": r.best_step,
-                "best_predicted": r.best_predicted, "coverage": r.coverage(), "values": r.values,
-                "served_by": r.served_by, "simulated_times": r.times or None, "final": r.final,
-                "final_genome": r.final_genome,
-            }
-            for r in c.runs
-        ],  # fmt: skip
-        "measured_max": c.measured_max,
-    })
+    return _finite(
+        {
+            "space": c.space,
+            "recipe_key": c.recipe.key,
+            "recipe": c.recipe.to_dict(),
+            "metric": c.metric,
+            "budget": c.budget,
+            "seeds": c.seeds,
+            "strategies": c.strategies,
+            "strategy_params": c.params,
+            "baseline": c.baseline,
+            "on_miss": c.on_miss,
+            "simulated_workers": c.workers,
+            "time_budget": c.time_budget,
+            "final": c.final,
+            "known": c.known,
+            "surrogate": None if c.surrogate is None else asdict(c.surrogate),
+            "surrogate_note": surrogate_note(c) or None,
+            "leaderboard": [asdict(row) for row in c.rows],
+            "runs": [
+                {
+                    "strategy": r.strategy,
+                    "seed": r.seed,
+                    "run_id": r.run_id,
+                    "best": r.best,
+                    "best_step": r.best_step,
+                    "best_predicted": r.best_predicted,
+                    "coverage": r.coverage(),
+                    "values": r.values,
+                    "served_by": r.served_by,
+                    "simulated_times": r.times or None,
+                    "final": r.final,
+                    "final_genome": r.final_genome,
+                }
+                for r in c.runs
+            ],
+            "measured_max": c.measured_max,
+        }
+    )
 
 
 def _finite(data: Any) -> Any:

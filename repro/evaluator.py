@@ -81,8 +81,15 @@ class Refuse:
 class Training:
     """The miss policy ``train``: store what the space rejects as invalid, hand the rest to a worker."""
 
-    def __init__(self, space: SearchSpace[Any], recipe: Recipe, store: Store, table: CachedTable, device: str,
-                 data_root: str | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        space: SearchSpace[Any],
+        recipe: Recipe,
+        store: Store,
+        table: CachedTable,
+        device: str,
+        data_root: str | None,
+    ) -> None:
         self.space, self.recipe, self.store, self.table = space, recipe, store, table
         self.device, self.data_root = device, data_root
         spec = get_spec(recipe.dataset)
@@ -92,25 +99,44 @@ class Training:
     def serve(self, genome: Any, request: Request) -> Ready | TrainJob:
         """An invalid architecture (stored now), or the job that trains ``genome``."""
         if self.recipe.imported is not None:
-            raise ReproError(f"imported recipe {self.recipe.profile}: rows come from the table {self.recipe.imported} "
-                             f"(`repro tables import {self.recipe.imported}`), which lacks {request.genome}; "
-                             "nothing to train")  # fmt: skip
+            raise ReproError(
+                f"imported recipe {self.recipe.profile}: rows come from the table {self.recipe.imported} "
+                f"(`repro tables import {self.recipe.imported}`), which lacks {request.genome}; "
+                "nothing to train"
+            )
         try:
             self.space.check(genome, self.input_shape, self.num_classes, **self.recipe.model_options)
         except InvalidArchitecture as exc:
-            evaluation = Evaluation(status="invalid", reason=exc.reason, device="none (not trained)", **_common(request))
+            evaluation = Evaluation(
+                status="invalid", reason=exc.reason, device="none (not trained)", **_common(request)
+            )
             self._put(evaluation)
             return Ready(evaluation, "invalid")
         r = self.recipe
         if not self._data_checked and self.store.data_fingerprint(r.key) is not None:
             # Before the first job: refuse other data now, not after training on it (nothing to compare with while
             # the recipe's rows record no fingerprint; the worker's result records one).
-            self.store.require_data(r.key, fingerprint(r.dataset, self.data_root, val_size=r.val_size,
-                                                       split_seed=r.split_seed, train_size=r.train_size,
-                                                       test_size=r.test_size))  # fmt: skip
+            self.store.require_data(
+                r.key,
+                fingerprint(
+                    r.dataset,
+                    self.data_root,
+                    val_size=r.val_size,
+                    split_seed=r.split_seed,
+                    train_size=r.train_size,
+                    test_size=r.test_size,
+                ),
+            )
             self._data_checked = True
-        return TrainJob(request, self.space.name, self.space.config(), self.space.to_json(genome),
-                        self.recipe.to_json(), self.device, self.data_root)  # fmt: skip
+        return TrainJob(
+            request,
+            self.space.name,
+            self.space.config(),
+            self.space.to_json(genome),
+            self.recipe.to_json(),
+            self.device,
+            self.data_root,
+        )
 
     def record(self, result: JobResult) -> Ready:
         """Store a finished job's result (never an out-of-memory one) and return it as an evaluation."""
@@ -121,8 +147,16 @@ class Training:
                 self._put(evaluation, data_fingerprint=result.data_fingerprint)
             return Ready(evaluation, result.kind)
         o = result.outcome
-        evaluation = Evaluation(status="ok", params=o.params, macs=o.macs, epochs=self.recipe.epochs,
-                                train_seconds=o.train_seconds, device=result.device, **o.metrics, **_common(r))  # fmt: skip
+        evaluation = Evaluation(
+            status="ok",
+            params=o.params,
+            macs=o.macs,
+            epochs=self.recipe.epochs,
+            train_seconds=o.train_seconds,
+            device=result.device,
+            **o.metrics,
+            **_common(r),
+        )
         self._put(evaluation, o.curve, result.data_fingerprint)
         return Ready(evaluation, "train")
 
@@ -221,6 +255,12 @@ class Evaluator:
 
 def _common(r: Request) -> dict[str, Any]:
     return dict(
-        space=r.space, genome_key=r.genome_key, recipe_key=r.recipe_key, train_seed=r.train_seed, genome=r.genome,
-        code_version=provenance.code_version(), libraries=provenance.library_versions(), created_at=provenance.now(),
-    )  # fmt: skip
+        space=r.space,
+        genome_key=r.genome_key,
+        recipe_key=r.recipe_key,
+        train_seed=r.train_seed,
+        genome=r.genome,
+        code_version=provenance.code_version(),
+        libraries=provenance.library_versions(),
+        created_at=provenance.now(),
+    )

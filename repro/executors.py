@@ -159,8 +159,13 @@ class RayExecutor(_JobExecutor):
         super().__init__()
         self._ray = ray
         if not ray.is_initialized():
-            ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False,
-                     log_to_driver=False, configure_logging=False)  # fmt: skip
+            ray.init(
+                address=address,
+                num_cpus=None if address else workers,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
         gpus = ray.cluster_resources().get("GPU", 0)
         self.capacity = workers
         resources = {"num_gpus": gpus_per_job} if gpus else {"num_cpus": 1}

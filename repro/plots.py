@@ -39,8 +39,15 @@ def _add_caption(fig: plt.Figure, caption: str) -> float:
     renderer = fig.canvas.get_renderer()
     width = int(fig.get_figwidth() * 72 / (0.5 * CAPTION_POINTS))
     while True:
-        text = fig.text(0.01, 0.01, "\n".join(textwrap.wrap(caption, width)), fontsize=CAPTION_POINTS, color="0.35",
-                        ha="left", va="bottom")  # fmt: skip
+        text = fig.text(
+            0.01,
+            0.01,
+            "\n".join(textwrap.wrap(caption, width)),
+            fontsize=CAPTION_POINTS,
+            color="0.35",
+            ha="left",
+            va="bottom",
+        )
         box = text.get_window_extent(renderer)
         if box.x1 <= fig.bbox.x1 - 0.02 * fig.bbox.width or width < 20:
             return (box.y1 + 6) / fig.bbox.height
@@ -150,8 +157,17 @@ def best_so_far_bands(
             x = np.arange(1, curves.shape[1] + 1)
         band = stats.curve_band(curves)
         series[name] = Series(x, band.mean, band.lower, band.upper, len(trajectories))
-    return anytime(series, path, title=title, ylabel=ylabel, xlabel=xlabel, caption=caption, lines=lines,
-                   marker=marker, limits=limits)  # fmt: skip
+    return anytime(
+        series,
+        path,
+        title=title,
+        ylabel=ylabel,
+        xlabel=xlabel,
+        caption=caption,
+        lines=lines,
+        marker=marker,
+        limits=limits,
+    )
 
 
 def _legend_below(fig: plt.Figure, axes: Sequence[plt.Axes], columns: int) -> None:
@@ -161,8 +177,14 @@ def _legend_below(fig: plt.Figure, axes: Sequence[plt.Axes], columns: int) -> No
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(len(handles), columns),
-               frameon=False, fontsize=9)  # fmt: skip
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="lower center",
+        ncol=min(len(handles), columns),
+        frameon=False,
+        fontsize=9,
+    )
 
 
 def _layered(i: int, n: int) -> dict[str, object]:
@@ -217,8 +239,10 @@ def anytime(
     palette = sns.color_palette("colorblind")
     lines = dict(lines or {})
     low, high = limits if limits is not None else (-np.inf, np.inf)
-    clipped = {name: Series(s.x, s.mean, np.clip(s.lower, low, high), np.clip(s.upper, low, high), s.runs)
-               for name, s in series.items()}  # fmt: skip
+    clipped = {
+        name: Series(s.x, s.mean, np.clip(s.lower, low, high), np.clip(s.upper, low, high), s.runs)
+        for name, s in series.items()
+    }
     ends = [float(np.nanmax(s.x)) for s in series.values() if len(s.x)]
     start = marker[0] if marker is not None else 0.25 * max(ends, default=0.0)
     n = len(clipped)
@@ -244,8 +268,16 @@ def anytime(
     tail.set_title(f"zoomed on the tail: {xlabel} {np.ceil(start):,.0f} on", fontsize=10)
     together = _coinciding(series)
     if together is not None:
-        full.text(0.98, 0.03, f"all lines coincide up to {xlabel} {together:g}", transform=full.transAxes,
-                  ha="right", va="bottom", fontsize=8, color="0.3")  # fmt: skip
+        full.text(
+            0.98,
+            0.03,
+            f"all lines coincide up to {xlabel} {together:g}",
+            transform=full.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color="0.3",
+        )
     _legend_below(fig, [full], columns=3)
     fig.suptitle(title, fontsize=12)
     return save_figure(fig, path, caption)
@@ -264,8 +296,14 @@ def ecdfs(samples: Mapping[str, Sequence[float]], path: Path, *, title: str, xla
     for i, (name, values) in enumerate(samples.items()):
         x, p = stats.ecdf(values)
         n = int(np.isfinite(np.asarray(values, dtype=float)).sum())
-        ax.step(np.r_[x[0], x], np.r_[0.0, p], where="post", color=palette[i % len(palette)], label=f"{name} (n={n})",
-                **_layered(i, len(samples)))  # fmt: skip
+        ax.step(
+            np.r_[x[0], x],
+            np.r_[0.0, p],
+            where="post",
+            color=palette[i % len(palette)],
+            label=f"{name} (n={n})",
+            **_layered(i, len(samples)),
+        )
     ax.set(title=title, xlabel=xlabel, ylabel="fraction of architectures ≤ x")
     return _finish(fig, ax, path, caption, legend="best")
 
@@ -317,11 +355,24 @@ def accuracy_vs_size(
     fig, ax = plt.subplots(figsize=(8.5, 4.8))
     palette = sns.color_palette("colorblind")
     for i, (name, points) in enumerate(groups.items()):
-        ax.scatter([p for p, _ in points], [a for _, a in points], s=18, alpha=0.7, color=palette[i],
-                   label=f"{name} (n={len(points)})")  # fmt: skip
+        ax.scatter(
+            [p for p, _ in points],
+            [a for _, a in points],
+            s=18,
+            alpha=0.7,
+            color=palette[i],
+            label=f"{name} (n={len(points)})",
+        )
     for j, (name, (size, acc)) in enumerate((references or {}).items()):
-        ax.scatter([size], [acc], marker="*", s=180, color=palette[(len(groups) + j) % len(palette)],
-                   edgecolor="black", label=name)  # fmt: skip
+        ax.scatter(
+            [size],
+            [acc],
+            marker="*",
+            s=180,
+            color=palette[(len(groups) + j) % len(palette)],
+            edgecolor="black",
+            label=name,
+        )
     ax.set_xscale("log")
     ax.set(title=title, xlabel="trainable weights (log scale)", ylabel="test accuracy (%)")
     _legend_below(fig, [ax], columns=3)
@@ -337,8 +388,14 @@ def epoch_curves(
     prefixes = list(dict.fromkeys(name.split(",")[0] for name in lines))
     for i, (name, values) in enumerate(lines.items()):
         colour = palette[prefixes.index(name.split(",")[0]) % len(palette)]
-        ax.plot(range(1, len(values) + 1), values, color=colour, marker="os^v"[i % 4], linestyle=("-", "--")[i % 2],
-                label=name)  # fmt: skip
+        ax.plot(
+            range(1, len(values) + 1),
+            values,
+            color=colour,
+            marker="os^v"[i % 4],
+            linestyle=("-", "--")[i % 2],
+            label=name,
+        )
     ax.set(title=title, xlabel="epoch", ylabel=ylabel)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     return _finish(fig, ax, path, caption, legend="best")

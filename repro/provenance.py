@@ -25,8 +25,11 @@ def code_version() -> str:
     try:
         out = subprocess.run(
             ["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=12"],
-            capture_output=True, text=True, timeout=10, check=True,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
         return f"{repro.__version__}+g{out.stdout.strip()}"
     except (OSError, subprocess.SubprocessError):
         carried = os.environ.get(CODE_VERSION_VAR)
@@ -52,7 +55,9 @@ def describe_devices(devices: Iterable[str | None]) -> str:
     for device in filter(None, devices):
         machine, _, engine = device.partition("; ")
         engines.setdefault(machine, set()).update([engine] if engine else [])
-    return "; ".join(f"{m} [{' | '.join(sorted(e))}]" if e else m for m, e in sorted(engines.items())) or "none recorded"
+    return (
+        "; ".join(f"{m} [{' | '.join(sorted(e))}]" if e else m for m, e in sorted(engines.items())) or "none recorded"
+    )
 
 
 def library_versions() -> str:

@@ -81,21 +81,35 @@ class Recipe:
         if self.epochs < 1 or self.batch_size < 1:
             raise ReproError(f"recipe {self.profile!r}: epochs and batch_size must be >= 1")
         if self.optimizer not in OPTIMIZERS:
-            raise ReproError(f"recipe {self.profile!r}: optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
-        if list(self.lr_milestones) != sorted(set(self.lr_milestones)) or any(not 1 <= m < self.epochs for m in self.lr_milestones):
-            raise ReproError(f"recipe {self.profile!r}: lr_milestones must be increasing epochs in 1..{self.epochs - 1}")
+            raise ReproError(
+                f"recipe {self.profile!r}: optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
+            )
+        if list(self.lr_milestones) != sorted(set(self.lr_milestones)) or any(
+            not 1 <= m < self.epochs for m in self.lr_milestones
+        ):
+            raise ReproError(
+                f"recipe {self.profile!r}: lr_milestones must be increasing epochs in 1..{self.epochs - 1}"
+            )
         if self.augmentation not in AUGMENTATIONS:
             raise ReproError(
                 f"recipe {self.profile!r}: augmentation must be one of {', '.join(AUGMENTATIONS)}, got {self.augmentation!r}"
             )
         if self.schedule not in SCHEDULES:
-            raise ReproError(f"recipe {self.profile!r}: schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+            raise ReproError(
+                f"recipe {self.profile!r}: schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
+            )
         if self.schedule == "cosine" and self.lr_milestones:
-            raise ReproError(f"recipe {self.profile!r}: a cosine schedule takes no lr_milestones; drop them or use schedule 'step'")
+            raise ReproError(
+                f"recipe {self.profile!r}: a cosine schedule takes no lr_milestones; drop them or use schedule 'step'"
+            )
         if self.grad_clip is not None and not self.grad_clip > 0:
-            raise ReproError(f"recipe {self.profile!r}: grad_clip must be a positive norm or None, got {self.grad_clip!r}")
+            raise ReproError(
+                f"recipe {self.profile!r}: grad_clip must be a positive norm or None, got {self.grad_clip!r}"
+            )
         if self.val_size < 0:
-            raise ReproError(f"recipe {self.profile!r}: val_size must be >= 0 (0: no held-out images), got {self.val_size}")
+            raise ReproError(
+                f"recipe {self.profile!r}: val_size must be >= 0 (0: no held-out images), got {self.val_size}"
+            )
         if self.init not in INITS:
             raise ReproError(f"recipe {self.profile!r}: init must be one of {', '.join(INITS)}, got {self.init!r}")
         if self.precision not in ("fp32", "bf16"):
@@ -186,8 +200,16 @@ PROFILES.register(
 )
 """CPU minutes: a 3,000-image training subset, 2 epochs, 16 channels; test on the first 2,000 test images."""
 
-_NB201 = dict(optimizer="sgd-nesterov", lr=0.1, weight_decay=5e-4, batch_size=256, augmentation="crop+flip",
-              normalize=CIFAR10_NORMALIZE, model=(("channels", 16), ("layers", 5)), imported="nb201")  # fmt: skip
+_NB201 = dict(
+    optimizer="sgd-nesterov",
+    lr=0.1,
+    weight_decay=5e-4,
+    batch_size=256,
+    augmentation="crop+flip",
+    normalize=CIFAR10_NORMALIZE,
+    model=(("channels", 16), ("layers", 5)),
+    imported="nb201",
+)
 """NAS-Bench-201's training (Dong & Yang 2020, Section 2.3): SGD with Nesterov momentum 0.9, lr 0.1 annealed
 to 0 by a cosine schedule (not a field here: nothing is trained under these recipes), weight decay 5e-4,
 batch 256, random crop + flip, the C=16, N=5 network. The rows are imported (``repro tables import nb201``)."""
@@ -209,10 +231,23 @@ for _name, (_epochs, _dataset, _val) in NB201_PROFILES.items():
     PROFILES.register(_name, Recipe(profile=_name, epochs=_epochs, dataset=_dataset, val_size=_val, **_NB201))  # type: ignore[arg-type]
 
 
-PROFILES.register("macro-cifar10-50ep", Recipe(
-    profile="macro-cifar10-50ep", epochs=50, dataset="cifar-10", val_size=0, optimizer="sgd-momentum", lr=0.1,
-    weight_decay=5e-4, batch_size=256, augmentation="crop+flip", normalize=(0.4734, 0.2516), model=(), imported="macro",
-))  # fmt: skip
+PROFILES.register(
+    "macro-cifar10-50ep",
+    Recipe(
+        profile="macro-cifar10-50ep",
+        epochs=50,
+        dataset="cifar-10",
+        val_size=0,
+        optimizer="sgd-momentum",
+        lr=0.1,
+        weight_decay=5e-4,
+        batch_size=256,
+        augmentation="crop+flip",
+        normalize=(0.4734, 0.2516),
+        model=(),
+        imported="macro",
+    ),
+)
 """NAS-Bench-Macro's training (xiusu/NAS-Bench-Macro ``train/train.py``): SGD momentum 0.9, lr 0.1 annealed to 0
 by a cosine schedule over 50 epochs (not a field here: nothing is trained under it), weight decay 5e-4, batch
 256, crop + flip, on all 50k CIFAR-10 training images; ``test_acc`` is the best 10k-test accuracy over the 50

@@ -77,8 +77,10 @@ def counts(section: PaperSection) -> Counter[str]:
 
 def status_table(sections: list[PaperSection], reports_link: str = "reports/index.md") -> str:
     """The README's table: claims per status for each paper."""
-    lines = ["| paper | claims | " + " | ".join(STATUSES) + " | profiles replayed |",
-             "| --- | ---: | " + " | ".join("---:" for _ in STATUSES) + " | --- |"]  # fmt: skip
+    lines = [
+        "| paper | claims | " + " | ".join(STATUSES) + " | profiles replayed |",
+        "| --- | ---: | " + " | ".join("---:" for _ in STATUSES) + " | --- |",
+    ]
     for s in sections:
         c = counts(s)
         lines.append(
@@ -105,10 +107,17 @@ def update_readme(readme: Path, table: str) -> bool:
 
 def _claims_rows(section: PaperSection) -> list[tuple[str, ...]]:
     return [
-        (v.claim.id, v.claim.where, f"{format_value(v.claim.value)} {v.claim.unit}", ours_text(v), v.status, v.reason,
-         v.measured.provenance if v.measured else "")
+        (
+            v.claim.id,
+            v.claim.where,
+            f"{format_value(v.claim.value)} {v.claim.unit}",
+            ours_text(v),
+            v.status,
+            v.reason,
+            v.measured.provenance if v.measured else "",
+        )
         for v in section.verdicts
-    ]  # fmt: skip
+    ]
 
 
 HEADERS = ("claim", "where", "reported", "ours", "status", "why", "provenance of ours")
@@ -124,23 +133,38 @@ def write_markdown(sections: list[PaperSection], out_dir: Path) -> Path:
     """``index.md``: per paper the claims table, profiles, figures and summaries."""
     lines = ["# Reproduction report", "", status_table(sections, "index.md"), ""]
     for s in sections:
-        lines += [f"## {s.name}", "", s.title, "", "| " + " | ".join(HEADERS) + " |",
-                  "| " + " | ".join("---" for _ in HEADERS) + " |"]  # fmt: skip
+        lines += [
+            f"## {s.name}",
+            "",
+            s.title,
+            "",
+            "| " + " | ".join(HEADERS) + " |",
+            "| " + " | ".join("---" for _ in HEADERS) + " |",
+        ]
         lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _claims_rows(s)]
         lines.append("")
         if s.findings:
-            lines += [f"{FINDINGS}:", "", "| " + " | ".join(FINDING_HEADERS) + " |",
-                      "| " + " | ".join("---" for _ in FINDING_HEADERS) + " |"]  # fmt: skip
+            lines += [
+                f"{FINDINGS}:",
+                "",
+                "| " + " | ".join(FINDING_HEADERS) + " |",
+                "| " + " | ".join("---" for _ in FINDING_HEADERS) + " |",
+            ]
             lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in _finding_rows(s)]
             lines.append("")
         for profile, description in s.profiles.items():
             lines += [f"### {s.name}, profile `{profile}`", "", description, ""]
             if profile in s.summaries:
-                lines += [f"Full summary: [{s.summaries[profile].relative_to(out_dir)}]"
-                          f"({s.summaries[profile].relative_to(out_dir)})", ""]  # fmt: skip
+                lines += [
+                    f"Full summary: [{s.summaries[profile].relative_to(out_dir)}]"
+                    f"({s.summaries[profile].relative_to(out_dir)})",
+                    "",
+                ]
             captions = figure_captions(s.summaries.get(profile))
-            lines += [f"[![{caption_of(p, captions)}]({p.relative_to(out_dir)})]({p.relative_to(out_dir)})"
-                      for p in s.figures.get(profile, [])]  # fmt: skip
+            lines += [
+                f"[![{caption_of(p, captions)}]({p.relative_to(out_dir)})]({p.relative_to(out_dir)})"
+                for p in s.figures.get(profile, [])
+            ]
             lines.append("")
         for profile, why in s.unavailable.items():
             lines += [f"- profile `{profile}`: {why}"]
@@ -174,27 +198,45 @@ window.addEventListener('load', function () {
 def write_html(sections: list[PaperSection], out_dir: Path) -> Path:
     """``index.html``: the same content as ``index.md``, static, with relative image links."""
     e = html.escape
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Reproduction report</title>"
-             f"<style>{_STYLE}</style><script>{_SCRIPT}</script></head><body data-missing-images='unknown'>",
-             "<div id='missing'></div><h1>Reproduction report</h1>", "<table><tr><th>paper</th><th>claims</th>"
-             + "".join(f"<th>{e(st)}</th>" for st in STATUSES) + "<th>profiles replayed</th></tr>"]  # fmt: skip
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Reproduction report</title>"
+        f"<style>{_STYLE}</style><script>{_SCRIPT}</script></head><body data-missing-images='unknown'>",
+        "<div id='missing'></div><h1>Reproduction report</h1>",
+        "<table><tr><th>paper</th><th>claims</th>"
+        + "".join(f"<th>{e(st)}</th>" for st in STATUSES)
+        + "<th>profiles replayed</th></tr>",
+    ]
     for s in sections:
         c = counts(s)
-        parts.append(f"<tr><td><a href='#{e(s.name)}'>{e(s.name)}</a></td><td>{len(s.verdicts)}</td>"
-                     + "".join(f"<td>{c[st]}</td>" for st in STATUSES)
-                     + f"<td>{e(', '.join(s.profiles) or 'none')}</td></tr>")  # fmt: skip
+        parts.append(
+            f"<tr><td><a href='#{e(s.name)}'>{e(s.name)}</a></td><td>{len(s.verdicts)}</td>"
+            + "".join(f"<td>{c[st]}</td>" for st in STATUSES)
+            + f"<td>{e(', '.join(s.profiles) or 'none')}</td></tr>"
+        )
     parts.append("</table>")
     for s in sections:
-        parts += [f"<h2 id='{e(s.name)}'>{e(s.name)}</h2><p>{e(s.title)}</p><table><tr>",
-                  "".join(f"<th>{e(h)}</th>" for h in HEADERS), "</tr>"]  # fmt: skip
+        parts += [
+            f"<h2 id='{e(s.name)}'>{e(s.name)}</h2><p>{e(s.title)}</p><table><tr>",
+            "".join(f"<th>{e(h)}</th>" for h in HEADERS),
+            "</tr>",
+        ]
         for row in _claims_rows(s):
             status_class = "s-" + row[4].replace(" ", "-")
-            parts.append("<tr>" + "".join(
-                f"<td class='{status_class}'>{e(cell)}</td>" if i == 4 else f"<td>{e(cell)}</td>" for i, cell in enumerate(row)
-            ) + "</tr>")  # fmt: skip
+            parts.append(
+                "<tr>"
+                + "".join(
+                    f"<td class='{status_class}'>{e(cell)}</td>" if i == 4 else f"<td>{e(cell)}</td>"
+                    for i, cell in enumerate(row)
+                )
+                + "</tr>"
+            )
         parts.append("</table>")
         if s.findings:
-            parts += [f"<p>{e(FINDINGS)}:</p><table><tr>", "".join(f"<th>{e(h)}</th>" for h in FINDING_HEADERS), "</tr>"]
+            parts += [
+                f"<p>{e(FINDINGS)}:</p><table><tr>",
+                "".join(f"<th>{e(h)}</th>" for h in FINDING_HEADERS),
+                "</tr>",
+            ]
             parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in _finding_rows(s)]
             parts.append("</table>")
         for profile, description in s.profiles.items():
@@ -206,11 +248,16 @@ def write_html(sections: list[PaperSection], out_dir: Path) -> Path:
             for p in s.figures.get(profile, []):
                 src, caption = e(p.relative_to(out_dir).as_posix()), e(caption_of(p, captions))
                 wide = " class='wide'" if png_width(p) >= WIDE_PIXELS else ""
-                parts.append(f"<figure{wide}><a href='{src}' title='open the full-size image'><img src='{src}' "
-                             f"alt='{caption}'></a><figcaption>{caption}</figcaption></figure>")  # fmt: skip
+                parts.append(
+                    f"<figure{wide}><a href='{src}' title='open the full-size image'><img src='{src}' "
+                    f"alt='{caption}'></a><figcaption>{caption}</figcaption></figure>"
+                )
         if s.unavailable:
-            parts.append("<ul>" + "".join(f"<li>profile <code>{e(p)}</code>: {e(why)}</li>"
-                                          for p, why in s.unavailable.items()) + "</ul>")  # fmt: skip
+            parts.append(
+                "<ul>"
+                + "".join(f"<li>profile <code>{e(p)}</code>: {e(why)}</li>" for p, why in s.unavailable.items())
+                + "</ul>"
+            )
     parts.append("</body></html>")
     path = out_dir / "index.html"
     path.write_text("\n".join(parts))

@@ -40,8 +40,7 @@ def best_mean(samples: Iterable[tuple[str, float]], min_samples: int = 5) -> Cho
     note = (
         f"best mean among architectures evaluated >= {min_samples} times"
         if threshold == min_samples
-        else f"no architecture was evaluated {min_samples} times (at most {most}); "
-        f"rule applied with >= {threshold}"
+        else f"no architecture was evaluated {min_samples} times (at most {most}); rule applied with >= {threshold}"
     )
     eligible = {k: v for k, v in values.items() if len(v) >= threshold}
     key = min(eligible, key=lambda k: (-sum(eligible[k]) / len(eligible[k]), -len(eligible[k]), k))

@@ -54,9 +54,7 @@ def _sample(values: ArrayLike, label: str) -> np.ndarray:
     arr = np.asarray(values, dtype=float).ravel()
     arr = arr[~np.isnan(arr)]
     if arr.size == 0:
-        raise ValueError(
-            f"sample {label} has no non-NaN values; every run needs at least one valid result"
-        )
+        raise ValueError(f"sample {label} has no non-NaN values; every run needs at least one valid result")
     return arr
 
 
@@ -304,8 +302,10 @@ class Dominance:
 
     def describe(self) -> str:
         """One line with both tests and the in-sample violation."""
-        return (f"{'dominates' if self.holds else 'no dominance shown'}: a larger somewhere p = {self.p_larger:.3g}, "
-                f"ECDFs cross p = {self.p_crossing:.3g} (alpha {self.alpha}), largest ECDF violation {self.max_violation:.3f}")
+        return (
+            f"{'dominates' if self.holds else 'no dominance shown'}: a larger somewhere p = {self.p_larger:.3g}, "
+            f"ECDFs cross p = {self.p_crossing:.3g} (alpha {self.alpha}), largest ECDF violation {self.max_violation:.3f}"
+        )
 
 
 def first_order_dominance(a: ArrayLike, b: ArrayLike, alpha: float = 0.05) -> Dominance:
@@ -369,12 +369,15 @@ class Comparison:
             "",
         ]
         if not self.decidable:
-            return "\n".join(lines + [
-                f"- **Cannot decide**: with {self.n_a} run(s) against {self.n_b}, no outcome can reach p < {ALPHA:g} "
-                f"(the smallest two-sided Mann-Whitney p is {smallest_p(self.n_a, self.n_b):.3g}), so no test is "
-                "reported; the numbers below only describe these runs.",
-                f"- Mean difference ({na} - {nb}) = {self.diff:.4g}; A12 = {self.a12:.2f}",
-            ])  # fmt: skip
+            return "\n".join(
+                lines
+                + [
+                    f"- **Cannot decide**: with {self.n_a} run(s) against {self.n_b}, no outcome can reach p < {ALPHA:g} "
+                    f"(the smallest two-sided Mann-Whitney p is {smallest_p(self.n_a, self.n_b):.3g}), so no test is "
+                    "reported; the numbers below only describe these runs.",
+                    f"- Mean difference ({na} - {nb}) = {self.diff:.4g}; A12 = {self.a12:.2f}",
+                ]
+            )
         lines += [
             f"- Mean difference ({na} - {nb}) = {self.diff:.4g}, "
             f"95% bootstrap CI [{self.diff_lo:.4g}, {self.diff_hi:.4g}]",
@@ -390,8 +393,10 @@ class Comparison:
         Mann-Whitney p < ALPHA and A12 > 0.5, ("cannot decide", ...) when the sample sizes allow no significant
         result, else ("no", ...)."""
         if not self.decidable:
-            return "cannot decide", (f"{self.n_a} run(s) against {self.n_b}: too few for a test (the smallest "
-                                     f"possible p is {smallest_p(self.n_a, self.n_b):.3g})")  # fmt: skip
+            return "cannot decide", (
+                f"{self.n_a} run(s) against {self.n_b}: too few for a test (the smallest "
+                f"possible p is {smallest_p(self.n_a, self.n_b):.3g})"
+            )
         how = f"Mann-Whitney p = {self.mw_p:.3g}, A12 = {self.a12:.2f}"
         return ("yes" if self.mw_p < ALPHA and self.a12 > 0.5 else "no"), how
 

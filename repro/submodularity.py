@@ -148,5 +148,17 @@ def _check(values: np.ndarray, n: int, m: int) -> None:
         raise ReproError(f"expected one value per set ({(m + 1) ** n} for n={n}, m={m}), got shape {values.shape}")
 
 
-__all__ = ["Counted", "Triples", "additions", "count", "digits", "diminishing_returns", "monotonicity",
-           "nested_pairs", "nested_triples", "ratio_pairs", "singleton_gain_sums", "submodularity_ratios"]  # fmt: skip
+__all__ = [
+    "Counted",
+    "Triples",
+    "additions",
+    "count",
+    "digits",
+    "diminishing_returns",
+    "monotonicity",
+    "nested_pairs",
+    "nested_triples",
+    "ratio_pairs",
+    "singleton_gain_sums",
+    "submodularity_ratios",
+]

@@ -73,9 +73,13 @@ class Surrogate:
         held_out = self.regressor(seed).fit(x[train], y[train]).predict(x[test])
         tau = kendalltau(y[test], held_out).statistic
         self.quality = Quality(
-            model="gradient boosting (scikit-learn)", metric=metric, kendall_tau=float(tau),
-            mae=float(np.mean(np.abs(held_out - y[test]))), train_keys=len(train), test_keys=len(test),
-        )  # fmt: skip
+            model="gradient boosting (scikit-learn)",
+            metric=metric,
+            kendall_tau=float(tau),
+            mae=float(np.mean(np.abs(held_out - y[test]))),
+            train_keys=len(train),
+            test_keys=len(test),
+        )
         # The split only measures quality; the served model learns from every cached architecture.
         self.model = _Ensemble(self.regressor(seed).fit(x, y), x)
         self._verdicts: dict[str, float | str] = {}
@@ -115,13 +119,18 @@ class Surrogate:
             verdict = self._verdict(genome)
             self._verdicts[request.genome_key] = verdict
         common = dict(
-            space=request.space, genome_key=request.genome_key, recipe_key=request.recipe_key,
-            train_seed=request.train_seed, genome=request.genome, device="none (not trained)",
-        )  # fmt: skip
+            space=request.space,
+            genome_key=request.genome_key,
+            recipe_key=request.recipe_key,
+            train_seed=request.train_seed,
+            genome=request.genome,
+            device="none (not trained)",
+        )
         if isinstance(verdict, str):
             return Ready(Evaluation(status="invalid", reason=verdict, **common), "invalid")
-        predicted = Evaluation(status=PREDICTED, reason=f"surrogate: {self.quality.summary()}", **{self.metric: verdict},
-                               **common)  # fmt: skip
+        predicted = Evaluation(
+            status=PREDICTED, reason=f"surrogate: {self.quality.summary()}", **{self.metric: verdict}, **common
+        )
         return Ready(predicted, "surrogate")
 
     def _verdict(self, genome: Any) -> float | str:
@@ -166,7 +175,9 @@ class _Ensemble:
         expected = model.predict(reference)
         got = np.array([self.predict_one(row) for row in reference])
         if not np.allclose(got, expected, rtol=0, atol=1e-9):
-            raise ReproError("the surrogate's fast predictor disagrees with scikit-learn; this scikit-learn is unsupported")
+            raise ReproError(
+                "the surrogate's fast predictor disagrees with scikit-learn; this scikit-learn is unsupported"
+            )
 
     def predict_one(self, x: np.ndarray) -> float:
         """The prediction for one feature vector."""
@@ -174,6 +185,9 @@ class _Ensemble:
         x = x.astype(np.float32)
         node = np.zeros(len(self.rows), dtype=np.intp)
         for _ in range(self.depth):
-            node = np.where(x[self.feature[self.rows, node]] <= self.threshold[self.rows, node],
-                            self.left[self.rows, node], self.right[self.rows, node])  # fmt: skip
+            node = np.where(
+                x[self.feature[self.rows, node]] <= self.threshold[self.rows, node],
+                self.left[self.rows, node],
+                self.right[self.rows, node],
+            )
         return self.bias + self.scale * float(self.value[self.rows, node].sum())

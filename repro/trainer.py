@@ -64,8 +64,10 @@ def _normalised(split: Split, recipe: Recipe, device: str) -> tuple[torch.Tensor
     mean, std = recipe.normalize
     if recipe.channel_mean is not None:
         if len(recipe.channel_mean) != split.x.shape[1]:
-            raise ReproError(f"recipe {recipe.profile!r}: channel_mean has {len(recipe.channel_mean)} values for "
-                             f"{split.x.shape[1]}-channel images; give one mean per channel")  # fmt: skip
+            raise ReproError(
+                f"recipe {recipe.profile!r}: channel_mean has {len(recipe.channel_mean)} values for "
+                f"{split.x.shape[1]}-channel images; give one mean per channel"
+            )
         x = ((split.x - torch.tensor(recipe.channel_mean)[None, :, None, None]) / std).to(device)
     else:
         x = ((split.x - mean) / std).to(device)
@@ -109,7 +111,9 @@ def glorot_init(model: nn.Module) -> None:
 
 def _optimizer(model: nn.Module, recipe: Recipe, capturable: bool) -> torch.optim.Optimizer:
     if recipe.optimizer == "sgd-nesterov":
-        return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay)
+        return torch.optim.SGD(
+            model.parameters(), lr=recipe.lr, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay
+        )
     if recipe.optimizer == "sgd-momentum":
         return torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=0.9, weight_decay=recipe.weight_decay)
     if recipe.optimizer == "sgd":
@@ -157,9 +161,24 @@ class _Step:
 
     WARMUP = 3
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
-                 recipe: Recipe, order_rng: torch.Generator, blocker: str | None) -> None:  # fmt: skip
-        self.model, self.optimizer, self.x, self.y, self.recipe, self.order_rng = model, optimizer, x, y, recipe, order_rng
+    def __init__(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        recipe: Recipe,
+        order_rng: torch.Generator,
+        blocker: str | None,
+    ) -> None:
+        self.model, self.optimizer, self.x, self.y, self.recipe, self.order_rng = (
+            model,
+            optimizer,
+            x,
+            y,
+            recipe,
+            order_rng,
+        )
         self.loss_sum = torch.zeros((), device=x.device)
         self.correct = torch.zeros((), device=x.device, dtype=torch.long)
         self.augment = AUGMENTERS.get(recipe.augmentation)
@@ -307,5 +326,11 @@ def fit(
         "test_loss": test_loss,
         "test_acc": test_acc,
     }
-    return TrainOutcome(metrics=metrics, curve=np.asarray(curve, dtype=np.float64), params=params, macs=macs,
-                        train_seconds=seconds, engine=step.engine)  # fmt: skip
+    return TrainOutcome(
+        metrics=metrics,
+        curve=np.asarray(curve, dtype=np.float64),
+        params=params,
+        macs=macs,
+        train_seconds=seconds,
+        engine=step.engine,
+    )

@@ -45,11 +45,13 @@ class JobResult:
 
 
 @functools.lru_cache(maxsize=4)
-def _data(dataset: str, root: str | None, val_size: int, split_seed: int, train_size: int | None,
-          test_size: int | None) -> DataBundle:  # fmt: skip
+def _data(
+    dataset: str, root: str | None, val_size: int, split_seed: int, train_size: int | None, test_size: int | None
+) -> DataBundle:
     """The recipe's data, loaded once per worker process (a pure replay never reads it)."""
-    return load_dataset(dataset, root, val_size=val_size, split_seed=split_seed, train_size=train_size,
-                        test_size=test_size)  # fmt: skip
+    return load_dataset(
+        dataset, root, val_size=val_size, split_seed=split_seed, train_size=train_size, test_size=test_size
+    )
 
 
 def run_job(job: TrainJob, on_epoch: Callable[[int], None] | None = None) -> JobResult:
@@ -63,8 +65,7 @@ def run_job(job: TrainJob, on_epoch: Callable[[int], None] | None = None) -> Job
     recipe = Recipe.from_json(job.recipe_json)
     genome = space.from_json(job.genome_json)
     spec = get_spec(recipe.dataset)
-    data = _data(recipe.dataset, job.data_root, recipe.val_size, recipe.split_seed, recipe.train_size,
-                 recipe.test_size)  # fmt: skip
+    data = _data(recipe.dataset, job.data_root, recipe.val_size, recipe.split_seed, recipe.train_size, recipe.test_size)
     device = trainer.pick_device(job.device)
     name = provenance.device_name(device)
 
@@ -77,4 +78,6 @@ def run_job(job: TrainJob, on_epoch: Callable[[int], None] | None = None) -> Job
         return JobResult(job.request, "failed", name, reason=exc.reason, data_fingerprint=data.fingerprint)
     except torch.cuda.OutOfMemoryError as exc:
         return JobResult(job.request, "oom", name, reason=f"CUDA out of memory on {name}: {str(exc).splitlines()[0]}")
-    return JobResult(job.request, "train", f"{name}; {outcome.engine}", outcome=outcome, data_fingerprint=data.fingerprint)
+    return JobResult(
+        job.request, "train", f"{name}; {outcome.engine}", outcome=outcome, data_fingerprint=data.fingerprint
+    )

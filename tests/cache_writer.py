@@ -23,8 +23,19 @@ def main(argv: list[str]) -> int:
     gate, gated_from = (
         (None, 0) if argv[1] == "-" else (Path(argv[1].rsplit(":", 1)[0]), int(argv[1].rsplit(":", 1)[1]))
     )
-    PROFILES.register("test-tiny", Recipe(profile="test-tiny", epochs=1, dataset="mnist", val_size=20, train_size=60,
-                                          test_size=30, batch_size=16, model=(("channels", 4),)))  # fmt: skip
+    PROFILES.register(
+        "test-tiny",
+        Recipe(
+            profile="test-tiny",
+            epochs=1,
+            dataset="mnist",
+            val_size=20,
+            train_size=60,
+            test_size=30,
+            batch_size=16,
+            model=(("channels", 4),),
+        ),
+    )
     real_fit = trainer.fit
     started = 0
 

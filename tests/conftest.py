@@ -50,8 +50,16 @@ def tiny_mnist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def tiny_recipe() -> Recipe:
     """One epoch on the tiny dataset with 4 channels."""
-    return Recipe(profile="test-tiny", epochs=1, dataset="mnist", val_size=20, train_size=60, test_size=30,
-                  batch_size=16, model=(("channels", 4),))  # fmt: skip
+    return Recipe(
+        profile="test-tiny",
+        epochs=1,
+        dataset="mnist",
+        val_size=20,
+        train_size=60,
+        test_size=30,
+        batch_size=16,
+        model=(("channels", 4),),
+    )
 
 
 def fashion_available() -> bool:

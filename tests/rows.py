@@ -14,10 +14,27 @@ RECIPE = get_profile("smoke")
 
 def sound_row(seed: int = 0, genome: str = '{"nodes":[1]}', val_acc: float = 0.5, **changes: object) -> Evaluation:
     """An ok row of the smoke recipe whose keys are what its genome text and recipe hash to."""
-    fields = dict(space="remnet", genome_key=canonical_key("remnet", genome), recipe_key=RECIPE.key, train_seed=seed,
-                  genome=genome, status="ok", train_loss=1.0, train_acc=0.5, val_loss=1.0, val_acc=val_acc,
-                  test_loss=1.0, test_acc=0.5, params=1, macs=1, epochs=2, train_seconds=0.1, device="cpu",
-                  code_version="v", libraries="l")  # fmt: skip
+    fields = dict(
+        space="remnet",
+        genome_key=canonical_key("remnet", genome),
+        recipe_key=RECIPE.key,
+        train_seed=seed,
+        genome=genome,
+        status="ok",
+        train_loss=1.0,
+        train_acc=0.5,
+        val_loss=1.0,
+        val_acc=val_acc,
+        test_loss=1.0,
+        test_acc=0.5,
+        params=1,
+        macs=1,
+        epochs=2,
+        train_seconds=0.1,
+        device="cpu",
+        code_version="v",
+        libraries="l",
+    )
     fields.update(changes)
     return Evaluation(**fields)  # type: ignore[arg-type]
 

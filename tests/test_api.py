@@ -16,7 +16,9 @@ from repro.recipe import get_profile
 from repro.spaces import get_space
 
 ROOT = Path(__file__).resolve().parent.parent
-needs_tables = pytest.mark.skipif(not (ROOT / "cache" / "imported" / "nb201.parquet").exists(), reason="no imported tables")
+needs_tables = pytest.mark.skipif(
+    not (ROOT / "cache" / "imported" / "nb201.parquet").exists(), reason="no imported tables"
+)
 
 
 @needs_tables
@@ -35,19 +37,23 @@ def test_the_readme_example_runs(monkeypatch) -> None:
 @needs_tables
 def test_imported_trained_and_predicted_records_have_one_shape() -> None:
     bench = open_cache(ROOT / "cache")
-    imported = bench.query("|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|",
-                           "nb201-cifar10-valid-12ep")  # fmt: skip
+    imported = bench.query(
+        "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|", "nb201-cifar10-valid-12ep"
+    )
     assert imported["served_by"] == "imported" and imported["seed_mean"] == [True] and imported["source_seed"] == [None]
     trained_key, genome = bench.store.query(
         "SELECT e.genome_key, g.genome FROM evaluations e JOIN genomes g USING (space, genome_key) "
-        "WHERE e.space = 'remnet' AND e.status = 'ok' LIMIT 1")[1][0]  # fmt: skip
+        "WHERE e.space = 'remnet' AND e.status = 'ok' LIMIT 1"
+    )[1][0]
     trained = bench.query(genome, "smoke", space="remnet")
     assert trained["served_by"] == "trained" and trained["genome_key"] == trained_key
     assert trained["source"][0] is None and trained["device"][0]
     # A genome the cache lacks (remnet: the surrogate featurises its stored genomes).
     space = get_space("remnet")
     table = {k for k, _ in CachedTable(bench.store, "remnet", get_profile("smoke").key).rows}
-    absent = next(g for g in (space.sample(np.random.default_rng(i)) for i in range(100)) if space.canonical(g).key not in table)
+    absent = next(
+        g for g in (space.sample(np.random.default_rng(i)) for i in range(100)) if space.canonical(g).key not in table
+    )
     missing = bench.query(space.to_json(absent), "smoke", space="remnet", predict=True)
     assert set(imported) == set(trained) == set(missing)
     assert all(isinstance(trained[f], list) for f in ROW_FIELDS)

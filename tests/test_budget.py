@@ -46,8 +46,15 @@ def test_enas_search_passes_as_many_examples_as_its_config_says(monkeypatch, tin
     data = load_dataset("mnist", tiny_mnist, val_size=20, train_size=60)
     space, passes = get_space("nar", backbone="resnet-small"), []
     _counting(monkeypatch, space, passes)
-    config = EnasConfig(epochs=2, pretrain_epochs=1, batch_size=16, controller_steps=2, controller_batch=3,
-                        derive_samples=4, derive_val=50)  # fmt: skip
+    config = EnasConfig(
+        epochs=2,
+        pretrain_epochs=1,
+        batch_size=16,
+        controller_steps=2,
+        controller_batch=3,
+        derive_samples=4,
+        derive_val=50,
+    )
     enas_search(space, data, config, 0, 2, tiny_recipe.normalize)
     expected = config.example_passes(60, 20, budget.FORWARD_ONLY)
     assert sum(passes) == pytest.approx(expected)
@@ -86,8 +93,9 @@ class _Evaluator:
         self.asked.append((genome, train_seed))
         acc = self.accuracies[genome % 8]
         status = "invalid" if math.isnan(acc) else "ok"
-        return Evaluation("toy", str(genome % 8), "r", train_seed, str(genome), status,
-                          val_acc=None if status == "invalid" else acc), "train"  # fmt: skip
+        return Evaluation(
+            "toy", str(genome % 8), "r", train_seed, str(genome), status, val_acc=None if status == "invalid" else acc
+        ), "train"
 
 
 def test_random_search_trains_distinct_networks_within_the_budget_and_picks_the_best_on_validation():

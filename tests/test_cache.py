@@ -15,11 +15,27 @@ from repro.records import Evaluation
 
 def _evaluation(seed: int = 0, **changes: object) -> Evaluation:
     fields = dict(
-        space="remnet", genome_key="k1", recipe_key="r1", train_seed=seed, genome='{"nodes":[]}', status="ok",
-        train_loss=0.5, train_acc=0.8, val_loss=0.6, val_acc=0.75, test_loss=0.65, test_acc=0.74,
-        params=100, macs=1000, epochs=2, train_seconds=1.5, device="cpu:test", code_version="0.1.0",
-        libraries="torch x", created_at=None,
-    )  # fmt: skip
+        space="remnet",
+        genome_key="k1",
+        recipe_key="r1",
+        train_seed=seed,
+        genome='{"nodes":[]}',
+        status="ok",
+        train_loss=0.5,
+        train_acc=0.8,
+        val_loss=0.6,
+        val_acc=0.75,
+        test_loss=0.65,
+        test_acc=0.74,
+        params=100,
+        macs=1000,
+        epochs=2,
+        train_seconds=1.5,
+        device="cpu:test",
+        code_version="0.1.0",
+        libraries="torch x",
+        created_at=None,
+    )
     fields.update(changes)
     return Evaluation(**fields)  # type: ignore[arg-type]
 
@@ -48,8 +64,12 @@ def test_rows_are_immutable(tmp_path):
 
 
 def test_invalid_rows_keep_reason_and_have_no_accuracy(tmp_path):
-    invalid = _evaluation(0, status="invalid", reason="POOL_5.A needs 5x5", **{m: None for m in
-                          ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc")})  # fmt: skip
+    invalid = _evaluation(
+        0,
+        status="invalid",
+        reason="POOL_5.A needs 5x5",
+        **{m: None for m in ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc")},
+    )
     with Store(tmp_path) as store:
         store.put(invalid, "{}", "p")
         got = store.get("remnet", "k1", "r1", 0)
@@ -123,7 +143,9 @@ def test_an_older_schema_is_migrated_on_a_writable_open(tmp_path, monkeypatch):
         store.put(_evaluation(0), "{}", "p")
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
     monkeypatch.setattr(store_module, "MIGRATIONS", {3: ("ALTER TABLE evaluations ADD COLUMN note VARCHAR",)})
-    with pytest.raises(ReproError, match="schema version 3, this repro reads version 4; upgrade it with `repro cache upgrade`"):
+    with pytest.raises(
+        ReproError, match="schema version 3, this repro reads version 4; upgrade it with `repro cache upgrade`"
+    ):
         Store(tmp_path, read_only=True)
     assert main(["cache", "upgrade", "--cache", str(tmp_path)]) == 0
     with Store(tmp_path, read_only=True) as store:
@@ -153,9 +175,11 @@ def test_a_schema_1_cache_moves_its_artefact_files_into_the_store(tmp_path):
         store.put(_evaluation(0), "{}", "p", np.array([[1, 0.9, 0.6, 0.8, 0.7], [2, 0.5, 0.8, 0.6, 0.75]]))
     # Make it a version-1 cache: no artefacts table, records as files.
     _edit(tmp_path, "DROP TABLE artefacts", "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-    records = {("gdas-searches", "aa11"): {"seed": 0, "logits": [[0.1, -0.2]], "code_version": "v1"},
-               ("gdas-searches", "bb22"): {"seed": 1, "genome": "x"},
-               ("featurenet-samples", "cc33"): {"groups": {"random": [["{}"]]}, "seconds": 1.5}}  # fmt: skip
+    records = {
+        ("gdas-searches", "aa11"): {"seed": 0, "logits": [[0.1, -0.2]], "code_version": "v1"},
+        ("gdas-searches", "bb22"): {"seed": 1, "genome": "x"},
+        ("featurenet-samples", "cc33"): {"groups": {"random": [["{}"]]}, "seconds": 1.5},
+    }
     for (kind, key), record in records.items():
         (tmp_path / kind).mkdir(exist_ok=True)
         (tmp_path / kind / f"{key}.json").write_text(json.dumps(record, indent=1) + "\n")
@@ -182,18 +206,23 @@ def test_artefacts_are_immutable_and_merged_like_rows(tmp_path):
         b.put_artefact("gdas-searches", "g", {"seed": 0})
     with Store(tmp_path / "a") as a, Store(tmp_path / "b", read_only=True) as b:
         added, identical, conflicts = a.merge(b)
-        assert (added, identical) == (1, 0) and conflicts == ["artefact nar-searches/k: the shard's record differs from this cache's"]
+        assert (added, identical) == (1, 0) and conflicts == [
+            "artefact nar-searches/k: the shard's record differs from this cache's"
+        ]
         assert a.artefact("gdas-searches", "g") == {"seed": 0} and a.artefact("nar-searches", "k") == {"best": [1, 2]}
         assert a.merge(b)[:2] == (0, 1)
 
 
-@pytest.mark.parametrize("sql", [
-    "COPY (SELECT 'x') TO '{root}/curves.h5' (FORMAT CSV)",
-    "SELECT * FROM read_csv('/etc/passwd')",
-    "INSTALL httpfs",
-    "ATTACH '{root}/other.duckdb' AS other",
-    "SET enable_external_access = true",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "COPY (SELECT 'x') TO '{root}/curves.h5' (FORMAT CSV)",
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "INSTALL httpfs",
+        "ATTACH '{root}/other.duckdb' AS other",
+        "SET enable_external_access = true",
+    ],
+)
 def test_a_query_cannot_touch_files_or_the_network(tmp_path, capsys, sql):
     from repro.cli import main
 
@@ -205,5 +234,7 @@ def test_a_query_cannot_touch_files_or_the_network(tmp_path, capsys, sql):
     err = capsys.readouterr().err
     assert err.startswith("repro: error: query failed:") and err.count("\n") == 1
     assert (tmp_path / "curves.h5").read_bytes() == before and not (tmp_path / "other.duckdb").exists()
-    assert main(["cache", "query", "SELECT count(*) AS n FROM evaluations", "--cache", str(tmp_path), "--no-shipped"]) == 0
+    assert (
+        main(["cache", "query", "SELECT count(*) AS n FROM evaluations", "--cache", str(tmp_path), "--no-shipped"]) == 0
+    )
     assert capsys.readouterr().out.split() == ["n", "1"]

@@ -276,6 +276,7 @@ def test_six_cycle_vs_two_triangles_need_individualisation() -> None:
     k33 = (["A"] * 6, undirected([(0, 3), (0, 4), (0, 5), (1, 3), (1, 4), (1, 5), (2, 3), (2, 4), (2, 5)]))
     assert not isomorphic(*prism, *k33)
     assert form(*prism) != form(*k33)
+
     # embedded between IN and OUT: IN feeds every cycle vertex, every cycle vertex feeds OUT
     def wrap(g: tuple[list[str], list[Edge]]) -> tuple[list[str], list[Edge]]:
         body = [(a + 2, b + 2) for a, b in g[1]]
@@ -290,9 +291,7 @@ def test_strongly_regular_pair_rook_vs_shrikhande() -> None:
     index = {c: i for i, c in enumerate(cells)}
     rook = [(index[p], index[q]) for p in cells for q in cells if p != q and (p[0] == q[0] or p[1] == q[1])]
     steps = {(0, 1), (0, 3), (1, 0), (3, 0), (1, 1), (3, 3)}
-    shrikhande = [
-        (index[p], index[q]) for p in cells for q in cells if ((q[0] - p[0]) % 4, (q[1] - p[1]) % 4) in steps
-    ]
+    shrikhande = [(index[p], index[q]) for p in cells for q in cells if ((q[0] - p[0]) % 4, (q[1] - p[1]) % 4) in steps]
     assert len(rook) == len(shrikhande) == 16 * 6
     labels = ["A"] * 16
     f_rook, f_shri = form(labels, rook), form(labels, shrikhande)
@@ -409,9 +408,7 @@ def test_topological_order_is_the_smallest_valid_order() -> None:
         assert sorted(got) == list(range(n))
         position = {v: i for i, v in enumerate(got)}
         assert all(position[a] < position[b] for a, b in edges)
-        valid = [
-            list(p) for p in itertools.permutations(range(n)) if all(p.index(a) < p.index(b) for a, b in edges)
-        ]
+        valid = [list(p) for p in itertools.permutations(range(n)) if all(p.index(a) < p.index(b) for a, b in edges)]
         assert got == min(valid)
 
 
@@ -453,33 +450,88 @@ def test_eight_identical_parallel_branches_are_fast_and_invariant() -> None:
 
 
 PINNED = [  # (name, labels, edges, canonical labels, canonical edges, order)
-    ("directed 6-cycle", ["A"] * 6, [(i, (i + 1) % 6) for i in range(6)],
-     ("A",) * 6, ((0, 1), (1, 3), (2, 0), (3, 5), (4, 2), (5, 4)), (0, 1, 5, 2, 4, 3)),
-    ("undirected 6-cycle", ["A"] * 6, undirected([(i, (i + 1) % 6) for i in range(6)]),
-     ("A",) * 6, ((0, 1), (0, 2), (1, 0), (1, 3), (2, 0), (2, 4), (3, 1), (3, 5), (4, 2), (4, 5), (5, 3), (5, 4)),
-     (0, 1, 5, 2, 4, 3)),
-    ("two directed triangles", ["A"] * 6, [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)],
-     ("A",) * 6, ((0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)), (0, 1, 2, 3, 4, 5)),
-    ("K3,3", ["A"] * 6, undirected([(a, b) for a in range(3) for b in range(3, 6)]),
-     ("A",) * 6, ((0, 1), (0, 2), (0, 3), (1, 0), (1, 4), (1, 5), (2, 0), (2, 4), (2, 5), (3, 0), (3, 4), (3, 5),
-                  (4, 1), (4, 2), (4, 3), (5, 1), (5, 2), (5, 3)), (0, 3, 4, 5, 1, 2)),
-    ("two parallel chains", ["X", "IN", "X", "OUT", "X", "X"], [(1, 0), (0, 2), (2, 3), (1, 5), (5, 4), (4, 3)],
-     ("IN", "OUT", "X", "X", "X", "X"), ((0, 2), (0, 3), (2, 4), (3, 5), (4, 1), (5, 1)), (1, 3, 0, 5, 2, 4)),
+    (
+        "directed 6-cycle",
+        ["A"] * 6,
+        [(i, (i + 1) % 6) for i in range(6)],
+        ("A",) * 6,
+        ((0, 1), (1, 3), (2, 0), (3, 5), (4, 2), (5, 4)),
+        (0, 1, 5, 2, 4, 3),
+    ),
+    (
+        "undirected 6-cycle",
+        ["A"] * 6,
+        undirected([(i, (i + 1) % 6) for i in range(6)]),
+        ("A",) * 6,
+        ((0, 1), (0, 2), (1, 0), (1, 3), (2, 0), (2, 4), (3, 1), (3, 5), (4, 2), (4, 5), (5, 3), (5, 4)),
+        (0, 1, 5, 2, 4, 3),
+    ),
+    (
+        "two directed triangles",
+        ["A"] * 6,
+        [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)],
+        ("A",) * 6,
+        ((0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)),
+        (0, 1, 2, 3, 4, 5),
+    ),
+    (
+        "K3,3",
+        ["A"] * 6,
+        undirected([(a, b) for a in range(3) for b in range(3, 6)]),
+        ("A",) * 6,
+        (
+            (0, 1),
+            (0, 2),
+            (0, 3),
+            (1, 0),
+            (1, 4),
+            (1, 5),
+            (2, 0),
+            (2, 4),
+            (2, 5),
+            (3, 0),
+            (3, 4),
+            (3, 5),
+            (4, 1),
+            (4, 2),
+            (4, 3),
+            (5, 1),
+            (5, 2),
+            (5, 3),
+        ),
+        (0, 3, 4, 5, 1, 2),
+    ),
+    (
+        "two parallel chains",
+        ["X", "IN", "X", "OUT", "X", "X"],
+        [(1, 0), (0, 2), (2, 3), (1, 5), (5, 4), (4, 3)],
+        ("IN", "OUT", "X", "X", "X", "X"),
+        ((0, 2), (0, 3), (2, 4), (3, 5), (4, 1), (5, 1)),
+        (1, 3, 0, 5, 2, 4),
+    ),
     # leaves that individualise a 6-cycle vertex and a triangle vertex encode differently: the minimum matters
-    ("6-cycle and two triangles", ["A"] * 12,
-     [(0, 11), (1, 8), (2, 1), (3, 7), (4, 6), (5, 9), (6, 10), (7, 0), (8, 2), (9, 3), (10, 4), (11, 5)],
-     ("A",) * 12, ((0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3), (6, 7), (7, 9), (8, 6), (9, 11), (10, 8), (11, 10)),
-     (1, 8, 2, 4, 6, 10, 0, 11, 7, 5, 3, 9)),
-]  # fmt: skip
+    (
+        "6-cycle and two triangles",
+        ["A"] * 12,
+        [(0, 11), (1, 8), (2, 1), (3, 7), (4, 6), (5, 9), (6, 10), (7, 0), (8, 2), (9, 3), (10, 4), (11, 5)],
+        ("A",) * 12,
+        ((0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3), (6, 7), (7, 9), (8, 6), (9, 11), (10, 8), (11, 10)),
+        (1, 8, 2, 4, 6, 10, 0, 11, 7, 5, 3, 9),
+    ),
+]
 
 
 @pytest.mark.parametrize(
     ("name", "labels", "edges", "c_labels", "c_edges", "order"), PINNED, ids=[p[0] for p in PINNED]
 )
 def test_pinned_forms_of_graphs_that_need_individualisation(
-    name: str, labels: list[str], edges: list[Edge], c_labels: tuple[str, ...], c_edges: tuple[Edge, ...],
+    name: str,
+    labels: list[str],
+    edges: list[Edge],
+    c_labels: tuple[str, ...],
+    c_edges: tuple[Edge, ...],
     order: tuple[int, ...],
-) -> None:  # fmt: skip
+) -> None:
     assert canonical_graph(labels, edges) == CanonicalGraph(labels=c_labels, edges=c_edges, order=order)
     rng = np.random.default_rng(len(name))
     for _ in range(3):
@@ -487,34 +539,46 @@ def test_pinned_forms_of_graphs_that_need_individualisation(
 
 
 PINNED_KEYS = [  # (space, genome JSON, canonical text, key)
-    ("remnet", '{"nodes":["CONV_3.N","IN","CONV_3.N","OUT","CONV_3.N","CONV_3.N"],'
-               '"edges":[[1,0],[0,2],[2,3],[1,5],[5,4],[4,3]]}',
-     '{"nodes":["CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","IN","OUT"],"edges":[[0,5],[1,5],[2,0],[3,1],[4,2],[4,3]]}',
-     "ce05e91cce9f4806cbd08a69e0c4aa0a"),
+    (
+        "remnet",
+        '{"nodes":["CONV_3.N","IN","CONV_3.N","OUT","CONV_3.N","CONV_3.N"],'
+        '"edges":[[1,0],[0,2],[2,3],[1,5],[5,4],[4,3]]}',
+        '{"nodes":["CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","IN","OUT"],"edges":[[0,5],[1,5],[2,0],[3,1],[4,2],[4,3]]}',
+        "ce05e91cce9f4806cbd08a69e0c4aa0a",
+    ),
     # three CONV_3.N -> POOL_2.M chains, two twin CONV_5.H and a skip connection
-    ("remnet", '{"nodes":["IN","OUT","CONV_3.N","POOL_2.M","CONV_3.N","POOL_2.M","CONV_3.N","POOL_2.M","CONV_5.H",'
-               '"CONV_5.H"],"edges":[[0,2],[2,3],[3,1],[0,4],[4,5],[5,1],[0,6],[6,7],[7,1],[0,8],[8,1],[0,9],[9,1],'
-               '[0,1]]}',
-     '{"nodes":["CONV_3.N","CONV_3.N","CONV_3.N","CONV_5.H","CONV_5.H","IN","OUT","POOL_2.M","POOL_2.M","POOL_2.M"],'
-     '"edges":[[0,7],[1,8],[2,9],[3,6],[4,6],[5,0],[5,1],[5,2],[5,3],[5,4],[5,6],[7,6],[8,6],[9,6]]}',
-     "f6bb6f264519e4a8ddd18f908fc14186"),
+    (
+        "remnet",
+        '{"nodes":["IN","OUT","CONV_3.N","POOL_2.M","CONV_3.N","POOL_2.M","CONV_3.N","POOL_2.M","CONV_5.H",'
+        '"CONV_5.H"],"edges":[[0,2],[2,3],[3,1],[0,4],[4,5],[5,1],[0,6],[6,7],[7,1],[0,8],[8,1],[0,9],[9,1],'
+        "[0,1]]}",
+        '{"nodes":["CONV_3.N","CONV_3.N","CONV_3.N","CONV_5.H","CONV_5.H","IN","OUT","POOL_2.M","POOL_2.M","POOL_2.M"],'
+        '"edges":[[0,7],[1,8],[2,9],[3,6],[4,6],[5,0],[5,1],[5,2],[5,3],[5,4],[5,6],[7,6],[8,6],[9,6]]}',
+        "f6bb6f264519e4a8ddd18f908fc14186",
+    ),
     # IN -> 7 CONV_3.N -> 7 POOL_2.M -> OUT, the middle edges a 6-cycle and an 8-cycle: refinement cannot
     # tell the two cycles apart, and leaves starting in either encode differently
-    ("remnet", '{"nodes":["IN","OUT","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N",'
-               '"POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M"],"edges":[[0,2],[0,3],'
-               '[0,4],[0,5],[0,6],[0,7],[0,8],[2,9],[2,10],[3,10],[3,11],[4,11],[4,9],[5,12],[5,13],[6,13],[6,14],'
-               '[7,14],[7,15],[8,15],[8,12],[9,1],[10,1],[11,1],[12,1],[13,1],[14,1],[15,1]]}',
-     '{"nodes":["CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","IN","OUT","POOL_2.M",'
-     '"POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M"],"edges":[[0,9],[0,10],[1,9],[1,11],[2,10],'
-     '[2,11],[3,12],[3,13],[4,12],[4,14],[5,13],[5,15],[6,14],[6,15],[7,0],[7,1],[7,2],[7,3],[7,4],[7,5],[7,6],'
-     '[9,8],[10,8],[11,8],[12,8],[13,8],[14,8],[15,8]]}',
-     "b7439a45f6e828f5233de3da77963fc7"),
+    (
+        "remnet",
+        '{"nodes":["IN","OUT","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N",'
+        '"POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M"],"edges":[[0,2],[0,3],'
+        "[0,4],[0,5],[0,6],[0,7],[0,8],[2,9],[2,10],[3,10],[3,11],[4,11],[4,9],[5,12],[5,13],[6,13],[6,14],"
+        "[7,14],[7,15],[8,15],[8,12],[9,1],[10,1],[11,1],[12,1],[13,1],[14,1],[15,1]]}",
+        '{"nodes":["CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","CONV_3.N","IN","OUT","POOL_2.M",'
+        '"POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M","POOL_2.M"],"edges":[[0,9],[0,10],[1,9],[1,11],[2,10],'
+        "[2,11],[3,12],[3,13],[4,12],[4,14],[5,13],[5,15],[6,14],[6,15],[7,0],[7,1],[7,2],[7,3],[7,4],[7,5],[7,6],"
+        "[9,8],[10,8],[11,8],[12,8],[13,8],[14,8],[15,8]]}",
+        "b7439a45f6e828f5233de3da77963fc7",
+    ),
     # nodes 1 and 2 of the cell are interchangeable
-    ("nb201", '"|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|skip_connect~1|skip_connect~2|"',
-     '{"labels":["in","node","node","nor_conv_3x3","nor_conv_3x3","out","skip_connect","skip_connect"],'
-     '"edges":[[0,3],[0,4],[1,6],[2,7],[3,1],[4,2],[6,5],[7,5]]}',
-     "b09d5e93f31c54947b73563f978db9c1"),
-]  # fmt: skip
+    (
+        "nb201",
+        '"|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|skip_connect~1|skip_connect~2|"',
+        '{"labels":["in","node","node","nor_conv_3x3","nor_conv_3x3","out","skip_connect","skip_connect"],'
+        '"edges":[[0,3],[0,4],[1,6],[2,7],[3,1],[4,2],[6,5],[7,5]]}',
+        "b09d5e93f31c54947b73563f978db9c1",
+    ),
+]
 
 
 @pytest.mark.parametrize(("space_name", "genome", "text", "key"), PINNED_KEYS)

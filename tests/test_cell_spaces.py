@@ -32,8 +32,15 @@ def test_nb201_string_round_trip_over_random_cells():
     assert to_string(from_string(text)) == text
 
 
-@pytest.mark.parametrize("bad", ["", "|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|",
-                                 "|none~1|+|none~0|none~1|+|none~0|none~1|none~2|", "|none~0|+|none~0|none~1|"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+        "|none~1|+|none~0|none~1|+|none~0|none~1|none~2|",
+        "|none~0|+|none~0|none~1|",
+    ],
+)
 def test_nb201_bad_strings_are_one_line_errors(bad):
     with pytest.raises(ReproError, match="not a NAS-Bench-201 cell string"):
         from_string(bad)
@@ -87,11 +94,27 @@ def test_nb201_network_widths():
 
 
 GDAS_V1 = from_genotype(
-    [("skip_connect", 0), ("skip_connect", 1), ("skip_connect", 0), ("sep_conv_5x5", 2),
-     ("sep_conv_3x3", 3), ("skip_connect", 0), ("sep_conv_5x5", 4), ("sep_conv_3x3", 3)],
-    [("sep_conv_5x5", 0), ("sep_conv_3x3", 1), ("sep_conv_5x5", 2), ("sep_conv_5x5", 1),
-     ("dil_conv_5x5", 2), ("sep_conv_3x3", 1), ("sep_conv_5x5", 0), ("sep_conv_5x5", 1)],
-)  # fmt: skip
+    [
+        ("skip_connect", 0),
+        ("skip_connect", 1),
+        ("skip_connect", 0),
+        ("sep_conv_5x5", 2),
+        ("sep_conv_3x3", 3),
+        ("skip_connect", 0),
+        ("sep_conv_5x5", 4),
+        ("sep_conv_3x3", 3),
+    ],
+    [
+        ("sep_conv_5x5", 0),
+        ("sep_conv_3x3", 1),
+        ("sep_conv_5x5", 2),
+        ("sep_conv_5x5", 1),
+        ("dil_conv_5x5", 2),
+        ("sep_conv_3x3", 1),
+        ("sep_conv_5x5", 0),
+        ("sep_conv_5x5", 1),
+    ],
+)
 
 
 def test_darts_the_two_operations_of_a_node_commute():
@@ -102,12 +125,24 @@ def test_darts_the_two_operations_of_a_node_commute():
 
 def test_darts_isomorphic_node_orders_share_a_key():
     # Nodes 2 and 3 read only the cell inputs; swapping them (and renaming inputs 2<->3 later) is an isomorphism.
-    a = (((("sep_conv_3x3", 0), ("skip_connect", 1))), (("max_pool_3x3", 0), ("dil_conv_3x3", 1)),
-         (("sep_conv_5x5", 2), ("avg_pool_3x3", 3)), (("skip_connect", 2), ("sep_conv_3x3", 4)))
-    b = ((("max_pool_3x3", 0), ("dil_conv_3x3", 1)), (("sep_conv_3x3", 0), ("skip_connect", 1)),
-         (("sep_conv_5x5", 3), ("avg_pool_3x3", 2)), (("skip_connect", 3), ("sep_conv_3x3", 4)))
-    c = ((("max_pool_3x3", 0), ("dil_conv_3x3", 1)), (("sep_conv_3x3", 0), ("skip_connect", 1)),
-         (("sep_conv_5x5", 2), ("avg_pool_3x3", 3)), (("skip_connect", 3), ("sep_conv_3x3", 4)))
+    a = (
+        ((("sep_conv_3x3", 0), ("skip_connect", 1))),
+        (("max_pool_3x3", 0), ("dil_conv_3x3", 1)),
+        (("sep_conv_5x5", 2), ("avg_pool_3x3", 3)),
+        (("skip_connect", 2), ("sep_conv_3x3", 4)),
+    )
+    b = (
+        (("max_pool_3x3", 0), ("dil_conv_3x3", 1)),
+        (("sep_conv_3x3", 0), ("skip_connect", 1)),
+        (("sep_conv_5x5", 3), ("avg_pool_3x3", 2)),
+        (("skip_connect", 3), ("sep_conv_3x3", 4)),
+    )
+    c = (
+        (("max_pool_3x3", 0), ("dil_conv_3x3", 1)),
+        (("sep_conv_3x3", 0), ("skip_connect", 1)),
+        (("sep_conv_5x5", 2), ("avg_pool_3x3", 3)),
+        (("skip_connect", 3), ("sep_conv_3x3", 4)),
+    )
     assert key(DartsGenome(a, None), DARTS) == key(DartsGenome(b, None), DARTS)
     assert key(DartsGenome(a, None), DARTS) != key(DartsGenome(c, None), DARTS)
     # The two cell inputs are not interchangeable, and FRC is not a searched reduction cell.
@@ -119,8 +154,18 @@ def test_darts_isomorphic_node_orders_share_a_key():
 def test_darts_the_papers_cells_build_to_the_reported_sizes():
     # Table 1: GDAS 3.4M, GDAS (FRC) 2.5M parameters at C=36, N=6 on CIFAR-10 (no auxiliary head).
     frc = from_genotype(
-        [("skip_connect", 0), ("skip_connect", 1), ("skip_connect", 0), ("sep_conv_3x3", 2),
-         ("skip_connect", 0), ("sep_conv_3x3", 2), ("skip_connect", 0), ("sep_conv_3x3", 2)], None)  # fmt: skip
+        [
+            ("skip_connect", 0),
+            ("skip_connect", 1),
+            ("skip_connect", 0),
+            ("sep_conv_3x3", 2),
+            ("skip_connect", 0),
+            ("sep_conv_3x3", 2),
+            ("skip_connect", 0),
+            ("sep_conv_3x3", 2),
+        ],
+        None,
+    )
     assert round(count_params(DARTS.build(GDAS_V1, (3, 32, 32), 10, channels=36, layers=6)) / 1e6, 1) == 3.4
     assert round(count_params(DARTS.build(frc, (3, 32, 32), 10, channels=36, layers=6)) / 1e6, 1) == 2.5
 

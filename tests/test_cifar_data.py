@@ -45,7 +45,10 @@ def test_cifar10_reads_all_batches_in_order_and_splits(tiny_cifar):
     perm = np.random.default_rng(0).permutation(30)  # the split rule of load_dataset
     assert np.allclose(bundle.val.x.numpy(), images[perm[:10]].reshape(-1, 3, 32, 32) / 255.0)
     assert np.allclose(bundle.train.x.numpy(), images[perm[10:]].reshape(-1, 3, 32, 32) / 255.0)
-    assert int(bundle.test.y[0]) == pickle.loads((tiny_cifar / "cifar-10" / "cifar-10-batches-py" / "test_batch").read_bytes())[b"labels"][0]
+    assert (
+        int(bundle.test.y[0])
+        == pickle.loads((tiny_cifar / "cifar-10" / "cifar-10-batches-py" / "test_batch").read_bytes())[b"labels"][0]
+    )
 
 
 def test_cifar100_uses_fine_labels_and_the_env_root(tiny_cifar, monkeypatch):

@@ -22,8 +22,18 @@ from repro.errors import ReproError
 
 
 def _claim(**changes: object) -> Claim:
-    fields = dict(id="acc", where="Table 1", value=90.0, unit="%", kind="stochastic", what="x", needs="GPU",
-                  profiles=("paper",), tolerance=0.5, tolerance_why="seed spread")  # fmt: skip
+    fields = dict(
+        id="acc",
+        where="Table 1",
+        value=90.0,
+        unit="%",
+        kind="stochastic",
+        what="x",
+        needs="GPU",
+        profiles=("paper",),
+        tolerance=0.5,
+        tolerance_why="seed spread",
+    )
     fields.update(changes)
     return Claim(**fields)  # type: ignore[arg-type]
 
@@ -71,10 +81,15 @@ def test_drift_against_accepted_values(tmp_path):
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ('[[claim]]\nid="x"\nwhere="w"\nvalue=1\nunit="u"\nkind="structural"\nwhat="w"\nneeds="n"\n'
-         '[[claim]]\nid = "y"\n', "claim #2 is malformed"),
-        ('[[claim]]\nid="x"\nwhere="w"\nvalue=1\nunit="u"\nkind="fuzzy"\nwhat="w"\nneeds="n"\n',
-         "kind 'fuzzy'; use one of structural, stochastic$"),
+        (
+            '[[claim]]\nid="x"\nwhere="w"\nvalue=1\nunit="u"\nkind="structural"\nwhat="w"\nneeds="n"\n'
+            '[[claim]]\nid = "y"\n',
+            "claim #2 is malformed",
+        ),
+        (
+            '[[claim]]\nid="x"\nwhere="w"\nvalue=1\nunit="u"\nkind="fuzzy"\nwhat="w"\nneeds="n"\n',
+            "kind 'fuzzy'; use one of structural, stochastic$",
+        ),
         ('[[claim]]\nid="x"\nwhere="w"\nvalue=1\nunit="u"\nkind="stochastic"\nwhat="w"\nneeds="n"\n', "tolerance_why"),
         ("not toml [", "cannot read claims"),
     ],
@@ -174,8 +189,13 @@ def test_duplicate_claim_ids_are_refused(tmp_path):
 def test_drift_tolerates_float_noise_only(tmp_path):
     golden = tmp_path / "golden.json"
     golden.write_text(json.dumps({"a@smoke": 0.81, "b@any": 791338, "c@smoke": "yes", "d@smoke": 1, "e@smoke": 0.0}))
-    same = [Measured("a", "smoke", 0.81 + 1e-13), Measured("b", "any", 791338.0), Measured("c", "smoke", "yes"),
-            Measured("d", "smoke", 1), Measured("e", "smoke", 1e-13)]  # fmt: skip
+    same = [
+        Measured("a", "smoke", 0.81 + 1e-13),
+        Measured("b", "any", 791338.0),
+        Measured("c", "smoke", "yes"),
+        Measured("d", "smoke", 1),
+        Measured("e", "smoke", 1e-13),
+    ]
     assert drift(same, golden) == []
     moved = [Measured("a", "smoke", 0.8101), same[1], same[2], Measured("d", "smoke", "1"), same[4]]
     assert drift(moved, golden) == [
@@ -183,8 +203,10 @@ def test_drift_tolerates_float_noise_only(tmp_path):
         "d@smoke: drifted from the accepted 1 to '1'",
     ]
     new = drift([Measured("e", "gpu", 0.5), Measured("f", "gpu", "no")], tmp_path / "absent.json")
-    assert new == ["e@gpu: no accepted value yet (ours 0.5); review and run `repro regress --accept`",
-                   "f@gpu: no accepted value yet (ours 'no'); review and run `repro regress --accept`"]  # fmt: skip
+    assert new == [
+        "e@gpu: no accepted value yet (ours 0.5); review and run `repro regress --accept`",
+        "f@gpu: no accepted value yet (ours 'no'); review and run `repro regress --accept`",
+    ]
 
 
 def test_accept_writes_sorted_values(tmp_path):
@@ -194,9 +216,16 @@ def test_accept_writes_sorted_values(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0.812345, "0.8123"), (1234.5, "1,234"), (9999.0, "9,999"), (10000.0, "10,000"), (-12345.6, "-12,346"),
-     (791338, "791,338"), ("yes", "yes")],
-)  # fmt: skip
+    [
+        (0.812345, "0.8123"),
+        (1234.5, "1,234"),
+        (9999.0, "9,999"),
+        (10000.0, "10,000"),
+        (-12345.6, "-12,346"),
+        (791338, "791,338"),
+        ("yes", "yes"),
+    ],
+)
 def test_format_value(value, text):
     assert format_value(value) == text
 
@@ -209,14 +238,33 @@ def test_ours_text_and_json_show_the_judged_value_and_the_context():
     assert ours_text(unjudged) == "80.25 (smoke, not comparable); 12,345 (gpu, not comparable)"
     assert ours_text(judge(claim, [], {})) == "—"
     assert verdicts_json([judged, judge(claim, [], {})]) == [
-        {"id": "acc", "where": "Table 1", "what": "x", "unit": "%", "kind": "stochastic", "reported": 90.0,
-         "status": "within tolerance", "reason": "gap +0.25 % within ±0.5", "gap": 0.25,
-         "ours": {"profile": "paper", "value": 90.25, "detail": "3 seeds", "provenance": "cache abc"},
-         "context": [{"profile": "smoke", "value": 80.25, "detail": "5 seeds"}]},
-        {"id": "acc", "where": "Table 1", "what": "x", "unit": "%", "kind": "stochastic", "reported": 90.0,
-         "status": "not reproducible here", "reason": "needs profile paper (GPU)", "gap": None, "ours": None,
-         "context": []},
-    ]  # fmt: skip
+        {
+            "id": "acc",
+            "where": "Table 1",
+            "what": "x",
+            "unit": "%",
+            "kind": "stochastic",
+            "reported": 90.0,
+            "status": "within tolerance",
+            "reason": "gap +0.25 % within ±0.5",
+            "gap": 0.25,
+            "ours": {"profile": "paper", "value": 90.25, "detail": "3 seeds", "provenance": "cache abc"},
+            "context": [{"profile": "smoke", "value": 80.25, "detail": "5 seeds"}],
+        },
+        {
+            "id": "acc",
+            "where": "Table 1",
+            "what": "x",
+            "unit": "%",
+            "kind": "stochastic",
+            "reported": 90.0,
+            "status": "not reproducible here",
+            "reason": "needs profile paper (GPU)",
+            "gap": None,
+            "ours": None,
+            "context": [],
+        },
+    ]
 
 
 @pytest.fixture

@@ -24,16 +24,20 @@ def test_help_explains_every_command(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["search", "--space", "nope"],
-         "unknown search space 'nope'; choose one of: darts, featurenet, handcrafted, macro, nar, nb201, rcas, remnet"),
+        (
+            ["search", "--space", "nope"],
+            "unknown search space 'nope'; choose one of: darts, featurenet, handcrafted, macro, nar, nb201, rcas, remnet",
+        ),
         (["search", "--strategy", "nope"], "unknown strategy 'nope'"),
         (["search", "--profile", "nope"], "unknown profile 'nope'"),
         (["search", "--strategy", "rs", "--population", "5"], "does not take population_size"),
         (["cache", "info", "--cache", "/nonexistent/cache"], "no cache at /nonexistent/cache"),
         (["search", "--executor", "simulated", "--workers", "4"], "replays the cache only: add --on-miss error"),
         (["evaluate", '{"layers": [[0, "CONV_9.N"]]}'], "not a REMNet genome"),
-        (["evaluate", '{"layers": [[0, "CONV_9.N"]], "connections": [[0, -2, 0, true], [1, 0, -1, true]]}'],
-         "node 0 has unknown layer 'CONV_9.N'"),
+        (
+            ["evaluate", '{"layers": [[0, "CONV_9.N"]], "connections": [[0, -2, 0, true], [1, 0, -1, true]]}'],
+            "node 0 has unknown layer 'CONV_9.N'",
+        ),
         (["evaluate", "@/nonexistent/genome.json"], "cannot read the genome file /nonexistent/genome.json"),
         (["evaluate", '{"nodes": ["IN", "OUT"], "edges": [[0, 1]]}', "--seeds", "3-x"], "bad seeds '3-x'"),
     ],
@@ -61,8 +65,22 @@ def test_python_dash_m_runs():
 @pytest.mark.skipif(not fashion_available(), reason="needs Debian's dataset-fashion-mnist")
 def test_search_end_to_end_on_fashion_mnist(tmp_path, capsys):
     cache, out = tmp_path / "cache", tmp_path / "run.json"
-    argv = ["search", "--budget", "5", "--population", "3", "--sample-size", "2", "--seed", "0",
-            "--cache", str(cache), "--no-progress", "--output", str(out)]  # fmt: skip
+    argv = [
+        "search",
+        "--budget",
+        "5",
+        "--population",
+        "3",
+        "--sample-size",
+        "2",
+        "--seed",
+        "0",
+        "--cache",
+        str(cache),
+        "--no-progress",
+        "--output",
+        str(out),
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "best val_acc" in printed and "architecture" in printed
@@ -75,7 +93,9 @@ def test_search_end_to_end_on_fashion_mnist(tmp_path, capsys):
     assert main([*argv, "--on-miss", "error"]) == 0  # a replay needs nothing that is not cached
     replay = json.loads(out.read_text())
     assert [t["served_by"] for t in replay["trials"]] == ["cache"] * 5
-    assert [(t["genome_key"], t["value"]) for t in replay["trials"]] == [(t["genome_key"], t["value"]) for t in first["trials"]]
+    assert [(t["genome_key"], t["value"]) for t in replay["trials"]] == [
+        (t["genome_key"], t["value"]) for t in first["trials"]
+    ]
 
     assert main(["cache", "info", "--cache", str(cache)]) == 0
     assert "smoke" in capsys.readouterr().out

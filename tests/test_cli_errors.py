@@ -70,19 +70,40 @@ def test_cuda_without_a_gpu_is_refused_up_front(capsys, monkeypatch):
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert "this machine has no CUDA GPU; use --device cpu" in _one_line_error(capsys, ["evaluate", GENOME, "--device", "cuda"])
+    assert "this machine has no CUDA GPU; use --device cpu" in _one_line_error(
+        capsys, ["evaluate", GENOME, "--device", "cuda"]
+    )
 
 
 def _small_cache(root: Path) -> Path:
     from repro.records import Evaluation
 
-    row = Evaluation(space="s", genome_key="k", recipe_key="r", train_seed=0, genome="{}", status="ok", train_loss=1.0,
-                     train_acc=0.5, val_loss=1.0, val_acc=0.5, test_loss=1.0, test_acc=0.5, params=1, macs=1, epochs=1,
-                     train_seconds=0.1, device="cpu", code_version="v", libraries="l")  # fmt: skip
+    row = Evaluation(
+        space="s",
+        genome_key="k",
+        recipe_key="r",
+        train_seed=0,
+        genome="{}",
+        status="ok",
+        train_loss=1.0,
+        train_acc=0.5,
+        val_loss=1.0,
+        val_acc=0.5,
+        test_loss=1.0,
+        test_acc=0.5,
+        params=1,
+        macs=1,
+        epochs=1,
+        train_seconds=0.1,
+        device="cpu",
+        code_version="v",
+        libraries="l",
+    )
     with Store(root) as store:
         for seed in range(4):
-            store.put(row.__class__(**{**row.__dict__, "train_seed": seed}), "{}", "p",
-                      np.array([[1, 1.0, 0.5, 1.0, 0.5]]))  # fmt: skip
+            store.put(
+                row.__class__(**{**row.__dict__, "train_seed": seed}), "{}", "p", np.array([[1, 1.0, 0.5, 1.0, 0.5]])
+            )
     return root
 
 
@@ -92,8 +113,10 @@ def test_a_truncated_database_is_one_line(tmp_path, capsys, keep):
     metrics = tmp_path / "c" / "metrics.duckdb"
     data = metrics.read_bytes()
     metrics.write_bytes(data[: int(len(data) * keep)])
-    statuses = [_run(capsys, [*command, "--cache", str(tmp_path / "c")])[0]
-                for command in (["cache", "info"], ["cache", "check"], ["cache", "query", "SELECT * FROM evaluations"])]  # fmt: skip
+    statuses = [
+        _run(capsys, [*command, "--cache", str(tmp_path / "c")])[0]
+        for command in (["cache", "info"], ["cache", "check"], ["cache", "query", "SELECT * FROM evaluations"])
+    ]
     # DuckDB reads pages lazily: a cut the command never reads past may go unnoticed, one it reads is an error.
     assert keep > 0.5 or statuses == [2, 2, 2]
 
@@ -135,27 +158,79 @@ def test_paper_commands_on_a_cache_without_curves_fail_in_one_line(tmp_path, cap
     else:
         with h5py.File(curves, "a") as f:
             del f["featurenet"]
-    for argv in (["regress", "featurenet"], ["reproduce", "featurenet", "--out", str(tmp_path / "r")],
-                 ["report", "--out", str(tmp_path / "r"), "--readme", str(tmp_path / "none.md")]):  # fmt: skip
+    for argv in (
+        ["regress", "featurenet"],
+        ["reproduce", "featurenet", "--out", str(tmp_path / "r")],
+        ["report", "--out", str(tmp_path / "r"), "--readme", str(tmp_path / "none.md")],
+    ):
         assert "has no curve" in _one_line_error(capsys, [*argv, "--cache", str(tmp_path / "c"), "--no-progress"])
 
 
 # Generated command lines: every command, its options with values drawn from good and bad ones. Only commands that
 # stop before training or replaying much are drawn, so the fast suite stays fast.
 _VALUES = st.one_of(
-    st.sampled_from(["0", "-1", "1", "0.7", "1e400", "2147483648", "0-100000000", "nan", "inf", "", "x", "README.md",
-                     "cuda", "nope", "[1,2,3]", "{}", GENOME, "@/nonexistent", "9" * 30, "0-2", "3-1", "re,rs"]),
+    st.sampled_from(
+        [
+            "0",
+            "-1",
+            "1",
+            "0.7",
+            "1e400",
+            "2147483648",
+            "0-100000000",
+            "nan",
+            "inf",
+            "",
+            "x",
+            "README.md",
+            "cuda",
+            "nope",
+            "[1,2,3]",
+            "{}",
+            GENOME,
+            "@/nonexistent",
+            "9" * 30,
+            "0-2",
+            "3-1",
+            "re,rs",
+        ]
+    ),
     st.text(max_size=12),
-)  # fmt: skip
+)
 _OPTIONS = {
-    "search": ["--space", "--strategy", "--budget", "--seed", "--profile", "--epochs", "--channels", "--population",
-               "--sample-size", "--patience", "--metric", "--executor", "--workers", "--device", "--cache"],
+    "search": [
+        "--space",
+        "--strategy",
+        "--budget",
+        "--seed",
+        "--profile",
+        "--epochs",
+        "--channels",
+        "--population",
+        "--sample-size",
+        "--patience",
+        "--metric",
+        "--executor",
+        "--workers",
+        "--device",
+        "--cache",
+    ],
     "evaluate": ["--space", "--seeds", "--profile", "--epochs", "--channels", "--device", "--cache"],
-    "compare": ["--space", "--strategies", "--seeds", "--budget", "--baseline", "--time-budget", "--final", "--metric",
-                "--device", "--cache"],
+    "compare": [
+        "--space",
+        "--strategies",
+        "--seeds",
+        "--budget",
+        "--baseline",
+        "--time-budget",
+        "--final",
+        "--metric",
+        "--device",
+        "--cache",
+    ],
     "cache query": ["--cache"],
     "regress": ["--cache"],
-}  # fmt: skip
+}
 
 
 @st.composite

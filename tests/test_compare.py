@@ -88,6 +88,7 @@ def toy_strategies() -> Iterator[None]:
     for name in names:
         del STRATEGIES._items[name]
 
+
 BUDGET = 8
 TOY_RECIPE = Recipe(profile="toy", epochs=1, dataset="mnist", val_size=20, train_size=60)
 
@@ -99,15 +100,23 @@ def toy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     space = ToySpace()
     forms = [space.canonical(g) for g in range(TOP + 1)]
     with Store(root) as store:  # one transaction (a put commits each row)
-        store.put_many([Evaluation(space.name, form.key, TOY_RECIPE.key, seed, form.text, "ok", val_acc=g / 100)
-                        for g, form in enumerate(forms) for seed in range(BUDGET)], TOY_RECIPE.to_json(), "toy")  # fmt: skip
+        store.put_many(
+            [
+                Evaluation(space.name, form.key, TOY_RECIPE.key, seed, form.text, "ok", val_acc=g / 100)
+                for g, form in enumerate(forms)
+                for seed in range(BUDGET)
+            ],
+            TOY_RECIPE.to_json(),
+            "toy",
+        )
     return root
 
 
 def _toy_comparison(cache: Path, seeds=range(10)) -> compare.StrategyStudy:
     with Store(cache, read_only=True) as store:
-        return compare.run_comparison(ToySpace(), TOY_RECIPE, store, ["test-aim-high", "rs", "test-aim-low"], list(seeds),
-                                      BUDGET, on_miss="error")  # fmt: skip
+        return compare.run_comparison(
+            ToySpace(), TOY_RECIPE, store, ["test-aim-high", "rs", "test-aim-low"], list(seeds), BUDGET, on_miss="error"
+        )
 
 
 def test_known_winner_wins_every_statistic(toy_cache):
@@ -181,12 +190,30 @@ def test_compare_help_names_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--help"])
     out = capsys.readouterr().out
-    for option in ("--strategies", "--seeds", "--budget", "--on-miss", "surrogate", "--baseline", "--out", "--patience"):
+    for option in (
+        "--strategies",
+        "--seeds",
+        "--budget",
+        "--on-miss",
+        "surrogate",
+        "--baseline",
+        "--out",
+        "--patience",
+    ):
         assert option in out
 
 
-SURROGATE_ARGS = ["--strategies", "ls,es11,rs", "--seeds", "0-2", "--budget", "25", "--on-miss", "surrogate",
-                  "--no-progress"]  # fmt: skip
+SURROGATE_ARGS = [
+    "--strategies",
+    "ls,es11,rs",
+    "--seeds",
+    "0-2",
+    "--budget",
+    "25",
+    "--on-miss",
+    "surrogate",
+    "--no-progress",
+]
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +265,9 @@ def test_surrogate_leaderboard_shows_the_best_measured_value_and_the_measured_ra
     assert "| mean best measured |" in board
     for row in results["leaderboard"]:
         runs = [r for r in results["runs"] if r["strategy"] == row["strategy"]]
-        measured = [max(v for v, by in zip(r["values"], r["served_by"]) if by == "cache" and v is not None) for r in runs]
+        measured = [
+            max(v for v, by in zip(r["values"], r["served_by"]) if by == "cache" and v is not None) for r in runs
+        ]
         assert row["mean_best_measured"] == pytest.approx(sum(measured) / len(measured))
         assert row["mean_best_measured"] <= results["measured_max"]
     above = [row["strategy"] for row in results["leaderboard"] if row["mean_best"] > results["measured_max"]]
@@ -275,8 +304,9 @@ def test_train_on_miss_stores_measurements_and_replays_them(tmp_path, tiny_mnist
 
     space = get_space("remnet")
     with Store(tmp_path) as store:
-        first = compare.run_comparison(space, tiny_recipe, store, ["es11", "rs"], [0], 3, on_miss="train",
-                                       device="cpu", data_root=str(tiny_mnist))  # fmt: skip
+        first = compare.run_comparison(
+            space, tiny_recipe, store, ["es11", "rs"], [0], 3, on_miss="train", device="cpu", data_root=str(tiny_mnist)
+        )
         stored = store.query("SELECT count(*) FROM evaluations")[1][0][0]
         again = compare.run_comparison(space, tiny_recipe, store, ["es11", "rs"], [0], 3, on_miss="error")
     assert {s for r in first.runs for s in r.served_by} <= {"train", "invalid", "cache"}
@@ -292,11 +322,13 @@ def test_simulated_clock_comparison_adds_a_time_axis(tmp_path):
 
     cache = Path(__file__).resolve().parent.parent / "cache"
     with Store(cache, read_only=True) as store:
-        result = compare.run_comparison(get_space("remnet"), get_profile("smoke"), store, ["rs"], [0, 1], 60,
-                                        metric="test_acc", workers=4)  # fmt: skip
+        result = compare.run_comparison(
+            get_space("remnet"), get_profile("smoke"), store, ["rs"], [0, 1], 60, metric="test_acc", workers=4
+        )
         with pytest.raises(ReproError, match="replays measured rows only"):
-            compare.run_comparison(get_space("remnet"), get_profile("smoke"), store, ["rs"], [0], 5,
-                                   on_miss="surrogate", workers=2)  # fmt: skip
+            compare.run_comparison(
+                get_space("remnet"), get_profile("smoke"), store, ["rs"], [0], 5, on_miss="surrogate", workers=2
+            )
     times = result.runs[0].times
     assert len(times) == 60 and times == sorted(times) and times[-1] > 0
     paths = compare.write_report(result, tmp_path)

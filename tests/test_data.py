@@ -208,7 +208,10 @@ def test_bad_labels_and_count_mismatch(tmp_path: Path) -> None:
 
 
 def test_unknown_dataset() -> None:
-    with pytest.raises(ReproError, match="unknown dataset 'svhn'; use one of: cifar-10, cifar-100, fashion-mnist, imagenet16-120, mnist"):
+    with pytest.raises(
+        ReproError,
+        match="unknown dataset 'svhn'; use one of: cifar-10, cifar-100, fashion-mnist, imagenet16-120, mnist",
+    ):
         load_dataset("svhn")
 
 

@@ -24,12 +24,21 @@ from repro.spaces.base import InvalidArchitecture
 from repro.trainer import TrainOutcome
 from repro.worker import JobResult, TrainJob
 
-RECIPE = Recipe(profile="test-tiny", epochs=2, dataset="mnist", val_size=20, train_size=60, test_size=30,
-                batch_size=16, model=(("channels", 4),))  # fmt: skip
+RECIPE = Recipe(
+    profile="test-tiny",
+    epochs=2,
+    dataset="mnist",
+    val_size=20,
+    train_size=60,
+    test_size=30,
+    batch_size=16,
+    model=(("channels", 4),),
+)
 CURVE = np.array([[1, 0.9, 0.6, 0.8, 0.7], [2, 0.5, 0.8, 0.6, 0.75]])
 METRICS = dict(train_loss=0.5, train_acc=0.8, val_loss=0.6, val_acc=0.75, test_loss=0.65, test_acc=0.74)
-TOO_SMALL = json.dumps({"nodes": ["IN", "POOL_5.M", "POOL_5.M", "POOL_5.M", "OUT"],
-                        "edges": [[0, 1], [1, 2], [2, 3], [3, 4]]})  # fmt: skip
+TOO_SMALL = json.dumps(
+    {"nodes": ["IN", "POOL_5.M", "POOL_5.M", "POOL_5.M", "OUT"], "edges": [[0, 1], [1, 2], [2, 3], [3, 4]]}
+)
 """Three 5x5 poolings shrink 28x28 to 1x1 before the last: the space's check rejects it."""
 
 
@@ -56,8 +65,16 @@ def genomes(space):
 def stored(evaluator: Evaluator, genome: Any, seed: int, **changes: Any) -> Evaluation:
     """Put an ``ok`` row for ``genome`` under the evaluator's recipe, as a finished training would."""
     request = evaluator.request(genome, seed)
-    e = Evaluation(space=request.space, genome_key=request.genome_key, recipe_key=request.recipe_key,
-                   train_seed=seed, genome=request.genome, status="ok", epochs=2, **{**METRICS, **changes})  # fmt: skip
+    e = Evaluation(
+        space=request.space,
+        genome_key=request.genome_key,
+        recipe_key=request.recipe_key,
+        train_seed=seed,
+        genome=request.genome,
+        status="ok",
+        epochs=2,
+        **{**METRICS, **changes},
+    )
     evaluator.store.put(e, evaluator.recipe.to_json(), evaluator.recipe.profile, CURVE)
     return e
 
@@ -115,8 +132,11 @@ def test_the_cache_answers_before_any_miss_policy(tmp_path, space, genomes):
         longer = dataclasses.replace(RECIPE, epochs=3)
         stored(Evaluator(space, longer, store, on_miss="error"), other, 1)  # another recipe's row is no answer
         predict = Predict()
-        for evaluator in (Evaluator(space, RECIPE, store, on_miss="error"), Evaluator(space, RECIPE, store),
-                          Evaluator(space, RECIPE, store, on_miss="surrogate", surrogate=predict)):  # fmt: skip
+        for evaluator in (
+            Evaluator(space, RECIPE, store, on_miss="error"),
+            Evaluator(space, RECIPE, store),
+            Evaluator(space, RECIPE, store, on_miss="surrogate", surrogate=predict),
+        ):
             assert evaluator.evaluate(g, 1) == (row, "cache")
             assert evaluator.lookup(g, 1) == row
             assert evaluator.lookup(g, 0) is None and evaluator.lookup(other, 1) is None  # a lookup never trains
@@ -136,8 +156,10 @@ def test_a_refused_miss_names_what_to_train(tmp_path, space, genomes):
             evaluator.evaluate(genomes[0], 2)
         request = evaluator.request(genomes[0], 2)
         assert one.value.missing == [request]
-        assert str(one.value) == (f"1 evaluation(s) not in the cache for recipe {RECIPE.key}: remnet/{request.genome_key} "
-                                  "seed 2; rerun with --on-miss train to train them")  # fmt: skip
+        assert str(one.value) == (
+            f"1 evaluation(s) not in the cache for recipe {RECIPE.key}: remnet/{request.genome_key} "
+            "seed 2; rerun with --on-miss train to train them"
+        )
     many = [Request("remnet", f"k{i}", "r", i, "{}") for i in range(7)]
     text = str(MissingEvaluations(many))
     assert text.startswith("7 evaluation(s) not in the cache for recipe r: remnet/k0 seed 0; remnet/k1 seed 1; ")
@@ -151,7 +173,9 @@ def test_a_miss_under_train_is_a_job_for_exactly_that_request(tmp_path, space, g
         evaluator = Evaluator(space, RECIPE, store, device="cpu:1", data_root="/data/here")
         request = evaluator.request(g, 5)
         job = evaluator.serve(g, request)
-        assert job == TrainJob(request, "remnet", space.config(), space.to_json(g), RECIPE.to_json(), "cpu:1", "/data/here")
+        assert job == TrainJob(
+            request, "remnet", space.config(), space.to_json(g), RECIPE.to_json(), "cpu:1", "/data/here"
+        )
         assert store.evaluations("remnet") == []  # handing out a job stores nothing
         default = Evaluator(space, RECIPE, store).serve(g, request)
         assert (default.device, default.data_root) == ("auto", None)  # the worker picks the device
@@ -172,11 +196,14 @@ def test_an_architecture_the_space_rejects_is_stored_invalid_and_served_from_the
 
 def test_the_space_checks_the_network_the_recipe_would_build(tmp_path, space, genomes, monkeypatch):
     asked: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(space, "check", lambda genome, shape, classes, **options: asked.append((shape, classes, options)))
+    monkeypatch.setattr(
+        space, "check", lambda genome, shape, classes, **options: asked.append((shape, classes, options))
+    )
     cifar = Recipe(profile="test-cifar", epochs=1, dataset="cifar-100", model=(("channels", 8), ("dropout", 0.25)))
     with Store(tmp_path) as store:
-        assert isinstance(Evaluator(space, cifar, store).serve(genomes[0], Request("remnet", "k", cifar.key, 0, "{}")),
-                          TrainJob)  # fmt: skip
+        assert isinstance(
+            Evaluator(space, cifar, store).serve(genomes[0], Request("remnet", "k", cifar.key, 0, "{}")), TrainJob
+        )
     assert asked == [((3, 32, 32), 100, {"channels": 8, "dropout": 0.25})]
 
 
@@ -197,11 +224,22 @@ def test_a_finished_job_is_stored_with_its_curve_and_provenance(tmp_path, space,
         assert served == "train" and epochs == [1] and len(ran) == 1
         request = evaluator.request(g, 3)
         assert evaluation == Evaluation(
-            space="remnet", genome_key=request.genome_key, recipe_key=RECIPE.key, train_seed=3, genome=request.genome,
-            status="ok", **{**METRICS, "val_acc": 0.7}, params=1234, macs=5678, epochs=RECIPE.epochs, train_seconds=2.5,
-            device="cpu:test; eager", code_version=provenance.code_version(), libraries=provenance.library_versions(),
+            space="remnet",
+            genome_key=request.genome_key,
+            recipe_key=RECIPE.key,
+            train_seed=3,
+            genome=request.genome,
+            status="ok",
+            **{**METRICS, "val_acc": 0.7},
+            params=1234,
+            macs=5678,
+            epochs=RECIPE.epochs,
+            train_seconds=2.5,
+            device="cpu:test; eager",
+            code_version=provenance.code_version(),
+            libraries=provenance.library_versions(),
             created_at=evaluation.created_at,
-        )  # fmt: skip
+        )
         assert store.get("remnet", request.genome_key, RECIPE.key, 3) == evaluation
         assert store.recipe(RECIPE.key) == (RECIPE.profile, RECIPE.to_json())
         np.testing.assert_array_equal(store.curve(evaluation), CURVE)
@@ -233,8 +271,9 @@ def test_a_given_table_is_the_one_served_and_extended(tmp_path, space, genomes, 
     with Store(tmp_path) as store:
         row = stored(Evaluator(space, RECIPE, store, on_miss="error"), genomes[0], 0)
         table = CachedTable(store, "remnet", RECIPE.key)
-        monkeypatch.setattr("repro.evaluator.run_job",
-                            lambda job, on_epoch: JobResult(job.request, "train", "cpu", outcome=outcome()))  # fmt: skip
+        monkeypatch.setattr(
+            "repro.evaluator.run_job", lambda job, on_epoch: JobResult(job.request, "train", "cpu", outcome=outcome())
+        )
         evaluator = Evaluator(space, RECIPE, store, table=table)
         assert evaluator.table is table and evaluator.evaluate(genomes[0], 0) == (row, "cache")
         trained, _ = evaluator.evaluate(genomes[1], 0)

@@ -48,14 +48,18 @@ def test_simulated_single_worker_reproduces_the_synchronous_run(filled, tiny_mni
 def test_simulated_workers_finish_in_simulated_order(filled, tiny_mnist, tiny_recipe):
     cache, sync = filled
     with Store(cache, read_only=True) as store:
-        runs = [_run(store, tiny_recipe, tiny_mnist, make_executor("simulated", 3), "rs", 10, on_miss="error")
-                for _ in range(2)]  # fmt: skip
+        runs = [
+            _run(store, tiny_recipe, tiny_mnist, make_executor("simulated", 3), "rs", 10, on_miss="error")
+            for _ in range(2)
+        ]
     times = [t.time for t in runs[0].trials]
     assert times == sorted(times)
     total = sum(t.evaluation.train_seconds or 0.0 for t in sync.trials)
     assert max(times) < total  # three workers beat one
     assert runs[0].seconds["wall"] >= total / 3 - 1e-9
-    assert sorted(t.evaluation.genome_key for t in runs[0].trials) == sorted(t.evaluation.genome_key for t in sync.trials)
+    assert sorted(t.evaluation.genome_key for t in runs[0].trials) == sorted(
+        t.evaluation.genome_key for t in sync.trials
+    )
     assert [t.evaluation for t in runs[0].trials] == [t.evaluation for t in runs[1].trials]  # deterministic
     assert runs[0].run_id != sync.run_id  # the trajectory depends on the worker count, so does the run id
 

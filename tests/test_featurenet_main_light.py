@@ -52,10 +52,19 @@ def test_agreeing_domains_are_equal():
 
 def test_the_recorded_differences_are_the_differences():
     differ = {key for key in MAIN_LIGHT if _ours(*key) != MAIN_LIGHT[key]}
-    assert differ == {("Convolution", "kernel"), ("Convolution", "filters"), ("Convolution", "activation"),
-                      ("Pooling", "kernel"), ("Pooling", "type"), ("Dense", "neurons"), ("Dense", "activation"),
-                      ("Dropout", "rate")}  # fmt: skip
-    assert "5x5" in _ours("Convolution", "kernel") and "5x5" not in MAIN_LIGHT["Convolution", "kernel"]  # the paper's 5x5
+    assert differ == {
+        ("Convolution", "kernel"),
+        ("Convolution", "filters"),
+        ("Convolution", "activation"),
+        ("Pooling", "kernel"),
+        ("Pooling", "type"),
+        ("Dense", "neurons"),
+        ("Dense", "activation"),
+        ("Dropout", "rate"),
+    }
+    assert (
+        "5x5" in _ours("Convolution", "kernel") and "5x5" not in MAIN_LIGHT["Convolution", "kernel"]
+    )  # the paper's 5x5
     paper = VARIANTS["paper"]
     ours_operations = {c.name for c in CELL.child("Operation1").children if paper.allows(c.name)}
     assert ours_operations - MAIN_LIGHT_OPERATIONS == {"Activation"}
@@ -76,4 +85,6 @@ def test_model_samples_meet_the_model_but_not_always_the_shapes():
             limits.check(config)
         except g.Violation:
             broken += 1
-    assert broken > len(configs) // 2  # the model alone admits mostly shape-inconsistent networks (RQ1: 24 of 1,000 build)
+    assert (
+        broken > len(configs) // 2
+    )  # the model alone admits mostly shape-inconsistent networks (RQ1: 24 of 1,000 build)

@@ -36,13 +36,22 @@ def test_structural_counts(monkeypatch):
     counted = {m.claim_id: m.value for m in featurenet_claims.structural_measurements()}
     # The authors' builds give Table 1's sizes exactly; Fig. 4's configuration and SqueezeNet 1.1 are shown beside them.
     # RQ1: 1 of 30 samples of the feature model alone (PLEDGE's view, no shape constraints) builds.
-    assert counted == {"lenet5_mnist_size": 545_546, "lenet5_cifar10_size": 868_406, "squeezenet_mnist_size": 858_154,
-                       "squeezenet_cifar10_size": 876_970, "lenet5_feature_model_mnist_size": 545_546,
-                       "lenet5_feature_model_cifar10_size": 697_046, "squeezenet1_1_mnist_size": 726_474,
-                       "squeezenet1_1_cifar10_size": 727_626, "table2_lenet5_size": 868_406,
-                       "table2_squeezenet_size": 876_970, "top_s1_smaller_than_lenet5": 33.06,
-                       "top_s3_efficiency_ratio": 11.9, "squeezenet_cifar10_efficiency": 0.2048,
-                       "rq1_configurations_built": 1}  # fmt: skip
+    assert counted == {
+        "lenet5_mnist_size": 545_546,
+        "lenet5_cifar10_size": 868_406,
+        "squeezenet_mnist_size": 858_154,
+        "squeezenet_cifar10_size": 876_970,
+        "lenet5_feature_model_mnist_size": 545_546,
+        "lenet5_feature_model_cifar10_size": 697_046,
+        "squeezenet1_1_mnist_size": 726_474,
+        "squeezenet1_1_cifar10_size": 727_626,
+        "table2_lenet5_size": 868_406,
+        "table2_squeezenet_size": 876_970,
+        "top_s1_smaller_than_lenet5": 33.06,
+        "top_s3_efficiency_ratio": 11.9,
+        "squeezenet_cifar10_efficiency": 0.2048,
+        "rq1_configurations_built": 1,
+    }
 
 
 def test_the_authors_squeezenet_reads_image_rows_as_channels():
@@ -61,7 +70,10 @@ def test_printed_arithmetic_and_protocol_are_judged():
     verdicts = {m.claim_id: judge(claims[m.claim_id], [m], {}) for m in featurenet_claims.printed_arithmetic()}
     assert verdicts["top_s3_efficiency_ratio"].status == "matches"
     # 0.51 is the MNIST row's efficiency repeated; 34% does not follow from Table 1's sizes
-    assert verdicts["squeezenet_cifar10_efficiency"].status == "deviates" and claims["squeezenet_cifar10_efficiency"].deviation_why
+    assert (
+        verdicts["squeezenet_cifar10_efficiency"].status == "deviates"
+        and claims["squeezenet_cifar10_efficiency"].deviation_why
+    )
     assert verdicts["top_s1_smaller_than_lenet5"].status == "deviates"
     from papers.replay import protocol_notes
 
@@ -74,15 +86,28 @@ def test_printed_arithmetic_and_protocol_are_judged():
 @pytest.mark.slow  # end to end: every figure and file of the report (CI runs it)
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     recipe = tiny_recipe.with_changes(profile="test-featurenet", model=(), optimizer="sgd", lr=0.01)
-    experiment = reproduce.Experiment("tiny", recipe, count=3, seeds=(0,), iterations=20, family_count=2,
-                                      baseline_seeds=(0, 1), about="test", max_params=300_000,
-                                      max_macs=4_000_000)  # fmt: skip
+    experiment = reproduce.Experiment(
+        "tiny",
+        recipe,
+        count=3,
+        seeds=(0,),
+        iterations=20,
+        family_count=2,
+        baseline_seeds=(0, 1),
+        about="test",
+        max_params=300_000,
+        max_macs=4_000_000,
+    )
     with Store(tmp_path / "cache") as store:
         with pytest.raises(RecordNotCached):  # known before any sampling or training
             reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
         steps = []
-        outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
-                                                  on_step=lambda: steps.append(1)))
+        outcome = reproduce.run(
+            experiment,
+            RunContext(
+                store, on_miss="train", device="cpu", data_root=str(tiny_mnist), on_step=lambda: steps.append(1)
+            ),
+        )
     assert len(steps) == reproduce.total_evaluations(experiment) == 2 * 3 + 2 * 2 + 3 * 2 + 1
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay trains nothing
         (samples,) = store.artefacts(reproduce.SAMPLES_KIND)
@@ -101,8 +126,13 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     assert [r["architecture"] for r in nums["table1"]] == ["LeNet5", "Top S1", "Top S2", "Top S3", "SqueezeNet"]
 
     paths = write_report(outcome, tmp_path / "reports")
-    assert {p.name for p in paths} == {"fig7_accuracy_cdf.png", "fig8_accuracy_vs_size.png",
-                                       "fig5_lenet5_equivalence.png", "summary.md", "numbers.json"}  # fmt: skip
+    assert {p.name for p in paths} == {
+        "fig7_accuracy_cdf.png",
+        "fig8_accuracy_vs_size.png",
+        "fig5_lenet5_equivalence.png",
+        "summary.md",
+        "numbers.json",
+    }
     summary = (tmp_path / "reports" / "summary.md").read_text()
     assert "| mnist | LeNet5 | 97.14% | 545,546 | 1.78 | reported |" in summary
     assert "| **mnist** | LeNet5 |" in summary and "proxy" not in summary.split("## RQ1")[0].split("*profile")[0]

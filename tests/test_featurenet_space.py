@@ -21,7 +21,7 @@ from repro.spaces.featurenet.sample import (
     lenet5_family,
     mean_pairwise_distance,
     product,
-    random_config,  # fmt: skip
+    random_config,
 )
 from repro.spaces.handcrafted import lenet5 as handwritten_lenet5
 
@@ -47,12 +47,15 @@ VIOLATING = {
     "cell_requires_previous": lambda: Config(((None, Cell(dense(10), ZEROS, output=OUT)),)),
     "block_output_needs_next_block": lambda: _lenet_with(2, 1, output=BLOCK),
     "cell_output_in_range": lambda: _lenet_with(0, 0, output=to_cell(1)),
-    "cell_target_at_most_two": lambda: _one_block(Cell(conv(4, 3), ZEROS, output=to_cell(2)),
-                                                  Cell(conv(4, 3), ZEROS, output=to_cell(1)),
-                                                  Cell(conv(4, 3), ZEROS, output=to_cell(0)),
-                                                  Cell(IDENTITY, IDENTITY, output=OUT)),
-    "kernel_fits_input": lambda: _one_block(*[Cell(conv(4, 5, 3, "valid"), ZEROS) for _ in range(2)],
-                                            Cell(conv(4, 5, 3, "valid"), ZEROS, output=OUT)),
+    "cell_target_at_most_two": lambda: _one_block(
+        Cell(conv(4, 3), ZEROS, output=to_cell(2)),
+        Cell(conv(4, 3), ZEROS, output=to_cell(1)),
+        Cell(conv(4, 3), ZEROS, output=to_cell(0)),
+        Cell(IDENTITY, IDENTITY, output=OUT),
+    ),
+    "kernel_fits_input": lambda: _one_block(
+        *[Cell(conv(4, 5, 3, "valid"), ZEROS) for _ in range(2)], Cell(conv(4, 5, 3, "valid"), ZEROS, output=OUT)
+    ),
     "no_flatten_of_vector": lambda: _lenet_with(2, 1, operation1=choice("Flatten")),
     "combination_shapes_compatible": lambda: _lenet_with(1, 0, input2=conv(6, 5)),
     "padding_needs_matrix": lambda: _lenet_with(2, 1, operation1=choice("Padding", size=1)),
@@ -174,8 +177,12 @@ def test_lenet5_families_keep_the_structure():
         config = lenet5_family(rng, LIMITS, kernel, stride)
         kinds = [[c.input1.kind for c in row] for row in config.present()]
         assert kinds == [["Convolution", "Pooling"], ["Convolution", "Pooling"], ["Convolution", "Dense"]]
-        assert {(c.input1["kernel"], c.input1["stride"]) for row in config.present() for c in row
-                if c.input1.kind == "Convolution"} == {(kernel, stride)}  # fmt: skip
+        assert {
+            (c.input1["kernel"], c.input1["stride"])
+            for row in config.present()
+            for c in row
+            if c.input1.kind == "Convolution"
+        } == {(kernel, stride)}
 
 
 def test_diversity_search_beats_random_sampling():

@@ -38,8 +38,13 @@ def test_gradients_reach_the_logits_by_the_space_rule_and_only_the_sampled_op_ru
     space = get_space(name)
     net = space.supernet((1, 16, 16), 10, 8, 1)
     calls: dict[int, int] = {}
-    edges = [(cell, e, k, op) for cell in net.modules() if hasattr(cell, "edges") and hasattr(cell, "ops")
-             for e, ops in enumerate(cell.ops) for k, op in enumerate(ops)]  # fmt: skip
+    edges = [
+        (cell, e, k, op)
+        for cell in net.modules()
+        if hasattr(cell, "edges") and hasattr(cell, "ops")
+        for e, ops in enumerate(cell.ops)
+        for k, op in enumerate(ops)
+    ]
     for _, _, _, op in edges:
         op.register_forward_hook(lambda m, i, o: calls.__setitem__(id(m), calls.get(id(m), 0) + 1))
     gen = torch.Generator().manual_seed(0)
@@ -127,8 +132,9 @@ def test_each_space_has_the_authors_gradient_rule_and_old_search_keys_stay_valid
     smoke = GdasConfig(epochs=8, search_images=2000)
     legacy = {k: v for k, v in dataclasses.asdict(smoke).items() if k not in ("edge_gradient", "augment")}
     assert smoke.key(nb201) == legacy
-    assert GdasConfig(edge_gradient="all").key(darts) == {k: v for k, v in dataclasses.asdict(GdasConfig()).items()
-                                                          if k not in ("edge_gradient", "augment")}  # fmt: skip
+    assert GdasConfig(edge_gradient="all").key(darts) == {
+        k: v for k, v in dataclasses.asdict(GdasConfig()).items() if k not in ("edge_gradient", "augment")
+    }
     assert GdasConfig().key(darts)["edge_gradient"] == "argmax"
     assert GdasConfig(augment=True).key(nb201)["augment"] is True
     with pytest.raises(ReproError, match="edge_gradient"):

@@ -21,18 +21,45 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_gdas_acc
 @pytest.mark.slow
 def test_benchmark_record_is_shown_in_the_report(tmp_path, tiny_mnist, tiny_recipe):
     env = {**os.environ, "PYTHONPATH": str(SCRIPT.parent.parent)}
-    out = subprocess.run([sys.executable, str(SCRIPT), "--space", "nb201", "--channels", "4", "--layers", "1",
-                          "--steps", "1", "--warmup", "1", "--batch-size", "4", "--store", str(tmp_path / "cache")],
-                         capture_output=True, text=True, check=True, env=env)  # fmt: skip
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--space",
+            "nb201",
+            "--channels",
+            "4",
+            "--layers",
+            "1",
+            "--steps",
+            "1",
+            "--warmup",
+            "1",
+            "--batch-size",
+            "4",
+            "--store",
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
     assert "mixed/hard: time" in out.stdout
     with Store(tmp_path / "cache", read_only=True) as store:
         (record,) = store.artefacts(reproduce.ACCELERATION_KIND)
     assert record["hard"]["ms_per_step"] > 0 and record["mixed"]["ms_per_step"] > 0
     experiment = reproduce.Experiment(
-        "tiny", "nb201", False, tiny_recipe.with_changes(model=(("channels", 4), ("layers", 1))),
-        GdasConfig(epochs=1, search_images=32, batch_size=16), seeds=(0,), random_cells=1, train_seeds=(0,),
+        "tiny",
+        "nb201",
+        False,
+        tiny_recipe.with_changes(model=(("channels", 4), ("layers", 1))),
+        GdasConfig(epochs=1, search_images=32, batch_size=16),
+        seeds=(0,),
+        random_cells=1,
+        train_seeds=(0,),
         about="test",
-    )  # fmt: skip
+    )
     with Store(tmp_path / "cache") as store:
         outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist)))
     assert outcome.acceleration == [record]

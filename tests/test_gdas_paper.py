@@ -43,15 +43,26 @@ def test_unknown_profile():
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
     recipe = tiny_recipe.with_changes(model=(("channels", 8), ("layers", 1)))
     experiment = reproduce.Experiment(
-        "tiny", space, frc, recipe, GdasConfig(epochs=2, search_images=32, batch_size=16), seeds=(0, 1),
-        random_cells=3, train_seeds=(0,), about="test",
-    )  # fmt: skip
+        "tiny",
+        space,
+        frc,
+        recipe,
+        GdasConfig(epochs=2, search_images=32, batch_size=16),
+        seeds=(0, 1),
+        random_cells=3,
+        train_seeds=(0,),
+        about="test",
+    )
     with Store(tmp_path / "cache") as store:
         with pytest.raises(RecordNotCached):
             reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
         steps = []
-        outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
-                                                  on_step=lambda: steps.append(1)))
+        outcome = reproduce.run(
+            experiment,
+            RunContext(
+                store, on_miss="train", device="cpu", data_root=str(tiny_mnist), on_step=lambda: steps.append(1)
+            ),
+        )
         assert len(steps) == reproduce.total_evaluations(experiment) == 2 * 1 + (2 * 2 + 3) * 1
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes, no search, no training
         replay = reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
@@ -76,7 +87,10 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe, space, frc):
         assert first.read_bytes() == rewritten.read_bytes(), first.name
     assert [p.name for p in paths] == ["operator_probabilities.png", "accuracy_ecdf.png", "summary.md", "numbers.json"]
     summary = (tmp_path / "report" / "summary.md").read_text()
-    assert "proxy" in summary and "| GDAS (FRC) [C=36,N=6] + CutOut | 1 | 0.17 | 2.5 | 2.82% | 18.13% | 2,543,014 |" in summary
+    assert (
+        "proxy" in summary
+        and "| GDAS (FRC) [C=36,N=6] + CutOut | 1 | 0.17 | 2.5 | 2.82% | 18.13% | 2,543,014 |" in summary
+    )
     assert "### GDAS vs random search" in summary
     ids = {m.claim_id for m in measurements(replay)}
     assert {"gdas_derived_test_acc", "gdas_beats_random"} <= ids

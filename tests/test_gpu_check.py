@@ -22,8 +22,13 @@ def test_the_dry_run_writes_what_the_device_tool_brings_back_and_merge_takes(tmp
     """Two to three minutes on 2 idle cores, ten under heavy load: the benchmark's processes, the CUDA tests
     (skipped), the weights on 100 images, tiny rows trained for 45 s and interrupted."""
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu-check"), "--dry-run", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=1200)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gpu-check"), "--dry-run", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     log = (out / "gpu-check.log").read_text()
     assert done.returncode == 0, log
     for step in ("prepare", "gpu_trainer", "pytest -k cuda", "weights"):

@@ -131,10 +131,18 @@ def _accuracy_table(correct: dict[str, int], validation: int = 300):
 def test_ties_go_to_the_element_first_in_ground_in_both_greedy_variants():
     # Cached accuracies tie (148/300 three times, then 160/300 twice): the first of the tied elements is taken,
     # which is what makes the plain and lazy greedy pick the same network on the shipped RCAS cache.
-    f, blocks = _accuracy_table({
-        "": 120, "a": 148, "b": 148, "c": 148,
-        "ab": 160, "ac": 160, "bc": 155, "abc": 170,
-    })  # fmt: skip
+    f, blocks = _accuracy_table(
+        {
+            "": 120,
+            "a": 148,
+            "b": 148,
+            "c": 148,
+            "ab": 160,
+            "ac": 160,
+            "bc": 155,
+            "abc": 170,
+        }
+    )
     problem = Problem(["a", "b", "c"], f, Budget(blocks, {"blocks": 2}))
     for greedy in (cost_effective_greedy, lazy_cost_effective_greedy):
         result = greedy(problem)
@@ -178,8 +186,11 @@ def test_rcas_runs_each_cost_on_the_lazy_greedy():
     ground, f, resources = _coverage(2)
     problem = Problem(ground, f, Budget(resources, {"params": 20, "madds": 30}))
     _, results = rcas(problem)
-    for name, cost in [("UC", unit_cost), ("APR", resource_cost(resources, "params")),
-                       ("AMR", resource_cost(resources, "madds"))]:  # fmt: skip
+    for name, cost in [
+        ("UC", unit_cost),
+        ("APR", resource_cost(resources, "params")),
+        ("AMR", resource_cost(resources, "madds")),
+    ]:
         assert results[name].path == lazy_cost_effective_greedy(problem, cost).path, name
     assert results["APR"].path != results["UC"].path
 

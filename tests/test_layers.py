@@ -29,9 +29,27 @@ CURVE = np.array([[1, 0.9, 0.6, 0.8, 0.5]])
 
 
 def _row(seed: int, genome_key: str = "k") -> Evaluation:
-    return Evaluation(space="s", genome_key=genome_key, recipe_key="r", train_seed=seed, genome="{}", status="ok",
-                      train_loss=1.0, train_acc=0.5, val_loss=1.0, val_acc=0.5, test_loss=1.0, test_acc=0.5,
-                      params=1, macs=1, epochs=1, train_seconds=0.1, device="cpu", code_version="v", libraries="l")  # fmt: skip
+    return Evaluation(
+        space="s",
+        genome_key=genome_key,
+        recipe_key="r",
+        train_seed=seed,
+        genome="{}",
+        status="ok",
+        train_loss=1.0,
+        train_acc=0.5,
+        val_loss=1.0,
+        val_acc=0.5,
+        test_loss=1.0,
+        test_acc=0.5,
+        params=1,
+        macs=1,
+        epochs=1,
+        train_seconds=0.1,
+        device="cpu",
+        code_version="v",
+        libraries="l",
+    )
 
 
 def _digests(root: Path) -> dict[str, str]:
@@ -39,8 +57,18 @@ def _digests(root: Path) -> dict[str, str]:
 
 
 def _run(root: Path, store: Store, steps: list[tuple[str, int]]) -> None:
-    store.record_run("run", space="s", strategy="x", config="{}", recipe_key="r", seed=0, budget=len(steps),
-                     metric="val_acc", code_version="v", created_at=None)  # fmt: skip
+    store.record_run(
+        "run",
+        space="s",
+        strategy="x",
+        config="{}",
+        recipe_key="r",
+        seed=0,
+        budget=len(steps),
+        metric="val_acc",
+        code_version="v",
+        created_at=None,
+    )
     for step, (key, seed) in enumerate(steps):
         store.record_trial("run", step, key, seed, "{}", "cache")
 
@@ -53,10 +81,22 @@ def test_writes_go_to_the_local_layer_and_reads_see_both(tmp_path):
     before = _digests(shipped)
     with Store(local, shipped=shipped) as store:
         assert store.get("remnet", first.genome_key, RECIPE.key, 0) is not None
-        assert not store.put(first, RECIPE.to_json(), RECIPE.profile, curve_of(first))  # stored beneath: nothing written
+        assert not store.put(
+            first, RECIPE.to_json(), RECIPE.profile, curve_of(first)
+        )  # stored beneath: nothing written
         assert store.put(second, RECIPE.to_json(), RECIPE.profile, curve_of(second))
-        store.record_run("run", space="remnet", strategy="x", config="{}", recipe_key=RECIPE.key, seed=0, budget=2,
-                         metric="val_acc", code_version="v", created_at=None)  # fmt: skip
+        store.record_run(
+            "run",
+            space="remnet",
+            strategy="x",
+            config="{}",
+            recipe_key=RECIPE.key,
+            seed=0,
+            budget=2,
+            metric="val_acc",
+            code_version="v",
+            created_at=None,
+        )
         for step, row in enumerate((first, second)):  # a local run may replay a shipped row
             store.record_trial("run", step, row.genome_key, row.train_seed, row.genome, "cache")
         assert store.check() == []
@@ -110,8 +150,25 @@ def _writer(tiny_mnist: Path, gate: str, *argv: str) -> list[str]:
 
 
 def _search(cache: Path, seed: int, budget: int, *extra: str) -> list[str]:
-    return ["search", "--space", "remnet", "--strategy", "rs", "--budget", str(budget), "--seed", str(seed),
-            "--profile", "test-tiny", "--on-miss", "train", "--cache", str(cache), "--no-progress", *extra]  # fmt: skip
+    return [
+        "search",
+        "--space",
+        "remnet",
+        "--strategy",
+        "rs",
+        "--budget",
+        str(budget),
+        "--seed",
+        str(seed),
+        "--profile",
+        "test-tiny",
+        "--on-miss",
+        "train",
+        "--cache",
+        str(cache),
+        "--no-progress",
+        *extra,
+    ]
 
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -167,20 +224,67 @@ def _rows(local: Path) -> int:
 @pytest.mark.slow  # real processes: minutes on a busy 2-core machine
 def test_readers_run_while_a_search_writes(tmp_path, tiny_mnist):
     local, gate = tmp_path / "local", tmp_path / "gate"
-    writer = subprocess.Popen(_writer(tiny_mnist, f"{gate}:3", *_search(local, 5, 10)), env=ENV, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    writer = subprocess.Popen(
+        _writer(tiny_mnist, f"{gate}:3", *_search(local, 5, 10)),
+        env=ENV,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen: list[str] = []
     _lines(writer, seen)
     try:
         _wait_for(seen, "training 3", writer)  # two trainings stored, the third one held: mid-search
-        query = subprocess.run([sys.executable, "-m", "repro", "cache", "query", "--cache", str(local), "--csv",
-                                "SELECT count(*) AS n FROM local.evaluations WHERE status != 'invalid'"],
-                               env=ENV, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        query = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "repro",
+                "cache",
+                "query",
+                "--cache",
+                str(local),
+                "--csv",
+                "SELECT count(*) AS n FROM local.evaluations WHERE status != 'invalid'",
+            ],
+            env=ENV,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert query.returncode == 0 and query.stdout.split() == ["n", "2"], query.stderr
-        compare = subprocess.run([sys.executable, "-m", "repro", "compare", "--space", "remnet", "--strategies", "rs",
-                                  "--seeds", "0", "--budget", "5", "--on-miss", "error", "--cache", str(local),
-                                  "--out", str(tmp_path / "compare"), "--no-progress"],
-                                 env=ENV, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+        compare = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "repro",
+                "compare",
+                "--space",
+                "remnet",
+                "--strategies",
+                "rs",
+                "--seeds",
+                "0",
+                "--budget",
+                "5",
+                "--on-miss",
+                "error",
+                "--cache",
+                str(local),
+                "--out",
+                str(tmp_path / "compare"),
+                "--no-progress",
+            ],
+            env=ENV,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert compare.returncode == 0, compare.stderr  # replays shipped rows through the layer being written
         assert writer.poll() is None  # both readers finished while the search was still writing
         with pytest.raises(ReproError, match="in use by another repro process"):
@@ -212,8 +316,14 @@ def test_kill_9_at_random_moments_loses_at_most_the_evaluation_in_flight(tmp_pat
     for attempt in range(3):
         local, output = tmp_path / f"killed{attempt}", tmp_path / f"resumed{attempt}.json"
         argv = _search(local, 7, 12, "--no-shipped", "--output", str(output))
-        writer = subprocess.Popen(_writer(tiny_mnist, "-", *argv), env=ENV, cwd=ROOT, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+        writer = subprocess.Popen(
+            _writer(tiny_mnist, "-", *argv),
+            env=ENV,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         seen: list[str] = []
         _lines(writer, seen)
         _wait_for(seen, f"training {rng.randint(1, 6)}", writer)  # then a moment in that training or after it

@@ -49,8 +49,10 @@ def test_the_library_never_imports_papers_or_benchmarks():
 def test_library_modules_import_each_other_without_cycles():
     modules = _library()
     # Module-level imports only: a function-level import runs after every module has loaded.
-    graph = {name: {i for i in _imports(path, top_level_only=True) if i in modules and i != name}
-             for name, path in modules.items()}  # fmt: skip
+    graph = {
+        name: {i for i in _imports(path, top_level_only=True) if i in modules and i != name}
+        for name, path in modules.items()
+    }
     # A package's __init__ is imported before its submodules; "a.b imports a" is not a cycle of concern.
     graph = {name: {i for i in deps if not name.startswith(i + ".")} for name, deps in graph.items()}
     state: dict[str, int] = {}
@@ -60,7 +62,7 @@ def test_library_modules_import_each_other_without_cycles():
         state[node] = 1
         for dep in sorted(graph[node]):
             if state.get(dep) == 1:
-                cycles.append(path[path.index(dep):] + [dep] if dep in path else [node, dep])
+                cycles.append(path[path.index(dep) :] + [dep] if dep in path else [node, dep])
             elif dep not in state:
                 visit(dep, path + [dep])
         state[node] = 2
@@ -84,8 +86,10 @@ def test_pure_modules_load_without_torch():
     import subprocess
     import sys
 
-    code = ("import sys; import repro.stats, repro.claims, repro.search.greedy, repro.recipe; "
-            "sys.exit('torch' in sys.modules)")  # fmt: skip
+    code = (
+        "import sys; import repro.stats, repro.claims, repro.search.greedy, repro.recipe; "
+        "sys.exit('torch' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 

@@ -54,7 +54,9 @@ def test_every_built_network_counts_as_the_table():
     space = get_space("macro")
     for genome in ALL:
         net = space.build(genome, (3, 32, 32), 10)
-        assert (count_params(net), count_macs(net, (3, 32, 32))) == (table()[genome].params, table()[genome].flops), genome
+        assert (count_params(net), count_macs(net, (3, 32, 32))) == (table()[genome].params, table()[genome].flops), (
+            genome
+        )
 
 
 def test_canonical_groups_are_the_authors_and_share_one_table_entry():

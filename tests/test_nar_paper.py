@@ -61,7 +61,14 @@ def test_the_cifar10_profile_follows_resnets_protocol_and_enas_controller():
 
     r = get_profile("nar-cifar10")
     assert (r.optimizer, r.lr, r.weight_decay, r.epochs, r.lr_milestones, r.augmentation, r.batch_size) == (
-        "sgd-momentum", 0.1, 1e-4, 164, (82, 123), "crop+flip", 128)
+        "sgd-momentum",
+        0.1,
+        1e-4,
+        164,
+        (82, 123),
+        "crop+flip",
+        128,
+    )
     s = reproduce.get_experiment("cifar10").search
     assert (s.epochs, s.lr, s.lr_min, s.hidden, s.controller_lr) == (150, 0.1, 1e-4, 100, 3.5e-4)
 
@@ -70,23 +77,38 @@ def test_flops_savings_and_replaced_operators_are_structural_claims():
     claims = {c.id: c for c in load_claims(reproduce.HERE / "reported.toml")}
     verdicts = {m.claim_id: judge(claims[m.claim_id], [m], {}) for m in structural_measurements()}
     assert verdicts["resnet18_8_flops_saving"].status == "matches"
-    assert verdicts["resnet18_16_operators_replaced"].status == verdicts["resnet18_8_operators_replaced"].status == "matches"
-    assert verdicts["resnet18_16_flops_saving"].status == "deviates" and claims["resnet18_16_flops_saving"].deviation_why
+    assert (
+        verdicts["resnet18_16_operators_replaced"].status
+        == verdicts["resnet18_8_operators_replaced"].status
+        == "matches"
+    )
+    assert (
+        verdicts["resnet18_16_flops_saving"].status == "deviates" and claims["resnet18_16_flops_saving"].deviation_why
+    )
 
 
 @pytest.mark.slow  # end to end: every figure and file of the report (CI runs it)
 def test_report_end_to_end(tmp_path, tiny_mnist, tiny_recipe):
     experiment = reproduce.Experiment(
-        "tiny", "resnet-small", tiny_recipe.with_changes(channels=2),
+        "tiny",
+        "resnet-small",
+        tiny_recipe.with_changes(channels=2),
         EnasConfig(epochs=1, batch_size=16, controller_steps=1, controller_batch=2, derive_samples=2, derive_val=20),
-        pretrain_epochs=1, seeds=(0, 1), train_seeds=(0, 1), about="test",
-    )  # fmt: skip
+        pretrain_epochs=1,
+        seeds=(0, 1),
+        train_seeds=(0, 1),
+        about="test",
+    )
     with Store(tmp_path / "cache") as store:
         with pytest.raises(RecordNotCached):
             reproduce.run(experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
         steps = []
-        outcome = reproduce.run(experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
-                                                  on_step=lambda: steps.append(1)))
+        outcome = reproduce.run(
+            experiment,
+            RunContext(
+                store, on_miss="train", device="cpu", data_root=str(tiny_mnist), on_step=lambda: steps.append(1)
+            ),
+        )
         # One training costs 60 + 20/3 passes; a NAR search 60 + (32 + 40)/3, one with PreTrain 60 more: random
         # search trains 2 and 3 vectors per seed. Then every label's vectors get both training seeds (baseline;
         # NAR, NAR-PreTrain, random and the 2 random searches' picks, one per seed).

@@ -97,9 +97,13 @@ def test_mutation_changes_exactly_one_entry():
 
 @pytest.mark.parametrize(
     "text",
-    ['{"backbone":"resnet-9","ops":[]}', '{"backbone":"resnet-small","ops":["conv3"]}',
-     '{"backbone":"resnet-small","ops":["conv3","conv3","conv3","conv3","conv3","sep7"]}', "[1]"],
-)  # fmt: skip
+    [
+        '{"backbone":"resnet-9","ops":[]}',
+        '{"backbone":"resnet-small","ops":["conv3"]}',
+        '{"backbone":"resnet-small","ops":["conv3","conv3","conv3","conv3","conv3","sep7"]}',
+        "[1]",
+    ],
+)
 def test_malformed_genomes_are_refused(text):
     with pytest.raises(ReproError):
         get_space("nar").from_json(text)

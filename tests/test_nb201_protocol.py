@@ -40,9 +40,17 @@ def test_reinforce_learns_a_known_target_and_recommends_its_argmax() -> None:
 def test_time_budget_final_metrics_and_known_answers() -> None:
     budget = 3000.0
     with Store(SHIPPED, read_only=True) as store:
-        c = run_comparison(get_space("nb201"), get_profile("nb201-cifar10-valid-12ep"), store, ["rs", "re", "reinforce"],
-                           [0, 1, 2], 10_000, time_budget=budget, params={"population_size": 10, "sample_size": 3},
-                           final=["nb201-cifar10-200ep:test_acc", "nb201-cifar10-valid-200ep:val_acc"])  # fmt: skip
+        c = run_comparison(
+            get_space("nb201"),
+            get_profile("nb201-cifar10-valid-12ep"),
+            store,
+            ["rs", "re", "reinforce"],
+            [0, 1, 2],
+            10_000,
+            time_budget=budget,
+            params={"population_size": 10, "sample_size": 3},
+            final=["nb201-cifar10-200ep:test_acc", "nb201-cifar10-valid-200ep:val_acc"],
+        )
     for run in c.runs:
         assert 0 < run.times[-1] <= budget and run.times == sorted(run.times)
         assert run.final_genome is not None and set(run.final) == set(c.final)
@@ -50,8 +58,16 @@ def test_time_budget_final_metrics_and_known_answers() -> None:
     # A run stops before the evaluation that would pass the budget: with a longer budget the same run
     # (deterministic given its seed) goes on, and its next evaluation finishes after the first budget.
     with Store(SHIPPED, read_only=True) as store:
-        longer = run_comparison(get_space("nb201"), get_profile("nb201-cifar10-valid-12ep"), store, ["rs", "re"], [0, 1],
-                                10_000, time_budget=2 * budget, params={"population_size": 10, "sample_size": 3})  # fmt: skip
+        longer = run_comparison(
+            get_space("nb201"),
+            get_profile("nb201-cifar10-valid-12ep"),
+            store,
+            ["rs", "re"],
+            [0, 1],
+            10_000,
+            time_budget=2 * budget,
+            params={"population_size": 10, "sample_size": 3},
+        )
     for run in longer.runs:
         short = next(r for r in c.runs if (r.strategy, r.seed) == (run.strategy, run.seed))
         n = len(short.values)
@@ -65,7 +81,8 @@ def test_time_budget_final_metrics_and_known_answers() -> None:
     assert all(r.gap_closed is not None and r.gap_closed < 1 for r in c.rows)
     rs_runs = c.runs_of("rs")
     assert rows["rs"].final["nb201-cifar10-200ep:test_acc"][0] == pytest.approx(
-        np.mean([r.final["nb201-cifar10-200ep:test_acc"] for r in rs_runs]))
+        np.mean([r.final["nb201-cifar10-200ep:test_acc"] for r in rs_runs])
+    )
     # REINFORCE ends with its policy's most likely cell, not necessarily one it evaluated.
     assert all(isinstance(r.final_genome, str) and r.final_genome.count("~") == 6 for r in c.runs_of("reinforce"))
     assert to_string(get_space("nb201").references()["ResNet-like cell"]).startswith("|nor_conv_3x3~0|")

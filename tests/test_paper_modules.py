@@ -12,8 +12,12 @@ from papers import PAPERS, Claims, Report, Reproduce, load
 from repro.errors import ReproError
 
 PARTS = {"reproduce": Reproduce, "report": Report, "claims": Claims}
-ALLOWED = {"reproduce": set(), "numbers": {"reproduce"}, "report": {"reproduce", "numbers"},
-           "claims": {"reproduce", "numbers"}}  # fmt: skip
+ALLOWED = {
+    "reproduce": set(),
+    "numbers": {"reproduce"},
+    "report": {"reproduce", "numbers"},
+    "claims": {"reproduce", "numbers"},
+}
 """Which of its paper's modules each module may import (papers/__init__.py: imports run one way)."""
 
 
@@ -41,9 +45,15 @@ def test_modules_import_each_other_one_way(paper):
     for module, allowed in ALLOWED.items():
         tree = ast.parse((folder / f"{module}.py").read_text())
         # Both spellings: `from papers.nar.numbers import x` and `from papers.nar import numbers`.
-        imported = {f"{node.module}.{alias.name}" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                    for alias in node.names}  # fmt: skip
-        siblings = {name.removeprefix(f"{package}.").split(".")[0] for name in imported if name.startswith(f"{package}.")}
+        imported = {
+            f"{node.module}.{alias.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        siblings = {
+            name.removeprefix(f"{package}.").split(".")[0] for name in imported if name.startswith(f"{package}.")
+        }
         # A paper's own helper modules (a figure's drawing code, say) are free to use; the four parts are ordered.
         siblings &= set(ALLOWED)
         assert siblings <= allowed, f"papers/{paper}/{module}.py imports {sorted(siblings - allowed)}"

@@ -19,8 +19,9 @@ def test_best_so_far_is_read_on_a_time_grid():
 def test_bands_on_a_time_axis_are_drawn(tmp_path):
     runs = {"A": [[0.1, 0.5, 0.3], [0.2, 0.2, 0.9]]}
     times = {"A": [[1.0, 2.0, 3.0], [0.5, 4.0, 6.0]]}
-    path = plots.best_so_far_bands(runs, tmp_path / "t.png", title="t", ylabel="v", xlabel="simulated seconds",
-                                   times=times)  # fmt: skip
+    path = plots.best_so_far_bands(
+        runs, tmp_path / "t.png", title="t", ylabel="v", xlabel="simulated seconds", times=times
+    )
     assert path.stat().st_size > 10_000
 
 
@@ -32,7 +33,9 @@ def test_accuracy_vs_size_and_epoch_curves_are_drawn(tmp_path):
     assert plots.epoch_curves(lines, tmp_path / "e.png", title="t", ylabel="acc").stat().st_size > 10_000
 
 
-LONG_TITLE = "A long title, as the reports write them: paper, scale, dataset and profile [smoke-darts], per search epoch"
+LONG_TITLE = (
+    "A long title, as the reports write them: paper, scale, dataset and profile [smoke-darts], per search epoch"
+)
 
 
 @pytest.fixture
@@ -46,11 +49,25 @@ def no_warnings():
 def test_every_figure_keeps_its_texts_inside_the_canvas(tmp_path, no_warnings):
     caption = "Reproduced by repro (profile `smoke`: " + "a long profile description, " * 12 + ")."
     runs = {"ES": [[0.5, 0.8, 0.81], [0.4, 0.7, 0.9]], "RS": [[0.5, 0.8, 0.7], [0.4, 0.7, 0.75]]}
-    plots.best_so_far_bands(runs, tmp_path / "a.png", title=LONG_TITLE, ylabel="best (%)", caption=caption,
-                            marker=(1.5, "population ends"), limits=(0.0, 1.0), lines={"reported": 0.85})  # fmt: skip
+    plots.best_so_far_bands(
+        runs,
+        tmp_path / "a.png",
+        title=LONG_TITLE,
+        ylabel="best (%)",
+        caption=caption,
+        marker=(1.5, "population ends"),
+        limits=(0.0, 1.0),
+        lines={"reported": 0.85},
+    )
     panels = {"seed 0": np.full((3, 8), 0.125), "seed 1": np.full((3, 8), 0.125)}
-    plots.operator_frequencies(panels, [f"op{i}" for i in range(8)], tmp_path / "o.png", title=LONG_TITLE,
-                               caption=caption, reference=(0.125, "uniform 1/8"))  # fmt: skip
+    plots.operator_frequencies(
+        panels,
+        [f"op{i}" for i in range(8)],
+        tmp_path / "o.png",
+        title=LONG_TITLE,
+        caption=caption,
+        reference=(0.125, "uniform 1/8"),
+    )
     plots.ecdfs({"a": [1.0, 2.0], "b": [3.0]}, tmp_path / "e.png", title=LONG_TITLE, xlabel="x", caption=caption)
     plots.accuracy_vs_size({"a": [(1e3, 50.0)]}, tmp_path / "s.png", title=LONG_TITLE, caption=caption)
     plots.epoch_curves({"x, train": [1.0, 2.0]}, tmp_path / "c.png", title=LONG_TITLE, ylabel="acc", caption=caption)

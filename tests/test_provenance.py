@@ -6,9 +6,14 @@ from repro.provenance import describe_devices
 
 
 def test_each_machine_is_named_once_with_the_engines_its_rows_ran_on():
-    recorded = ["cpu:x86_64 (2 threads)", "cpu:x86_64 (2 threads); eager, fp32", None,
-                "cuda:NVIDIA H100; cuda-graph, bf16, channels_last", "cpu:x86_64 (2 threads); eager, fp32",
-                "cuda:NVIDIA H100; eager (augmentation draws on the host), fp32, channels_last"]  # fmt: skip
+    recorded = [
+        "cpu:x86_64 (2 threads)",
+        "cpu:x86_64 (2 threads); eager, fp32",
+        None,
+        "cuda:NVIDIA H100; cuda-graph, bf16, channels_last",
+        "cpu:x86_64 (2 threads); eager, fp32",
+        "cuda:NVIDIA H100; eager (augmentation draws on the host), fp32, channels_last",
+    ]
     assert describe_devices(recorded) == (
         "cpu:x86_64 (2 threads) [eager, fp32]; cuda:NVIDIA H100 [cuda-graph, bf16, channels_last | "
         "eager (augmentation draws on the host), fp32, channels_last]"

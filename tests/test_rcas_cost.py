@@ -14,14 +14,22 @@ from repro.spaces.rcas.cost import block_costs, costs
 from repro.spaces.rcas.genome import BLOCK_TYPES, SKELETONS, Genome
 from repro.spaces.rcas.known import MOBILENETV2_CIFAR, RCNET_PUBLISHED
 
-SHAPES = {"cifar": ((3, 32, 32), 100), "imagenet": ((3, 224, 224), 1000),
-          "fmnist-proxy": ((1, 28, 28), 10), "fmnist-small": ((1, 28, 28), 10)}  # fmt: skip
+SHAPES = {
+    "cifar": ((3, 32, 32), 100),
+    "imagenet": ((3, 224, 224), 1000),
+    "fmnist-proxy": ((1, 28, 28), 10),
+    "fmnist-small": ((1, 28, 28), 10),
+}
 
 
 def _specs() -> list[BlockSpec]:
     """Every block type, strided or not, with and without a channel change; the t=1 block with and without expansion."""
-    specs = [BlockSpec(8, c_out, bt.t, bt.g_e, bt.g_p, stride)
-             for bt in BLOCK_TYPES.values() for stride in (1, 2) for c_out in (8, 16)]  # fmt: skip
+    specs = [
+        BlockSpec(8, c_out, bt.t, bt.g_e, bt.g_p, stride)
+        for bt in BLOCK_TYPES.values()
+        for stride in (1, 2)
+        for c_out in (8, 16)
+    ]
     return specs + [BlockSpec(8, c_out, 1, 1, 1, 1, expand) for c_out in (8, 16) for expand in (True, False)]
 
 
@@ -40,8 +48,11 @@ def _built(genome: Genome) -> dict[str, int]:
     return {"params": count_params(net), "madds": count_macs(net, shape, linear=False)}
 
 
-@pytest.mark.parametrize("genome", [Genome("cifar", MOBILENETV2_CIFAR), Genome("cifar", RCNET_PUBLISHED),
-                                    Genome("fmnist-small", PROXY_REFERENCE)], ids=["mobilenetv2", "rcnet", "proxy"])  # fmt: skip
+@pytest.mark.parametrize(
+    "genome",
+    [Genome("cifar", MOBILENETV2_CIFAR), Genome("cifar", RCNET_PUBLISHED), Genome("fmnist-small", PROXY_REFERENCE)],
+    ids=["mobilenetv2", "rcnet", "proxy"],
+)
 def test_the_papers_networks_count_as_built(genome):
     assert costs(genome, *SHAPES[genome.variant]) == _built(genome)
 

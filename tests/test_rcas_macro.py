@@ -23,8 +23,14 @@ def _synthetic(mean: np.ndarray, noise: float = 0.001) -> macro.MacroTable:
     rng = np.random.default_rng(0)
     cost = np.array([[0, 3, 7]] * 8) * (1 + np.arange(8))[:, None]
     params = 100 + cost[np.arange(8), DIGITS].sum(axis=1)
-    return macro.MacroTable(mean=mean, seeds=mean[:, None] + rng.normal(0, noise, (len(mean), 3)), params=params,
-                            flops=2 * params, network=np.arange(len(mean)), source="synthetic")  # fmt: skip
+    return macro.MacroTable(
+        mean=mean,
+        seeds=mean[:, None] + rng.normal(0, noise, (len(mean), 3)),
+        params=params,
+        flops=2 * params,
+        network=np.arange(len(mean)),
+        source="synthetic",
+    )
 
 
 def _additive() -> macro.MacroTable:

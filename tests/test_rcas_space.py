@@ -12,7 +12,44 @@ from repro.spaces import get_space
 from repro.spaces.rcas.builder import Block, BlockSpec, RcasNet, layout
 from repro.spaces.rcas.genome import SKELETONS, Genome, from_json, seed_genome, to_json
 
-MOBILENETV2 = (5, 5, 0, 0, 0, 0, 5, 5, 5, 0, 0, 0, 5, 5, 5, 5, 0, 0, 5, 5, 5, 0, 0, 0, 5, 5, 5, 0, 0, 0, 5, 0, 0, 0, 0, 0)
+MOBILENETV2 = (
+    5,
+    5,
+    0,
+    0,
+    0,
+    0,
+    5,
+    5,
+    5,
+    0,
+    0,
+    0,
+    5,
+    5,
+    5,
+    5,
+    0,
+    0,
+    5,
+    5,
+    5,
+    0,
+    0,
+    0,
+    5,
+    5,
+    5,
+    0,
+    0,
+    0,
+    5,
+    0,
+    0,
+    0,
+    0,
+    0,
+)
 """MobileNetV2's CIFAR layout (1, 2, 3, 4, 3, 3, 1 bottlenecks) as an rcas position vector."""
 
 
@@ -81,7 +118,13 @@ def test_only_the_proxies_drop_the_first_expansion_conv():
 def test_empty_positions_vanish_and_stages_keep_their_channels():
     genome = seed_genome("cifar")
     specs = layout(genome)
-    assert [(s.c_in, s.c_out, s.stride) for s in specs] == [(32, 16, 1), (16, 24, 1), (24, 32, 2), (32, 64, 2), (64, 160, 2)]
+    assert [(s.c_in, s.c_out, s.stride) for s in specs] == [
+        (32, 16, 1),
+        (16, 24, 1),
+        (24, 32, 2),
+        (32, 64, 2),
+        (64, 160, 2),
+    ]
     # A block late in stage 4 (not forced) does the stage's 64 -> 96; stage 6 stays skipped.
     specs = layout(genome.with_position(21, 3))
     assert [(s.c_in, s.c_out, s.stride) for s in specs[3:]] == [(32, 64, 2), (64, 96, 1), (96, 160, 2)]

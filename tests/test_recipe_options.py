@@ -90,7 +90,12 @@ def test_options_are_checked_and_leave_older_keys_alone():
     assert "schedule" not in Recipe(profile="x", epochs=3).to_dict()
     recipe = PROFILES.get("gdas-final")
     assert Recipe.from_json(recipe.to_json()) == recipe
-    assert (recipe.schedule, recipe.grad_clip, recipe.augmentation, recipe.batch_size) == ("cosine", 5.0, "crop+flip+cutout", 96)
+    assert (recipe.schedule, recipe.grad_clip, recipe.augmentation, recipe.batch_size) == (
+        "cosine",
+        5.0,
+        "crop+flip+cutout",
+        96,
+    )
     assert recipe.model_options == {"channels": 36, "layers": 6} and recipe.epochs == 600
 
 
@@ -106,7 +111,9 @@ def test_channel_mean_subtracts_per_channel_and_round_trips():
     from repro.trainer import _normalised
 
     recipe = Recipe(profile="x", epochs=1, normalize=(0.0, 1.0), channel_mean=(0.1, 0.2, 0.3))
-    assert Recipe.from_json(recipe.to_json()) == recipe and "channel_mean" not in Recipe(profile="x", epochs=1).to_dict()
+    assert (
+        Recipe.from_json(recipe.to_json()) == recipe and "channel_mean" not in Recipe(profile="x", epochs=1).to_dict()
+    )
     x, _ = _normalised(Split(x=torch.full((2, 3, 4, 4), 0.5), y=torch.zeros(2, dtype=torch.long)), recipe, "cpu")
     assert x[:, :, 0, 0].flatten().tolist() == pytest.approx([0.4, 0.3, 0.2] * 2)
     with pytest.raises(ReproError, match="channel_mean has 3 values for 1-channel images"):

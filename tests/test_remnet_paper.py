@@ -51,12 +51,28 @@ def test_unknown_profile():
 
 @pytest.fixture
 def tiny_experiment(tiny_recipe):
-    final = Recipe(profile="test-tiny-final", epochs=1, dataset="mnist", val_size=20, train_size=60, test_size=30,
-                   batch_size=16, augmentation="flip+erase", model=(("channels", 4),))  # fmt: skip
+    final = Recipe(
+        profile="test-tiny-final",
+        epochs=1,
+        dataset="mnist",
+        val_size=20,
+        train_size=60,
+        test_size=30,
+        batch_size=16,
+        augmentation="flip+erase",
+        model=(("channels", 4),),
+    )
     return reproduce.Experiment(
-        "tiny", recipe=tiny_recipe, population=4, sample_size=2, budget=10, seeds=(0, 1),
-        final_recipe=final, final_widths={"REMNet-128": 4, "REMNet-256": 6}, min_samples=2,
-    )  # fmt: skip
+        "tiny",
+        recipe=tiny_recipe,
+        population=4,
+        sample_size=2,
+        budget=10,
+        seeds=(0, 1),
+        final_recipe=final,
+        final_widths={"REMNet-128": 4, "REMNet-256": 6},
+        min_samples=2,
+    )
 
 
 @pytest.mark.slow  # end to end: every figure and file of the report (CI runs it)
@@ -65,16 +81,28 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_experiment):
         with pytest.raises(MissingEvaluations):
             reproduce.run(tiny_experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
         steps = []
-        outcome = reproduce.run(tiny_experiment, RunContext(store, on_miss="train", device="cpu", data_root=str(tiny_mnist),
-                                                  on_step=lambda: steps.append(1)))
+        outcome = reproduce.run(
+            tiny_experiment,
+            RunContext(
+                store, on_miss="train", device="cpu", data_root=str(tiny_mnist), on_step=lambda: steps.append(1)
+            ),
+        )
         assert len(steps) == reproduce.total_evaluations(tiny_experiment) == 10 * 2 * 3
     with Store(tmp_path / "cache", read_only=True) as store:  # a replay needs no writes and no training
         replay = reproduce.run(tiny_experiment, RunContext(store, on_miss="error", data_root=str(tiny_mnist)))
-    assert [t.value for r in replay.runs["ES"] for t in r.trials] == [t.value for r in outcome.runs["ES"] for t in r.trials]
+    assert [t.value for r in replay.runs["ES"] for t in r.trials] == [
+        t.value for r in outcome.runs["ES"] for t in r.trials
+    ]
 
     paths = write_report(outcome, tmp_path / "reports")
     names = {p.name for p in paths}
-    assert names == {"fig3_left_best_so_far.png", "fig3_right_ecdf.png", "fig4_overlay.png", "summary.md", "numbers.json"}
+    assert names == {
+        "fig3_left_best_so_far.png",
+        "fig3_right_ecdf.png",
+        "fig4_overlay.png",
+        "summary.md",
+        "numbers.json",
+    }
     for p in paths:
         if p.suffix == ".png":
             height, width, _ = matplotlib.image.imread(p).shape
@@ -95,4 +123,3 @@ def test_report_end_to_end(tmp_path, tiny_mnist, tiny_experiment):
     summary = (tmp_path / "reports" / "summary.md").read_text()
     assert "profile `tiny`" in summary and "| 93.62% |" in summary and "reproduced: seed 0" in summary
     assert "791,338" in summary and "DENSER" in summary
-

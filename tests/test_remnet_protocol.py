@@ -31,7 +31,9 @@ class _Values:
 
 
 def _parents(replace: bool) -> set[float]:
-    strategy = RegularizedEvolution(_Values(), np.random.default_rng(0), population_size=3, sample_size=3, replace=replace)  # type: ignore[arg-type]
+    strategy = RegularizedEvolution(
+        _Values(), np.random.default_rng(0), population_size=3, sample_size=3, replace=replace
+    )  # type: ignore[arg-type]
     for value in (1.0, 2.0, 3.0):
         strategy.asked += 1
         strategy.tell(value, value)
@@ -51,8 +53,9 @@ def test_the_paper_experiment_follows_the_authors_where_smoke_keeps_its_stored_r
 
 
 def _run(*trials: tuple[str, float]) -> SimpleNamespace:
-    return SimpleNamespace(trials=[SimpleNamespace(evaluation=SimpleNamespace(genome_key=k), value=v, genome=k)
-                                   for k, v in trials])  # fmt: skip
+    return SimpleNamespace(
+        trials=[SimpleNamespace(evaluation=SimpleNamespace(genome_key=k), value=v, genome=k) for k, v in trials]
+    )
 
 
 def test_the_choice_per_run_counts_only_that_runs_trainings():
@@ -82,7 +85,9 @@ def test_invalid_networks_are_scored_zero_in_the_dominance_test():
 
 def _deep_pooling() -> str:
     # 28 -> POOL_5 -> 5 -> CONV_5 -> 1 -> CONV_2: the last kernel exceeds its 1x1 input.
-    return json.dumps({"nodes": ["IN", "POOL_5.M", "CONV_5.N", "CONV_2.N", "OUT"], "edges": [[0, 1], [1, 2], [2, 3], [3, 4]]})
+    return json.dumps(
+        {"nodes": ["IN", "POOL_5.M", "CONV_5.N", "CONV_2.N", "OUT"], "edges": [[0, 1], [1, 2], [2, 3], [3, 4]]}
+    )
 
 
 def test_min_input_rejects_as_the_paper_says_or_enlarges_as_the_authors_code():

@@ -21,13 +21,25 @@ SHAPE = (1, 28, 28)
 
 # The paper's REMNet-128 (Fig. 4): IN->CONV_2.N->CONV_2.N->CONV_3.N->CONV_5.N->POOL_5.A->{CONV_3.H, CONV_3.H}->OUT
 REMNET_LAYERS = [
-    [0, "CONV_2.N"], [1, "CONV_2.N"], [2, "CONV_3.N"], [3, "CONV_5.N"],
-    [4, "POOL_5.A"], [5, "CONV_3.H"], [6, "CONV_3.H"],
-]  # fmt: skip
+    [0, "CONV_2.N"],
+    [1, "CONV_2.N"],
+    [2, "CONV_3.N"],
+    [3, "CONV_5.N"],
+    [4, "POOL_5.A"],
+    [5, "CONV_3.H"],
+    [6, "CONV_3.H"],
+]
 REMNET_CONNECTIONS = [
-    [0, INPUT, 0, True], [1, 0, 1, True], [2, 1, 2, True], [3, 2, 3, True], [4, 3, 4, True],
-    [5, 4, 5, True], [6, 4, 6, True], [7, 5, OUTPUT, True], [8, 6, OUTPUT, True],
-]  # fmt: skip
+    [0, INPUT, 0, True],
+    [1, 0, 1, True],
+    [2, 1, 2, True],
+    [3, 2, 3, True],
+    [4, 3, 4, True],
+    [5, 4, 5, True],
+    [6, 4, 6, True],
+    [7, 5, OUTPUT, True],
+    [8, 6, OUTPUT, True],
+]
 REMNET_JSON = json.dumps({"layers": REMNET_LAYERS, "connections": REMNET_CONNECTIONS})
 REMNET_DESCRIBE = (
     "1:CONV_2.N<-in 2:CONV_2.N<-1 3:CONV_3.N<-2 4:CONV_5.N<-3 5:POOL_5.A<-4 6:CONV_3.H<-5 7:CONV_3.H<-5 out<-6,7"
@@ -547,7 +559,7 @@ def test_json_round_trip(space: RemnetSpace) -> None:
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("{\"layers\": [[0, \"CONV_3.N\"]], \"connections\": [[0, -2, 0, true]", "not a REMNet genome"),  # truncated
+        ('{"layers": [[0, "CONV_3.N"]], "connections": [[0, -2, 0, true]', "not a REMNet genome"),  # truncated
         ("not json at all", "not a REMNet genome"),
         ("[1, 2, 3]", "not a REMNet genome"),
         ('{"layers": []}', "not a REMNet genome"),

@@ -23,7 +23,9 @@ def state() -> dict[str, torch.Tensor]:
 @pytest.fixture(scope="module")
 def record() -> dict:
     found = weights.stored_record()
-    assert found is not None, "papers/remnet/artefacts/evaluation.json is missing: python -m papers.remnet.weights --write-record"
+    assert found is not None, (
+        "papers/remnet/artefacts/evaluation.json is missing: python -m papers.remnet.weights --write-record"
+    )
     return found
 
 
@@ -39,8 +41,11 @@ def test_every_published_tensor_fits_the_builders_network(state):
 def test_a_network_of_another_width_is_refused_naming_the_first_mismatch(state):
     space = get_space("remnet")
     model = space.build(space.from_json(weights.REMNET), (1, 28, 28), 10, channels=64)
-    with pytest.raises(ReproError, match=r"tensor #1 differs: ours layers\.\d+\.0\.weight \(64, 1, 2, 2\), "
-                                         r"the authors' REMNet-128 001_1304in\.weight \(128, 1, 2, 2\)"):  # fmt: skip
+    with pytest.raises(
+        ReproError,
+        match=r"tensor #1 differs: ours layers\.\d+\.0\.weight \(64, 1, 2, 2\), "
+        r"the authors' REMNet-128 001_1304in\.weight \(128, 1, 2, 2\)",
+    ):
         load_by_order(model, state, "the authors' REMNet-128")
 
 

@@ -29,8 +29,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _search_argv(cache: Path, output: Path) -> list[str]:
-    return [sys.executable, "-m", "repro", "search", "--budget", "6", "--seed", "3", "--population", "3",
-            "--sample-size", "2", "--cache", str(cache), "--output", str(output)]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "repro",
+        "search",
+        "--budget",
+        "6",
+        "--seed",
+        "3",
+        "--population",
+        "3",
+        "--sample-size",
+        "2",
+        "--cache",
+        str(cache),
+        "--output",
+        str(output),
+    ]
 
 
 @pytest.mark.slow
@@ -38,12 +54,14 @@ def _search_argv(cache: Path, output: Path) -> list[str]:
 def test_kill_9_mid_search_then_rerun_resumes_to_the_same_trajectory(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     whole = tmp_path / "whole.json"
-    subprocess.run([*_search_argv(tmp_path / "a", whole), "--no-progress"], env=env, check=True,
-                   capture_output=True, cwd=ROOT)  # fmt: skip
+    subprocess.run(
+        [*_search_argv(tmp_path / "a", whole), "--no-progress"], env=env, check=True, capture_output=True, cwd=ROOT
+    )
 
     resumed = tmp_path / "resumed.json"
-    proc = subprocess.Popen(_search_argv(tmp_path / "b", resumed), env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        _search_argv(tmp_path / "b", resumed), env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     seen = bytearray()
 
     def read_progress() -> None:
@@ -59,8 +77,9 @@ def test_kill_9_mid_search_then_rerun_resumes_to_the_same_trajectory(tmp_path):
     proc.wait()
     assert not resumed.exists()
 
-    subprocess.run([*_search_argv(tmp_path / "b", resumed), "--no-progress"], env=env, check=True,
-                   capture_output=True, cwd=ROOT)  # fmt: skip
+    subprocess.run(
+        [*_search_argv(tmp_path / "b", resumed), "--no-progress"], env=env, check=True, capture_output=True, cwd=ROOT
+    )
     first, second = json.loads(whole.read_text()), json.loads(resumed.read_text())
     key = [(t["genome_key"], t["train_seed"], t["value"]) for t in first["trials"]]
     assert [(t["genome_key"], t["train_seed"], t["value"]) for t in second["trials"]] == key
@@ -77,10 +96,16 @@ def test_kill_9_mid_search_then_rerun_resumes_to_the_same_trajectory(tmp_path):
 
 def test_a_second_writer_is_refused_clearly(tmp_path):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from repro.cache.store import Store; s = Store(sys.argv[1]); "
-         "print('open', flush=True); time.sleep(60)", str(tmp_path)],
-        stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from repro.cache.store import Store; s = Store(sys.argv[1]); "
+            "print('open', flush=True); time.sleep(60)",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         assert holder.stdout.readline().strip() == b"open"
         with pytest.raises(ReproError, match="in use by another repro process"):
@@ -106,9 +131,27 @@ def test_truncated_files_are_refused_at_open(tmp_path):
 def _row(seed: int = 0, val_acc: float = 0.5):
     from repro.records import Evaluation
 
-    return Evaluation(space="s", genome_key="k", recipe_key="r", train_seed=seed, genome="{}", status="ok",
-                      train_loss=1.0, train_acc=0.5, val_loss=1.0, val_acc=val_acc, test_loss=1.0, test_acc=0.5,
-                      params=1, macs=1, epochs=1, train_seconds=0.1, device="cpu", code_version="v", libraries="l")  # fmt: skip
+    return Evaluation(
+        space="s",
+        genome_key="k",
+        recipe_key="r",
+        train_seed=seed,
+        genome="{}",
+        status="ok",
+        train_loss=1.0,
+        train_acc=0.5,
+        val_loss=1.0,
+        val_acc=val_acc,
+        test_loss=1.0,
+        test_acc=0.5,
+        params=1,
+        macs=1,
+        epochs=1,
+        train_seconds=0.1,
+        device="cpu",
+        code_version="v",
+        libraries="l",
+    )
 
 
 def test_check_finds_missing_curves_and_orphan_trials(tmp_path):
@@ -116,8 +159,18 @@ def test_check_finds_missing_curves_and_orphan_trials(tmp_path):
         store.put(_row(0), "{}", "p", np.array([[1, 1.0, 0.5, 1.0, 0.5]]))
         assert store.check() == []
         store.put(_row(1), "{}", "p")  # no curve
-        store.record_run("run", space="s", strategy="x", config="{}", recipe_key="r", seed=0, budget=1, metric="val_acc",
-                         code_version="v", created_at=None)  # fmt: skip
+        store.record_run(
+            "run",
+            space="s",
+            strategy="x",
+            config="{}",
+            recipe_key="r",
+            seed=0,
+            budget=1,
+            metric="val_acc",
+            code_version="v",
+            created_at=None,
+        )
         store.record_trial("run", 0, "missing-key", 0, "{}", "train")
         problems = store.check()
     assert any("seed 1: no curve" in p for p in problems)

@@ -14,10 +14,12 @@ from repro.search.loop import run_search
 from repro.search.strategies import STRATEGIES, Strategy
 from repro.spaces import get_space
 
-REMNET_128 = json.dumps({
-    "nodes": ["IN", "CONV_2.N", "CONV_2.N", "CONV_3.N", "CONV_5.N", "POOL_5.A", "CONV_3.H", "CONV_3.H", "OUT"],
-    "edges": [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 6], [5, 7], [6, 8], [7, 8]],
-})  # fmt: skip
+REMNET_128 = json.dumps(
+    {
+        "nodes": ["IN", "CONV_2.N", "CONV_2.N", "CONV_3.N", "CONV_5.N", "POOL_5.A", "CONV_3.H", "CONV_3.H", "OUT"],
+        "edges": [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 6], [5, 7], [6, 8], [7, 8]],
+    }
+)
 
 
 def _search(store, recipe, root, strategy="re", seed=0, budget=12, on_miss="train"):
@@ -55,15 +57,20 @@ def test_same_seed_trains_identically(tmp_path, tiny_mnist, tiny_recipe):
     results = []
     for name in ("a", "b"):
         with Store(tmp_path / name) as store:
-            results.append(Evaluator(space, tiny_recipe, store, device="cpu", data_root=str(tiny_mnist)).evaluate(genome, 0)[0])
+            results.append(
+                Evaluator(space, tiny_recipe, store, device="cpu", data_root=str(tiny_mnist)).evaluate(genome, 0)[0]
+            )
     assert results[0].status == results[1].status
     assert results[0].val_loss == results[1].val_loss
 
 
 def test_invalid_architecture_is_recorded_not_trained(tmp_path, tiny_mnist, tiny_recipe):
     space = get_space("remnet")
-    genome = space.from_json(json.dumps({"nodes": ["IN", "POOL_5.M", "POOL_5.M", "POOL_5.M", "OUT"],
-                                         "edges": [[0, 1], [1, 2], [2, 3], [3, 4]]}))  # fmt: skip
+    genome = space.from_json(
+        json.dumps(
+            {"nodes": ["IN", "POOL_5.M", "POOL_5.M", "POOL_5.M", "OUT"], "edges": [[0, 1], [1, 2], [2, 3], [3, 4]]}
+        )
+    )
     with Store(tmp_path) as store:
         evaluation, served = Evaluator(space, tiny_recipe, store, data_root=str(tiny_mnist)).evaluate(genome, 0)
         assert served == "invalid" and evaluation.status == "invalid"

@@ -37,8 +37,22 @@ def test_shipped_cache_is_consistent():
 
 
 def test_readme_search_replays_without_training(capsys):
-    argv = ["search", "--space", "remnet", "--strategy", "re", "--budget", "60", "--seed", "0",
-            "--cache", str(CACHE), "--on-miss", "error", "--no-progress"]  # fmt: skip
+    argv = [
+        "search",
+        "--space",
+        "remnet",
+        "--strategy",
+        "re",
+        "--budget",
+        "60",
+        "--seed",
+        "0",
+        "--cache",
+        str(CACHE),
+        "--on-miss",
+        "error",
+        "--no-progress",
+    ]
     assert main(argv) == 0
     assert "(cache 60, trained 0, newly invalid 0;" in capsys.readouterr().out
 

@@ -41,7 +41,11 @@ def test_json_round_trip_keeps_the_key(space):
         assert space.canonical(again) == space.canonical(genome)
 
 
-BUILD_OPTIONS = {"remnet": {"channels": 2}, "darts": {"channels": 8, "layers": 1}, "nb201": {"channels": 4, "layers": 1}}
+BUILD_OPTIONS = {
+    "remnet": {"channels": 2},
+    "darts": {"channels": 8, "layers": 1},
+    "nb201": {"channels": 4, "layers": 1},
+}
 """Small widths for spaces whose width is a build option (rcas's skeleton fixes its widths)."""
 
 

@@ -35,8 +35,16 @@ def benchmarks(monkeypatch):
 
 
 def _row(seed: int, recipe_key: str = "r", status: str = "ok") -> Evaluation:
-    return Evaluation(space="s", genome_key=f"k{seed % 3}", recipe_key=recipe_key, train_seed=seed, genome="{}",
-                      status=status, val_acc=seed / 10, device="cpu")  # fmt: skip
+    return Evaluation(
+        space="s",
+        genome_key=f"k{seed % 3}",
+        recipe_key=recipe_key,
+        train_seed=seed,
+        genome="{}",
+        status=status,
+        val_acc=seed / 10,
+        device="cpu",
+    )
 
 
 @shipped
@@ -120,8 +128,15 @@ def test_a_trained_row_records_its_engine(tiny_mnist, tiny_recipe):
     space = get_space("remnet")
     genome = space.to_json(space.from_json(REMNET))
     form = space.canonical(space.from_json(genome))
-    job = TrainJob(Request("remnet", form.key, tiny_recipe.key, 0, form.text), "remnet", space.config(), genome,
-                   tiny_recipe.to_json(), "cpu", str(tiny_mnist))  # fmt: skip
+    job = TrainJob(
+        Request("remnet", form.key, tiny_recipe.key, 0, form.text),
+        "remnet",
+        space.config(),
+        genome,
+        tiny_recipe.to_json(),
+        "cpu",
+        str(tiny_mnist),
+    )
     result = run_job(job)
     assert result.kind == "train" and result.device.startswith("cpu:") and result.device.endswith("; eager, fp32")
 
@@ -142,8 +157,15 @@ def test_cpu_training_reproduces_a_cached_smoke_row_exactly():
         pytest.skip(f"the row was trained with {threads} threads; this machine allows fewer")
     torch.set_num_threads(threads)  # the thread count is part of what fixes CPU float sums
     space = get_space("remnet")
-    job = TrainJob(Request("remnet", cached.genome_key, key, cached.train_seed, cached.genome), "remnet",
-                   space.config(), cached.genome, recipe[1], "cpu", None)  # fmt: skip
+    job = TrainJob(
+        Request("remnet", cached.genome_key, key, cached.train_seed, cached.genome),
+        "remnet",
+        space.config(),
+        cached.genome,
+        recipe[1],
+        "cpu",
+        None,
+    )
     result = run_job(job)
     assert result.outcome is not None
     for metric, value in result.outcome.metrics.items():
@@ -161,8 +183,9 @@ def test_cuda_graph_training_runs_and_says_so(tiny_mnist, tiny_recipe, optimizer
     from repro.data import load_dataset
 
     recipe = tiny_recipe.with_changes(epochs=3, lr_milestones=(2,), optimizer=optimizer)
-    data = load_dataset(recipe.dataset, tiny_mnist, val_size=recipe.val_size, train_size=recipe.train_size,
-                        test_size=recipe.test_size)  # fmt: skip
+    data = load_dataset(
+        recipe.dataset, tiny_mnist, val_size=recipe.val_size, train_size=recipe.train_size, test_size=recipe.test_size
+    )
     space = get_space("remnet")
     genome = space.from_json(REMNET)
 

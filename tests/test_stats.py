@@ -163,8 +163,16 @@ def test_a12_drops_nan() -> None:
 
 @pytest.mark.parametrize(
     ("value", "label"),
-    [(0.5, "negligible"), (0.55, "negligible"), (0.44, "small"), (0.63, "small"),
-     (0.64, "medium"), (0.30, "medium"), (0.71, "large"), (0.0, "large")],
+    [
+        (0.5, "negligible"),
+        (0.55, "negligible"),
+        (0.44, "small"),
+        (0.63, "small"),
+        (0.64, "medium"),
+        (0.30, "medium"),
+        (0.71, "large"),
+        (0.0, "large"),
+    ],
 )
 def test_a12_magnitude_labels(value: float, label: str) -> None:
     assert a12_magnitude(value) == label
@@ -232,10 +240,40 @@ def test_bootstrap_median_and_confidence() -> None:
 
 
 # Final accuracies of 15 seeds per strategy (four decimals, as the cache reports them).
-BOOT_A = [0.8839, 0.9049, 0.8669, 0.9131, 0.9229, 0.8909, 0.9086, 0.905, 0.8921, 0.8828, 0.8593, 0.9282, 0.899, 0.9504,
-          0.9165]  # fmt: skip
-BOOT_B = [0.8856, 0.8669, 0.9078, 0.8699, 0.9114, 0.872, 0.8837, 0.8495, 0.9269, 0.8781, 0.8723, 0.8962, 0.8622, 0.8954,
-          0.8566]  # fmt: skip
+BOOT_A = [
+    0.8839,
+    0.9049,
+    0.8669,
+    0.9131,
+    0.9229,
+    0.8909,
+    0.9086,
+    0.905,
+    0.8921,
+    0.8828,
+    0.8593,
+    0.9282,
+    0.899,
+    0.9504,
+    0.9165,
+]
+BOOT_B = [
+    0.8856,
+    0.8669,
+    0.9078,
+    0.8699,
+    0.9114,
+    0.872,
+    0.8837,
+    0.8495,
+    0.9269,
+    0.8781,
+    0.8723,
+    0.8962,
+    0.8622,
+    0.8954,
+    0.8566,
+]
 
 
 def test_bootstrap_defaults_and_resample_count() -> None:
@@ -257,10 +295,19 @@ def test_bootstrap_interval_is_scipys_percentile_interval(confidence: float) -> 
     def diff(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
         return np.mean(x, axis=axis) - np.mean(y, axis=axis)
 
-    ref = scipy_stats.bootstrap((BOOT_A, BOOT_B), diff, paired=False, vectorized=True, method="percentile",
-                                confidence_level=confidence, n_resamples=5000, random_state=np.random.default_rng(3))
-    est, lo, hi = bootstrap_diff_ci(BOOT_A, BOOT_B, n_resamples=5000, confidence=confidence,
-                                    rng=np.random.default_rng(3))
+    ref = scipy_stats.bootstrap(
+        (BOOT_A, BOOT_B),
+        diff,
+        paired=False,
+        vectorized=True,
+        method="percentile",
+        confidence_level=confidence,
+        n_resamples=5000,
+        random_state=np.random.default_rng(3),
+    )
+    est, lo, hi = bootstrap_diff_ci(
+        BOOT_A, BOOT_B, n_resamples=5000, confidence=confidence, rng=np.random.default_rng(3)
+    )
     assert est == pytest.approx(np.mean(BOOT_A) - np.mean(BOOT_B), abs=1e-15)
     assert (lo, hi) == pytest.approx(tuple(ref.confidence_interval), abs=1e-12)
 
@@ -311,9 +358,23 @@ def test_compare_markdown() -> None:
     res = compare([5.0, 6.0, 7.0, 8.0], [1.0, 2.0, 3.0, 4.5], names=("evo", "random"))
     md = res.to_markdown()
     assert "A12 = 1.00 (large)" in md and "| n | 4 | 4 |" in md
-    table = Comparison(n_a=4, n_b=5, mean_a=0.91234, mean_b=0.9, median_a=0.915, median_b=0.8999, a12=0.7, mw_u=12.5,
-                       mw_p=0.0412345, diff=0.01234, diff_lo=-0.00123, diff_hi=0.0256, ks_stat=0.55, ks_p=0.123456,
-                       names=("re", "rs"))  # fmt: skip
+    table = Comparison(
+        n_a=4,
+        n_b=5,
+        mean_a=0.91234,
+        mean_b=0.9,
+        median_a=0.915,
+        median_b=0.8999,
+        a12=0.7,
+        mw_u=12.5,
+        mw_p=0.0412345,
+        diff=0.01234,
+        diff_lo=-0.00123,
+        diff_hi=0.0256,
+        ks_stat=0.55,
+        ks_p=0.123456,
+        names=("re", "rs"),
+    )
     assert table.to_markdown() == (
         "| | re | rs |\n|---|---:|---:|\n| n | 4 | 5 |\n| mean | 0.9123 | 0.9 |\n| median | 0.915 | 0.8999 |\n\n"
         "- Mean difference (re - rs) = 0.01234, 95% bootstrap CI [-0.00123, 0.0256]\n"

@@ -29,11 +29,27 @@ OTHER_CURVE = np.array([[1, 0.3, 0.1, 0.8, 0.7], [2, 0.2, 0.2, 0.6, 0.75]])
 def row(seed: int = 0, key: str = "k1", recipe: str = "r1", space: str = "remnet", **changes: object) -> Evaluation:
     """An ``ok`` evaluation with every stored field set (distinct values, so a swapped column shows)."""
     fields = dict(
-        space=space, genome_key=key, recipe_key=recipe, train_seed=seed, genome=f'{{"g": "{key}"}}', status="ok",
-        train_loss=0.5, train_acc=0.8, val_loss=0.6, val_acc=0.75, test_loss=0.65, test_acc=0.74,
-        params=100, macs=1000, epochs=2, train_seconds=1.5, device="cpu:test", code_version="v1",
-        libraries="torch x", created_at=dt.datetime(2026, 11, 30, 12, 0, 0),
-    )  # fmt: skip
+        space=space,
+        genome_key=key,
+        recipe_key=recipe,
+        train_seed=seed,
+        genome=f'{{"g": "{key}"}}',
+        status="ok",
+        train_loss=0.5,
+        train_acc=0.8,
+        val_loss=0.6,
+        val_acc=0.75,
+        test_loss=0.65,
+        test_acc=0.74,
+        params=100,
+        macs=1000,
+        epochs=2,
+        train_seconds=1.5,
+        device="cpu:test",
+        code_version="v1",
+        libraries="torch x",
+        created_at=dt.datetime(2026, 11, 30, 12, 0, 0),
+    )
     fields.update(changes)
     return Evaluation(**fields)  # type: ignore[arg-type]
 
@@ -60,8 +76,12 @@ def test_every_field_comes_back_and_each_key_part_selects(tmp_path):
         assert store.get("remnet", "k2", "r1", 0) == row(0, key="k2", train_loss=0.1)
         assert store.get("remnet", "k1", "r2", 0) == row(0, recipe="r2", test_acc=0.2)
         assert store.get("nb201", "k1", "r1", 0) == row(0, space="nb201", params=7)
-        for missing in (("remnet", "k1", "r1", 2), ("remnet", "k3", "r1", 0), ("remnet", "k1", "r3", 0),
-                        ("darts", "k1", "r1", 0)):  # fmt: skip
+        for missing in (
+            ("remnet", "k1", "r1", 2),
+            ("remnet", "k3", "r1", 0),
+            ("remnet", "k1", "r3", 0),
+            ("darts", "k1", "r1", 0),
+        ):
             assert store.get(*missing) is None
         assert store.recipe("r1") == ("smoke", '{"epochs": 2}')  # the first put of a recipe names it
         assert store.recipe("r2") == ("second", '{"r": 2}')
@@ -73,8 +93,16 @@ def test_evaluations_are_one_space_in_key_recipe_and_seed_order(tmp_path):
         for e in (row(1, key="b"), row(0, key="b", recipe="r0"), row(2, key="a"), row(0, key="b"), row(0, space="x")):
             store.put(e, "{}", "p")
         assert [(e.genome_key, e.recipe_key, e.train_seed) for e in store.evaluations("remnet")] == [
-            ("a", "r1", 2), ("b", "r0", 0), ("b", "r1", 0), ("b", "r1", 1)]  # fmt: skip
-        assert [(e.genome_key, e.train_seed) for e in store.evaluations("remnet", "r1")] == [("a", 2), ("b", 0), ("b", 1)]
+            ("a", "r1", 2),
+            ("b", "r0", 0),
+            ("b", "r1", 0),
+            ("b", "r1", 1),
+        ]
+        assert [(e.genome_key, e.train_seed) for e in store.evaluations("remnet", "r1")] == [
+            ("a", 2),
+            ("b", 0),
+            ("b", 1),
+        ]
         assert store.evaluations("remnet", "r9") == [] and store.evaluations("darts") == []
         assert [e.genome for e in store.evaluations("remnet", "r0")] == ['{"g": "b"}']
 
@@ -151,17 +179,24 @@ def test_a_newer_cache_is_refused_with_the_fix(tmp_path):
     with duckdb.connect(str(tmp_path / "metrics.duckdb")) as db:  # in the file: a store writes through a snapshot
         db.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     for read_only in (False, True):
-        with pytest.raises(ReproError, match=r"schema version 999, this repro reads version \d+; use the repro version "
-                                             "that wrote it, or start a new cache with --cache"):  # fmt: skip
+        with pytest.raises(
+            ReproError,
+            match=r"schema version 999, this repro reads version \d+; use the repro version "
+            "that wrote it, or start a new cache with --cache",
+        ):
             Store(tmp_path, read_only=read_only)
 
 
 def test_a_read_only_store_refuses_every_write(tmp_path):
     Store(tmp_path).close()
     with Store(tmp_path, read_only=True) as store:
-        writes = [lambda: store.put_many([row(0)], "{}", "p"), lambda: store.put_artefact("nar-searches", "k", {}),
-                  lambda: store.record_run("run", budget=1), lambda: store.record_trial("run", 0, "k", 0, "{}", "cache"),
-                  lambda: store.merge(store)]  # fmt: skip
+        writes = [
+            lambda: store.put_many([row(0)], "{}", "p"),
+            lambda: store.put_artefact("nar-searches", "k", {}),
+            lambda: store.record_run("run", budget=1),
+            lambda: store.record_trial("run", 0, "k", 0, "{}", "cache"),
+            lambda: store.merge(store),
+        ]
         for write in writes:
             with pytest.raises(ReproError, match="opened read-only"):
                 write()
@@ -174,12 +209,23 @@ def test_a_read_only_store_refuses_every_write(tmp_path):
 
 def test_a_run_header_keeps_its_fields_and_only_grows_its_budget(tmp_path):
     with Store(tmp_path) as store:
-        store.record_run("run1", space="remnet", strategy="re", config="{}", recipe_key="r1", seed=3, budget=10,
-                         metric="val_acc", code_version="v1", created_at=dt.datetime(2026, 1, 1))  # fmt: skip
+        store.record_run(
+            "run1",
+            space="remnet",
+            strategy="re",
+            config="{}",
+            recipe_key="r1",
+            seed=3,
+            budget=10,
+            metric="val_acc",
+            code_version="v1",
+            created_at=dt.datetime(2026, 1, 1),
+        )
         store.record_run("run1", budget=25)
         store.record_run("run1", budget=5)  # resuming with a smaller budget keeps the larger
         assert store.query("SELECT run_id, space, strategy, seed, budget, metric FROM runs")[1] == [
-            ("run1", "remnet", "re", 3, 25, "val_acc")]  # fmt: skip
+            ("run1", "remnet", "re", 3, 25, "val_acc")
+        ]
         store.record_trial("run1", 0, "k1", 0, "{}", "train")
         store.record_trial("run1", 0, "k1", 0, "{}", "cache")  # a replay keeps how the step was first served
         store.record_trial("run1", 1, "k2", 1, '{"g": 2}', "oom")
@@ -197,7 +243,10 @@ def test_artefacts_come_back_by_kind_in_key_order(tmp_path):
         assert store.artefacts("featurenet-samples") == [] and store.artefact("gdas-searches", "z") is None
         assert store.artefact("nar-searches", "a") == {"other": True}
         assert store.query("SELECT key, code_version FROM artefacts WHERE kind = 'gdas-searches' ORDER BY key")[1] == [
-            ("a", "v-a"), ("b", "v-b"), ("c", "v-c")]  # fmt: skip
+            ("a", "v-a"),
+            ("b", "v-b"),
+            ("c", "v-c"),
+        ]
 
 
 # --- check ----------------------------------------------------------------------------------
@@ -213,8 +262,16 @@ def test_check_is_silent_on_a_sound_cache(tmp_path):
     def sound(store: Store) -> None:
         store.put(row(0), "{}", "p", CURVE)
         store.put(failed(1), "{}", "p")
-        store.put(row(2, status="invalid", reason="too small", **dict.fromkeys(("val_acc", "val_loss", "train_loss",
-                  "train_acc", "test_loss", "test_acc"))), "{}", "p")  # fmt: skip
+        store.put(
+            row(
+                2,
+                status="invalid",
+                reason="too small",
+                **dict.fromkeys(("val_acc", "val_loss", "train_loss", "train_acc", "test_loss", "test_acc")),
+            ),
+            "{}",
+            "p",
+        )
         store.record_run("run", space="remnet", recipe_key="r1", budget=3)
         store.record_trial("run", 0, "k1", 0, "{}", "train")
         store.record_trial("run", 1, "k9", 0, "{}", "oom")  # out of memory: logged, never stored
@@ -223,23 +280,30 @@ def test_check_is_silent_on_a_sound_cache(tmp_path):
     assert _problems(tmp_path, sound) == []
 
 
-@pytest.mark.parametrize("case, expected", [
-    ("no curve", "remnet/k1 recipe r1 seed 0: no curve"),
-    ("short curve", "remnet/k1 recipe r1 seed 0: curve has 1 epochs"),
-    ("other last val_acc", "remnet/k1 recipe r1 seed 0: curve has 2 epochs / last val_acc 0.9"),
-    ("missing metric", "remnet/k1 recipe r1 seed 0: status ok but metrics missing"),
-    ("failed with a metric", "remnet/k1 recipe r1 seed 0: status failed needs a reason"),
-    ("failed without a reason", "remnet/k1 recipe r1 seed 0: status failed needs a reason"),
-    ("unknown status", "remnet/k1 recipe r1 seed 0: unknown status 'weird'"),
-    ("orphan trial", "1 logged trial(s) point at evaluations that are not stored"),
-    ("unreadable artefact", "artefact nar-searches/k: unreadable record"),
-    ("artefact not an object", "artefact nar-searches/k: unreadable record (not a JSON object)"),
-    ("schema-1 folder", "gdas-searches: a folder of a schema-1 cache"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("no curve", "remnet/k1 recipe r1 seed 0: no curve"),
+        ("short curve", "remnet/k1 recipe r1 seed 0: curve has 1 epochs"),
+        ("other last val_acc", "remnet/k1 recipe r1 seed 0: curve has 2 epochs / last val_acc 0.9"),
+        ("missing metric", "remnet/k1 recipe r1 seed 0: status ok but metrics missing"),
+        ("failed with a metric", "remnet/k1 recipe r1 seed 0: status failed needs a reason"),
+        ("failed without a reason", "remnet/k1 recipe r1 seed 0: status failed needs a reason"),
+        ("unknown status", "remnet/k1 recipe r1 seed 0: unknown status 'weird'"),
+        ("orphan trial", "1 logged trial(s) point at evaluations that are not stored"),
+        ("unreadable artefact", "artefact nar-searches/k: unreadable record"),
+        ("artefact not an object", "artefact nar-searches/k: unreadable record (not a JSON object)"),
+        ("schema-1 folder", "gdas-searches: a folder of a schema-1 cache"),
+    ],
+)
 def test_check_names_each_inconsistency(tmp_path, case, expected):
     def broken(store: Store) -> None:
-        e = {"missing metric": row(0, test_loss=None), "failed with a metric": failed(0, val_acc=0.5),
-             "failed without a reason": failed(0, reason=None), "unknown status": row(0, status="invalid")}.get(case, row(0))  # fmt: skip
+        e = {
+            "missing metric": row(0, test_loss=None),
+            "failed with a metric": failed(0, val_acc=0.5),
+            "failed without a reason": failed(0, reason=None),
+            "unknown status": row(0, status="invalid"),
+        }.get(case, row(0))
         curve = {"no curve": None, "short curve": CURVE[:1], "other last val_acc": CURVE.copy()}.get(case, CURVE)
         if e.status == "failed":
             curve = None
@@ -289,7 +353,9 @@ def test_merge_adds_new_rows_with_curves_counts_identical_ones_and_reports_confl
         added, identical, conflicts = home.merge(shard)
         assert (added, identical) == (4, 1)  # two rows and two artefacts
         assert home.artefact("nar-searches", "x") == {"x": 1} and home.artefact("gdas-searches", "y") == {"y": 2}
-        assert len(conflicts) == 1 and conflicts[0].startswith(f"remnet/{real(1, a).genome_key} recipe {recipe.key} seed 1")
+        assert len(conflicts) == 1 and conflicts[0].startswith(
+            f"remnet/{real(1, a).genome_key} recipe {recipe.key} seed 1"
+        )
         assert "0.74" in conflicts[0] and "0.1" in conflicts[0]
         assert home.get("remnet", real(1, a).genome_key, recipe.key, 1) == real(1, a)  # the conflict is left as here
         assert home.get("remnet", real(0, b).genome_key, recipe.key, 0) == real(0, b)
@@ -320,4 +386,3 @@ def test_cached_table_serves_one_space_and_recipe_and_takes_new_rows(tmp_path):
         table.add(row(2))
         assert table.get("k1", 2) == row(2) and len(table) == 4
         assert table.get("k3", 0) is None
-

@@ -29,9 +29,10 @@ def _raw_put(root, e, recipe_json: str | None = RECIPE.to_json(), curve=None, cu
             s.execute("INSERT OR IGNORE INTO recipes VALUES (?, ?, ?)", [e.recipe_key, "smoke", recipe_json])
         s.execute("INSERT OR IGNORE INTO genomes VALUES (?, ?, ?)", [e.space, e.genome_key, e.genome])
         columns = [*store_module._EVAL_COLUMNS, "curve_sha256"]
-        s.execute(f"INSERT INTO evaluations ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                     [*(getattr(e, c) for c in store_module._EVAL_COLUMNS),
-                      None if curve is None else curve_checksum(curve)])  # fmt: skip
+        s.execute(
+            f"INSERT INTO evaluations ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+            [*(getattr(e, c) for c in store_module._EVAL_COLUMNS), None if curve is None else curve_checksum(curve)],
+        )
     if curve is not None:
         with h5py.File(root / "curves.h5", "a") as f:
             f.create_dataset(curve_path or f"{e.space}/{e.genome_key}/{e.recipe_key}/seed_{e.train_seed}", data=curve)
@@ -56,7 +57,9 @@ def test_a_recipe_key_ending_in_a_slash_cannot_replace_another_rows_curve(tmp_pa
     row = sound_row(0)
     hostile = sound_row(0, val_acc=0.99, recipe_key=RECIPE.key + "/")
     # HDF5 reads remnet/G/K//seed_0 as remnet/G/K/seed_0: the path of the sound row's curve.
-    _raw_put(tmp_path / "shard", hostile, curve=curve_of(hostile), curve_path=f"remnet/{row.genome_key}/{RECIPE.key}//seed_0")
+    _raw_put(
+        tmp_path / "shard", hostile, curve=curve_of(hostile), curve_path=f"remnet/{row.genome_key}/{RECIPE.key}//seed_0"
+    )
     with Store(tmp_path / "shard") as shard_store:
         put_sound(shard_store, sound_row(5))  # a sound row beside it is not merged either
     _merge_refused(tmp_path, "recipe key malformed (not [0-9a-f]{16} hex)")
@@ -92,8 +95,18 @@ def test_a_row_without_its_recipe_refuses_the_whole_shard(tmp_path):
 def test_a_dangling_trial_refuses_the_whole_shard(tmp_path):
     with Store(tmp_path / "shard") as shard:
         put_sound(shard, sound_row(3))
-        shard.record_run("run", space="remnet", strategy="rs", config="{}", recipe_key=RECIPE.key, seed=0, budget=1,
-                         metric="val_acc", code_version="v", created_at=None)  # fmt: skip
+        shard.record_run(
+            "run",
+            space="remnet",
+            strategy="rs",
+            config="{}",
+            recipe_key=RECIPE.key,
+            seed=0,
+            budget=1,
+            metric="val_acc",
+            code_version="v",
+            created_at=None,
+        )
         shard.record_trial("run", 0, "f" * 32, 0, "{}", "train")
     _merge_refused(tmp_path, "trial pointing at no stored row")
 
@@ -130,9 +143,11 @@ def test_check_names_a_row_whose_curve_was_altered_and_the_advice_works(tmp_path
     with h5py.File(tmp_path / "c" / "curves.h5", "r+") as f:
         f[f"remnet/{sound_row().genome_key}/{RECIPE.key}/seed_1"][0, 2] = -5.0  # epoch 1's train_acc
     with Store(tmp_path / "c", read_only=True) as store:
-        assert store.check() == [f"remnet/{sound_row().genome_key} recipe {RECIPE.key} seed 1: its curve in curves.h5 "
-                                 f"does not match the row's checksum {curve_checksum(curve_of(sound_row(1)))} "
-                                 "(changed after it was stored)"]  # fmt: skip
+        assert store.check() == [
+            f"remnet/{sound_row().genome_key} recipe {RECIPE.key} seed 1: its curve in curves.h5 "
+            f"does not match the row's checksum {curve_checksum(curve_of(sound_row(1)))} "
+            "(changed after it was stored)"
+        ]
     assert main(["cache", "check", "--cache", str(tmp_path / "c")]) == 1
     advice = capsys.readouterr().out.splitlines()[-1]
     command = advice[advice.index("(repro cache merge") + 1 : -2].replace("NEW", str(tmp_path / "new")).split()
@@ -147,13 +162,24 @@ def test_check_reports_a_curve_without_a_row(tmp_path):
     with h5py.File(tmp_path / "curves.h5", "a") as f:
         f.create_dataset(f"remnet/{'a' * 32}/{RECIPE.key}/seed_0", data=np.zeros((1, 5)))
     with Store(tmp_path, read_only=True) as store:
-        assert store.check() == [f"curve remnet/{'a' * 32}/{RECIPE.key}/seed_0 in curves.h5 has no row (its row was "
-                                 "lost, or a crash came between the curve and its row)"]  # fmt: skip
+        assert store.check() == [
+            f"curve remnet/{'a' * 32}/{RECIPE.key}/seed_0 in curves.h5 has no row (its row was "
+            "lost, or a crash came between the curve and its row)"
+        ]
 
 
 def test_a_version_2_cache_gets_checksums_of_its_stored_curves_and_keeps_its_keys(tmp_path):
-    rows = [sound_row(0), sound_row(1, val_acc=0.7), sound_row(0, status="invalid", reason="x", genome='{"nodes":[3]}',
-            **{m: None for m in ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc")})]  # fmt: skip
+    rows = [
+        sound_row(0),
+        sound_row(1, val_acc=0.7),
+        sound_row(
+            0,
+            status="invalid",
+            reason="x",
+            genome='{"nodes":[3]}',
+            **{m: None for m in ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc")},
+        ),
+    ]
     with Store(tmp_path) as store:
         put_sound(store, rows[0])
         put_sound(store, rows[1])
@@ -167,9 +193,15 @@ def test_a_version_2_cache_gets_checksums_of_its_stored_curves_and_keeps_its_key
         Store(tmp_path, read_only=True)
     assert main(["cache", "upgrade", "--cache", str(tmp_path)]) == 0
     with Store(tmp_path, read_only=True) as store:
-        got = store.query("SELECT genome_key, train_seed, curve_sha256, data_fingerprint FROM evaluations ORDER BY 1, 2")[1]
-        assert got == sorted([(r.genome_key, r.train_seed, None if r.status != "ok" else curve_checksum(curve_of(r)), None)
-                              for r in rows])  # fmt: skip
+        got = store.query(
+            "SELECT genome_key, train_seed, curve_sha256, data_fingerprint FROM evaluations ORDER BY 1, 2"
+        )[1]
+        assert got == sorted(
+            [
+                (r.genome_key, r.train_seed, None if r.status != "ok" else curve_checksum(curve_of(r)), None)
+                for r in rows
+            ]
+        )
         assert store.evaluations("remnet") == sorted(rows, key=lambda e: (e.genome_key, e.recipe_key, e.train_seed))
         assert store.check() == []
 
@@ -191,7 +223,9 @@ def test_training_on_other_data_under_the_same_recipe_is_refused(tmp_path, tiny_
     genomes = [space.sample(np.random.default_rng(seed)) for seed in range(2)]
     _zero_labels(tiny_mnist, tmp_path / "zeros")
     with Store(tmp_path / "c") as store:
-        evaluation, served = Evaluator(space, tiny_recipe, store, device="cpu", data_root=str(tiny_mnist)).evaluate(genomes[0], 0)
+        evaluation, served = Evaluator(space, tiny_recipe, store, device="cpu", data_root=str(tiny_mnist)).evaluate(
+            genomes[0], 0
+        )
         recorded = store.data_fingerprint(tiny_recipe.key)
         assert served == "train" and recorded is not None
         zeros = Evaluator(space, tiny_recipe, store, device="cpu", data_root=str(tmp_path / "zeros"))

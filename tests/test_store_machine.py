@@ -56,8 +56,15 @@ class StoreMachine(RuleBasedStateMachine):
         root = self._shard(content)
         if forged:  # a genome text that does not hash to its key, with made-up numbers
             with Store(root) as shard_store:
-                put_sound(shard_store, sound_row(0, genome='{"nodes":[99]}', val_acc=0.99,
-                                                 genome_key=sound_row(genome='{"nodes":[50]}').genome_key))  # fmt: skip
+                put_sound(
+                    shard_store,
+                    sound_row(
+                        0,
+                        genome='{"nodes":[99]}',
+                        val_acc=0.99,
+                        genome_key=sound_row(genome='{"nodes":[50]}').genome_key,
+                    ),
+                )
         with Store(root, read_only=True) as shard:
             if forged:
                 with pytest.raises(MergeRefused):
@@ -100,8 +107,9 @@ class StoreMachine(RuleBasedStateMachine):
             return
         self.home._write_curves([(row, curve_of(row))])
         self.home.db.execute("BEGIN TRANSACTION")
-        self.home.db.execute("INSERT INTO genomes VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                             [row.space, row.genome_key, row.genome])  # fmt: skip
+        self.home.db.execute(
+            "INSERT INTO genomes VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [row.space, row.genome_key, row.genome]
+        )
         self.home.close()  # the process dies: nothing committed (the open transaction never reaches the file)
         self.home = Store(self.tmp / "home")
         self.orphans.add((GENOMES[g], seed))

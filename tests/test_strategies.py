@@ -174,7 +174,10 @@ def test_make_strategy_fills_defaults_and_passes_the_rng():
 def test_make_strategy_refuses_parameters_a_strategy_does_not_take():
     with pytest.raises(ReproError) as error:
         make_strategy("rs-mutation", _Toy(), _rng(), sample_size=3, patience=2)
-    assert str(error.value) == "strategy 'rs-mutation' does not take patience, sample_size (it takes population_size, replace)"
+    assert (
+        str(error.value)
+        == "strategy 'rs-mutation' does not take patience, sample_size (it takes population_size, replace)"
+    )
     with pytest.raises(ReproError, match=r"does not take patience \(it takes population_size, replace, sample_size\)"):
         make_strategy("re", _Toy(), _rng(), patience=2)
     with pytest.raises(ReproError, match=r"does not take patience \(it takes no parameters\)"):

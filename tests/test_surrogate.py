@@ -30,10 +30,12 @@ def test_shape_check_agrees_with_building():
     genomes = [space.sample(rng) for _ in range(60)]
     genomes += [space.mutate(space.mutate(g, rng), rng) for g in genomes]
     verdicts = [
-        (_invalid(lambda: space.check(g, (1, 28, 28), 10, channels=16)),
-         _invalid(lambda: space.build(g, (1, 28, 28), 10, channels=16)))
+        (
+            _invalid(lambda: space.check(g, (1, 28, 28), 10, channels=16)),
+            _invalid(lambda: space.build(g, (1, 28, 28), 10, channels=16)),
+        )
         for g in genomes
-    ]  # fmt: skip
+    ]
     assert all(check == build for check, build in verdicts)
     assert any(check for check, _ in verdicts) and not all(check for check, _ in verdicts)
 

@@ -57,8 +57,10 @@ def test_rows_keep_every_measurement_with_its_provenance(cache: Path) -> None:
         seeds = store.evaluations("nb201", get_profile("nb201-cifar10-valid-200ep").key)
         assert store.recipe(TWELVE.key) == ("nb201-cifar10-valid-12ep", TWELVE.to_json())
     assert len(rows) == 40  # one seed-mean row per string, none dropped
-    assert all(e.imported and e.seed_mean and e.source_seed is None and e.source == "nb201/mini_nb201_12ep.csv.gz"
-               for e in rows)  # fmt: skip
+    assert all(
+        e.imported and e.seed_mean and e.source_seed is None and e.source == "nb201/mini_nb201_12ep.csv.gz"
+        for e in rows
+    )
     assert all(0 < e.val_acc < 1 and e.test_acc is None and e.train_seconds > 12 for e in rows)
     space = Nb201Space()
     assert all(space.canonical(from_string(e.source_arch)).key == e.genome_key for e in rows)
@@ -93,13 +95,24 @@ def _rewrite(path: Path, edit) -> None:
 @pytest.mark.parametrize(
     ("name", "edit", "message"),
     [
-        ("mini_nb201_12ep.csv.gz", lambda ls: [ls[0].replace("cifar10-val", "c10val"), *ls[1:]], "missing column(s) cifar10-val"),
-        ("naswot_nb201_cifar10.csv.gz", lambda ls: [ls[0], ls[1].replace("avg_pool_3x3", "max_pool_3x3"), *ls[2:]],
-         "naswot_nb201_cifar10.csv.gz line 1: not a NAS-Bench-201 cell string"),
-        (SEEDS, lambda ls: [*ls, ls[1].replace(",0,", ",0,1").replace(ls[1].split(",")[3], "50.0")], "conflicting rows"),
+        (
+            "mini_nb201_12ep.csv.gz",
+            lambda ls: [ls[0].replace("cifar10-val", "c10val"), *ls[1:]],
+            "missing column(s) cifar10-val",
+        ),
+        (
+            "naswot_nb201_cifar10.csv.gz",
+            lambda ls: [ls[0], ls[1].replace("avg_pool_3x3", "max_pool_3x3"), *ls[2:]],
+            "naswot_nb201_cifar10.csv.gz line 1: not a NAS-Bench-201 cell string",
+        ),
+        (
+            SEEDS,
+            lambda ls: [*ls, ls[1].replace(",0,", ",0,1").replace(ls[1].split(",")[3], "50.0")],
+            "conflicting rows",
+        ),
         (SEEDS, lambda ls: [ls[0], ls[1].replace("cifar10-valid", "cifar10-test"), *ls[2:]], "unknown dataset"),
     ],
-)  # fmt: skip
+)
 def test_bad_inputs_stop_with_one_line_and_nothing_written(tmp_path, sources, name, edit, message) -> None:
     _rewrite(sources / name, edit)
     root = tmp_path / "fresh"
@@ -121,7 +134,9 @@ def test_truncated_gzip_and_sha256_mismatch(tmp_path, sources) -> None:
 
 
 def test_rows_conflicting_with_the_imported_table_are_refused(cache, sources) -> None:
-    _rewrite(sources / "mini_nb201_12ep.csv.gz", lambda ls: [ls[0], ls[1].replace(ls[1].split(",")[3], "12.5"), *ls[2:]])
+    _rewrite(
+        sources / "mini_nb201_12ep.csv.gz", lambda ls: [ls[0], ls[1].replace(ls[1].split(",")[3], "12.5"), *ls[2:]]
+    )
     before = sha256_of(cache / "imported" / "nb201.parquet")
     with pytest.raises(ReproError, match="move the old table away"):
         import_table(definition_for(sources), sources, cache)
@@ -144,15 +159,32 @@ def test_imported_recipes_serve_searches_and_refuse_training(cache) -> None:
             with pytest.raises(ReproError, match="nothing to train"):
                 evaluator.evaluate(missing, 0)
         assert store.check() == []
-    absent = next(g for g in (tuple(np.random.default_rng(i).choice(["nor_conv_3x3", "avg_pool_3x3"], 6)) for i in range(99))
-                  if Evaluator(Nb201Space(), TWELVE, Store(cache, read_only=True)).lookup(g, 0) is None)  # fmt: skip
+    absent = next(
+        g
+        for g in (tuple(np.random.default_rng(i).choice(["nor_conv_3x3", "avg_pool_3x3"], 6)) for i in range(99))
+        if Evaluator(Nb201Space(), TWELVE, Store(cache, read_only=True)).lookup(g, 0) is None
+    )
     with Store(cache) as store, pytest.raises(ReproError, match="nothing to train"):
         Evaluator(Nb201Space(), TWELVE, store, on_miss="train").evaluate(absent, 0)
 
 
 def test_cli_search_info_check_and_import(cache, sources, capsys) -> None:
-    argv = ["search", "--space", "nb201", "--profile", "nb201-cifar10-valid-12ep", "--strategy", "rs", "--budget", "5",
-            "--on-miss", "error", "--cache", str(cache), "--no-progress"]  # fmt: skip
+    argv = [
+        "search",
+        "--space",
+        "nb201",
+        "--profile",
+        "nb201-cifar10-valid-12ep",
+        "--strategy",
+        "rs",
+        "--budget",
+        "5",
+        "--on-miss",
+        "error",
+        "--cache",
+        str(cache),
+        "--no-progress",
+    ]
     code = main(argv)
     out = capsys.readouterr()
     # 5 random draws over 40 imported cells can miss; then the error names the imported recipe's missing rows.
@@ -170,8 +202,26 @@ def test_surrogate_search_on_imported_nb201_rows(cache, capsys) -> None:
     """The surrogate learns from the imported rows (their stored canonical texts parse back to genomes) and
     predicts the cells the 40-cell table lacks; nothing predicted is stored."""
     out = cache.parent / "report"
-    argv = ["compare", "--space", "nb201", "--profile", "nb201-cifar10-valid-12ep", "--strategies", "rs,re", "--seeds",
-            "0-1", "--budget", "20", "--on-miss", "surrogate", "--cache", str(cache), "--no-progress", "--out", str(out)]  # fmt: skip
+    argv = [
+        "compare",
+        "--space",
+        "nb201",
+        "--profile",
+        "nb201-cifar10-valid-12ep",
+        "--strategies",
+        "rs,re",
+        "--seeds",
+        "0-1",
+        "--budget",
+        "20",
+        "--on-miss",
+        "surrogate",
+        "--cache",
+        str(cache),
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0, capsys.readouterr().err
     result = json.loads((out / "results.json").read_text())
     served = Counter(s for run in result["runs"] for s in run["served_by"])
@@ -212,8 +262,19 @@ def test_export_adds_imported_rows_only_when_asked(cache, tmp_path, capsys) -> N
 
     smoke = get_profile("smoke")
     with Store(cache) as store:  # one row trained here (an invalid one needs no curve)
-        store.put(Evaluation(space="nb201", genome_key="k", recipe_key=smoke.key, train_seed=0, genome='"x"',
-                             status="invalid", reason="test"), smoke.to_json(), smoke.profile)  # fmt: skip
+        store.put(
+            Evaluation(
+                space="nb201",
+                genome_key="k",
+                recipe_key=smoke.key,
+                train_seed=0,
+                genome='"x"',
+                status="invalid",
+                reason="test",
+            ),
+            smoke.to_json(),
+            smoke.profile,
+        )
     plain, full = tmp_path / "plain.parquet", tmp_path / "full.csv"
     assert main(["cache", "export", str(plain), "--cache", str(cache), "--no-shipped"]) == 0
     assert main(["cache", "export", str(full), "--imported", "--cache", str(cache), "--no-shipped"]) == 0
@@ -221,10 +282,16 @@ def test_export_adds_imported_rows_only_when_asked(cache, tmp_path, capsys) -> N
         n = len(store.evaluations("nb201"))
     with duckdb.connect() as db:
         assert db.execute("SELECT count(*) FROM read_parquet(?)", [str(plain)]).fetchone()[0] == 1
-        rows = db.execute("SELECT count(*), count(DISTINCT source), count(*) FILTER (imported), count(source_arch), "
-                          "count(*) FILTER (NOT imported AND source IS NULL) FROM read_csv(?)", [str(full)]).fetchone()  # fmt: skip
+        rows = db.execute(
+            "SELECT count(*), count(DISTINCT source), count(*) FILTER (imported), count(source_arch), "
+            "count(*) FILTER (NOT imported AND source IS NULL) FROM read_csv(?)",
+            [str(full)],
+        ).fetchone()
     assert rows == (n, 3, n - 1, n - 1, 1)  # the seeds, 12-epoch and NASWOT files give rows; the landscapes file costs
-    assert main(["cache", "export", str(plain), "--imported", "--table", "runs", "--cache", str(cache), "--no-shipped"]) == 2
+    assert (
+        main(["cache", "export", str(plain), "--imported", "--table", "runs", "--cache", str(cache), "--no-shipped"])
+        == 2
+    )
     assert "imported rows are evaluations" in capsys.readouterr().err
 
 
@@ -236,7 +303,9 @@ def macro_definition(folder: Path):
     """NAS-Bench-Macro's definition with the sha256 of the file in ``folder`` (the fixture is a cut)."""
     from repro.tables.macro import MACRO
 
-    return dataclasses.replace(MACRO, sources=(dataclasses.replace(MACRO.sources[0], sha256=sha256_of(folder / MACRO.sources[0].name)),))
+    return dataclasses.replace(
+        MACRO, sources=(dataclasses.replace(MACRO.sources[0], sha256=sha256_of(folder / MACRO.sources[0].name)),)
+    )
 
 
 @pytest.fixture
@@ -268,15 +337,22 @@ def test_macro_rows_per_seed_keyed_by_network_with_provenance(tmp_path, macro_so
         manifest = store.imported.manifest_of(MACRO_PROFILE.key)
     assert manifest.sources[0]["licence"] == "Apache-2.0" and "NAS-Bench-Macro" in manifest.sources[0]["citation"]
     space = MacroSpace()
-    assert all(space.canonical(e.source_arch).key == e.genome_key and e.source_arch == space.canonical(e.source_arch).text
-               for e in rows)  # fmt: skip
+    assert all(
+        space.canonical(e.source_arch).key == e.genome_key and e.source_arch == space.canonical(e.source_arch).text
+        for e in rows
+    )
     assert sorted((e.source_arch, e.source_seed, e.train_seed) for e in rows if e.source_arch == "22212220") == [
-        ("22212220", s, s) for s in range(3)]  # fmt: skip
+        ("22212220", s, s) for s in range(3)
+    ]
     with gzip.open(macro_sources / "nas-bench-macro_cifar10.json.gz", "rt") as f:
         entry = json.load(f)["22212220"]
     for e in (e for e in rows if e.source_arch == "22212220"):
         assert e.source == "macro/nas-bench-macro_cifar10.json.gz" and not e.seed_mean and e.val_acc is None
-        assert (e.test_acc, e.params, e.macs) == (entry["test_acc"][e.source_seed] / 100, entry["params"], entry["flops"])
+        assert (e.test_acc, e.params, e.macs) == (
+            entry["test_acc"][e.source_seed] / 100,
+            entry["params"],
+            entry["flops"],
+        )
     assert not import_table(macro_definition(macro_sources), macro_sources, cache).written
 
 
@@ -285,11 +361,13 @@ def test_macro_rows_per_seed_keyed_by_network_with_provenance(tmp_path, macro_so
     [
         (lambda d: d["12000000"].pop("params"), "missing column(s) params (entry '12000000')"),
         (lambda d: d.update({"00000003": d["00000000"]}), "00000003"),
-        (lambda d: d["00001000"].update(test_acc=[50.0, 50.0, 50.0], mean_acc=50.0, std=0.0),
-         "differs from entry '00010000'"),
+        (
+            lambda d: d["00001000"].update(test_acc=[50.0, 50.0, 50.0], mean_acc=50.0, std=0.0),
+            "differs from entry '00010000'",
+        ),
         (lambda d: d["11111111"].update(mean_acc=1.0), "do not give its mean"),
     ],
-)  # fmt: skip
+)
 def test_macro_bad_inputs_stop_with_one_line_and_nothing_written(tmp_path, macro_sources, edit, message) -> None:
     _edit_macro(macro_sources, edit)
     cache = tmp_path / "cache"
@@ -318,8 +396,24 @@ def test_macro_truncated_file_sha256_mismatch_and_conflict_with_the_imported_tab
 
 def test_shipped_macro_rows_replay_a_search(capsys) -> None:
     shipped = Path(__file__).resolve().parent.parent / "cache"
-    argv = ["search", "--space", "macro", "--profile", "macro-cifar10-50ep", "--strategy", "re", "--budget", "30",
-            "--metric", "test_acc", "--on-miss", "error", "--cache", str(shipped), "--no-progress"]  # fmt: skip
+    argv = [
+        "search",
+        "--space",
+        "macro",
+        "--profile",
+        "macro-cifar10-50ep",
+        "--strategy",
+        "re",
+        "--budget",
+        "30",
+        "--metric",
+        "test_acc",
+        "--on-miss",
+        "error",
+        "--cache",
+        str(shipped),
+        "--no-progress",
+    ]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "(cache 30, trained 0" in out and "imported row: macro/nas-bench-macro_cifar10.json.gz" in out
@@ -338,4 +432,7 @@ def test_proxy_study_ranks_a_score_against_the_held_out_target(cache) -> None:
     same = proxy_study(rows, by_string)
     assert same["networks"] == len({e.genome_key for e in rows}) and len(same["results"]) == SURROGATE_SPLITS
     assert all(r["kendall_tau"] == pytest.approx(1.0) for r in same["results"])
-    assert all(r["kendall_tau"] == pytest.approx(-1.0) for r in proxy_study(rows, {a: -v for a, v in by_string.items()})["results"])
+    assert all(
+        r["kendall_tau"] == pytest.approx(-1.0)
+        for r in proxy_study(rows, {a: -v for a, v in by_string.items()})["results"]
+    )

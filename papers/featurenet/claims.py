@@ -48,30 +48,67 @@ def structural_measurements() -> list[Measured]:
     fm, hand = get_space("featurenet"), get_space("handcrafted")
     out = []
     for dataset, shape in (("mnist", (1, 28, 28)), ("cifar10", (3, 32, 32))):
-        for claim, name, how in (("lenet5", "lenet5-authors", "the authors' Keras lenet5.py"),
-                                 ("squeezenet", "squeezenet1_0-channels-last",
-                                  "the authors' Keras squeezenet.py, channels-last input read channels-first")):
-            out.append(Measured(f"{claim}_{dataset}_size", "any", count_params(hand.build(name, shape, 10)),
-                                f"{how}, rebuilt as handcrafted {name!r} on {shape}", "repro.cost.count_params"))
+        for claim, name, how in (
+            ("lenet5", "lenet5-authors", "the authors' Keras lenet5.py"),
+            (
+                "squeezenet",
+                "squeezenet1_0-channels-last",
+                "the authors' Keras squeezenet.py, channels-last input read channels-first",
+            ),
+        ):
+            out.append(
+                Measured(
+                    f"{claim}_{dataset}_size",
+                    "any",
+                    count_params(hand.build(name, shape, 10)),
+                    f"{how}, rebuilt as handcrafted {name!r} on {shape}",
+                    "repro.cost.count_params",
+                )
+            )
         graph = fm.graph(known.lenet5(), shape, 10)  # type: ignore[attr-defined]
-        out.append(Measured(f"lenet5_feature_model_{dataset}_size", "any", graph.params,
-                            f"Fig. 4's configuration on {shape}; not a paper claim",
-                            "counted from the layer graph (equal to the built module's count)"))
-        out.append(Measured(f"squeezenet1_1_{dataset}_size", "any", count_params(hand.build("squeezenet1_1", shape, 10)),
-                            f"torchvision SqueezeNet 1.1 on {shape} (the proxies' baseline); not a paper claim",
-                            "repro.cost.count_params"))  # fmt: skip
+        out.append(
+            Measured(
+                f"lenet5_feature_model_{dataset}_size",
+                "any",
+                graph.params,
+                f"Fig. 4's configuration on {shape}; not a paper claim",
+                "counted from the layer graph (equal to the built module's count)",
+            )
+        )
+        out.append(
+            Measured(
+                f"squeezenet1_1_{dataset}_size",
+                "any",
+                count_params(hand.build("squeezenet1_1", shape, 10)),
+                f"torchvision SqueezeNet 1.1 on {shape} (the proxies' baseline); not a paper claim",
+                "repro.cost.count_params",
+            )
+        )
     sizes = {m.claim_id: m.value for m in out}
     for name in ("lenet5", "squeezenet"):
-        out.append(Measured(f"table2_{name}_size", "any", sizes[f"{name}_cifar10_size"],
-                            f"as {name}_cifar10_size", "repro.cost.count_params"))  # fmt: skip
+        out.append(
+            Measured(
+                f"table2_{name}_size",
+                "any",
+                sizes[f"{name}_cifar10_size"],
+                f"as {name}_cifar10_size",
+                "repro.cost.count_params",
+            )
+        )
     out += printed_arithmetic()
     built, broken = configurations_built(BUILD_CHECK)
-    out.append(Measured("rq1_configurations_built", "any", built,
-                        f"of {BUILD_CHECK:,} configurations of the feature model alone (seed 0, variant paper, MNIST "
-                        "shape; PLEDGE's view: slots, alternatives, domains, output constraints, no shapes), validated "
-                        "and compiled, one forward pass on the meta device; the rest break "
-                        + ", ".join(f"{rule} ({n})" for rule, n in broken.most_common()),
-                        "repro.spaces.featurenet.sample.model_config"))  # fmt: skip
+    out.append(
+        Measured(
+            "rq1_configurations_built",
+            "any",
+            built,
+            f"of {BUILD_CHECK:,} configurations of the feature model alone (seed 0, variant paper, MNIST "
+            "shape; PLEDGE's view: slots, alternatives, domains, output constraints, no shapes), validated "
+            "and compiled, one forward pass on the meta device; the rest break "
+            + ", ".join(f"{rule} ({n})" for rule, n in broken.most_common()),
+            "repro.spaces.featurenet.sample.model_config",
+        )
+    )
     return out
 
 
@@ -87,13 +124,28 @@ def printed_arithmetic() -> list[Measured]:
     squeeze = rows["cifar-10", "SqueezeNet"]
     source = "arithmetic on Table 1's printed numbers (reported.toml [[table1]]); not a measurement of ours"
     return [
-        Measured("top_s1_smaller_than_lenet5", "any", round(100 * (1 - s1["size"] / lenet["size"]), 2),
-                 f"1 - {s1['size']:,} / {lenet['size']:,}", source),
-        Measured("top_s3_efficiency_ratio", "any", round(s3["efficiency"] / lenet["efficiency"], 2),
-                 f"{s3['efficiency']} / {lenet['efficiency']}", source),
-        Measured("squeezenet_cifar10_efficiency", "any", round(efficiency(squeeze), 4),
-                 f"{squeeze['accuracy']} x 10^6 / {squeeze['size']:,}", source),
-    ]  # fmt: skip
+        Measured(
+            "top_s1_smaller_than_lenet5",
+            "any",
+            round(100 * (1 - s1["size"] / lenet["size"]), 2),
+            f"1 - {s1['size']:,} / {lenet['size']:,}",
+            source,
+        ),
+        Measured(
+            "top_s3_efficiency_ratio",
+            "any",
+            round(s3["efficiency"] / lenet["efficiency"], 2),
+            f"{s3['efficiency']} / {lenet['efficiency']}",
+            source,
+        ),
+        Measured(
+            "squeezenet_cifar10_efficiency",
+            "any",
+            round(efficiency(squeeze), 4),
+            f"{squeeze['accuracy']} x 10^6 / {squeeze['size']:,}",
+            source,
+        ),
+    ]
 
 
 def measurements(outcome: Outcome) -> list[Measured]:
@@ -103,32 +155,66 @@ def measurements(outcome: Outcome) -> list[Measured]:
     tag = "cifar10" if outcome.recipe.dataset == "cifar-10" else "mnist"
     where = data_label(outcome.recipe)
     table = {row["architecture"]: row for row in nums["table1"]}
-    out = [Measured(f"{key}_{tag}_acc", name, round(table[arch]["test_acc"], 4), f"{arch} ({where})", prov)
-           for key, arch in (("lenet5", "LeNet5"), ("top_s1", "Top S1"), ("top_s2", "Top S2"), ("top_s3", "Top S3"),
-                             ("squeezenet", "SqueezeNet"))]  # fmt: skip
+    out = [
+        Measured(f"{key}_{tag}_acc", name, round(table[arch]["test_acc"], 4), f"{arch} ({where})", prov)
+        for key, arch in (
+            ("lenet5", "LeNet5"),
+            ("top_s1", "Top S1"),
+            ("top_s2", "Top S2"),
+            ("top_s3", "Top S3"),
+            ("squeezenet", "SqueezeNet"),
+        )
+    ]
     for top in ("top_s1", "top_s2"):
         arch = top.replace("top_s", "Top S")
         beats = table[arch]["test_acc"] > table["LeNet5"]["test_acc"]
-        out.append(Measured(f"{top}_beats_lenet5_{tag}", name, "yes" if beats else "no",
-                            f"{arch} {table[arch]['test_acc']:.2f}% vs LeNet5 "
-                            f"{table['LeNet5']['test_acc']:.2f}% ({where})",
-                            prov))  # fmt: skip
+        out.append(
+            Measured(
+                f"{top}_beats_lenet5_{tag}",
+                name,
+                "yes" if beats else "no",
+                f"{arch} {table[arch]['test_acc']:.2f}% vs LeNet5 {table['LeNet5']['test_acc']:.2f}% ({where})",
+                prov,
+            )
+        )
     below = nums["below_per_1000"]["diversity"]
     size = len(group_rows(outcome, "diversity"))
-    out += [Measured(f"{tag}_below_{t}_per_1000", name, below[t], f"diverse sample of {size} ({where})", prov)
-            for t in ("30", "50")]  # fmt: skip
+    out += [
+        Measured(f"{tag}_below_{t}_per_1000", name, below[t], f"diverse sample of {size} ({where})", prov)
+        for t in ("30", "50")
+    ]
     rq1, dvr = nums["rq1"], nums["diversity_vs_random"]
     out += [
         Measured("sampled_trained", name, rq1["trained"], f"of {rq1['sampled']} sampled; not a paper number", prov),
-        Measured("lenet5_equivalence_max_gap", name, round(rq1["lenet5_equivalence"].get("max_gap", math.nan), 6),
-                 "feature-model vs hand-written LeNet5, mean curves; not a paper number", prov),
-        Measured("diversity_mean_distance", name, round(statistics.fmean(d["diversity"] for d in dvr["distance"]), 6),
-                 "mean pairwise Jaccard distance of the diverse sets; not a paper number", prov),
-        Measured("random_mean_distance", name, round(statistics.fmean(d["random"] for d in dvr["distance"]), 6),
-                 "mean pairwise Jaccard distance of the random sets; not a paper number", prov),
-        Measured("diversity_vs_random_a12", name, round(dvr["all"]["a12"], 4),
-                 f"A12 of diverse over random test accuracies, p = {dvr['all']['mw_p']:.3g}; not a paper number", prov),
-    ]  # fmt: skip
+        Measured(
+            "lenet5_equivalence_max_gap",
+            name,
+            round(rq1["lenet5_equivalence"].get("max_gap", math.nan), 6),
+            "feature-model vs hand-written LeNet5, mean curves; not a paper number",
+            prov,
+        ),
+        Measured(
+            "diversity_mean_distance",
+            name,
+            round(statistics.fmean(d["diversity"] for d in dvr["distance"]), 6),
+            "mean pairwise Jaccard distance of the diverse sets; not a paper number",
+            prov,
+        ),
+        Measured(
+            "random_mean_distance",
+            name,
+            round(statistics.fmean(d["random"] for d in dvr["distance"]), 6),
+            "mean pairwise Jaccard distance of the random sets; not a paper number",
+            prov,
+        ),
+        Measured(
+            "diversity_vs_random_a12",
+            name,
+            round(dvr["all"]["a12"], 4),
+            f"A12 of diverse over random test accuracies, p = {dvr['all']['mw_p']:.3g}; not a paper number",
+            prov,
+        ),
+    ]
     return out
 
 

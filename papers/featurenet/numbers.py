@@ -36,9 +36,14 @@ def _row(label: str, rows: list[Evaluation]) -> dict[str, Any]:
     accs = [_acc(e) for e in rows if e.status == "ok"]
     params = rows[0].params or 0
     mean = statistics.fmean(accs) if accs else math.nan
-    return {"architecture": label, "test_acc": mean, "sd": statistics.stdev(accs) if len(accs) > 1 else 0.0,
-            "n": len(accs), "size": params,
-            "efficiency": mean / 100 * 1e6 / params if params else math.nan}  # fmt: skip
+    return {
+        "architecture": label,
+        "test_acc": mean,
+        "sd": statistics.stdev(accs) if len(accs) > 1 else 0.0,
+        "n": len(accs),
+        "size": params,
+        "efficiency": mean / 100 * 1e6 / params if params else math.nan,
+    }
 
 
 def _per_1000(accs: list[float], threshold: float) -> int:
@@ -50,11 +55,17 @@ def _equivalence(outcome: Outcome) -> dict[str, Any]:
     ours, theirs = (outcome.curves[label] for label in list(BASELINES)[:2])
     if not ours or not theirs:
         return {"seeds": 0}
-    means = {name: {col: np.mean([c[:, i] for c in curves], axis=0).tolist() for col, i in (("train_acc", 2),
-                                                                                             ("val_acc", 4))}
-             for name, curves in (("feature model", ours), ("hand-written", theirs))}  # fmt: skip
-    gap = max(abs(a - b) for col in ("train_acc", "val_acc")
-              for a, b in zip(means["feature model"][col], means["hand-written"][col]))  # fmt: skip
+    means = {
+        name: {
+            col: np.mean([c[:, i] for c in curves], axis=0).tolist() for col, i in (("train_acc", 2), ("val_acc", 4))
+        }
+        for name, curves in (("feature model", ours), ("hand-written", theirs))
+    }
+    gap = max(
+        abs(a - b)
+        for col in ("train_acc", "val_acc")
+        for a, b in zip(means["feature model"][col], means["hand-written"][col])
+    )
     params = {label: outcome.baselines[label][0].params for label in list(BASELINES)[:2]}
     return {"seeds": min(len(ours), len(theirs)), "params": params, "curves": means, "max_gap": gap}
 
@@ -70,17 +81,26 @@ def numbers(outcome: Outcome) -> dict[str, Any]:
     sampled = [e for g in GROUPS for e in group_rows(outcome, g)]
     accs = {g: [_acc(e) for e in group_rows(outcome, g)] for g in GROUPS}
     finite = {g: [a for a in v if math.isfinite(a)] for g, v in accs.items()}
-    best = {g: [max((_acc(e) for e in rows if e.status == "ok"), default=math.nan) for rows in outcome.evaluations[g]]
-            for g in ("diversity", "random")}  # fmt: skip
+    best = {
+        g: [max((_acc(e) for e in rows if e.status == "ok"), default=math.nan) for rows in outcome.evaluations[g]]
+        for g in ("diversity", "random")
+    }
     inception = outcome.baselines[INCEPTION][0]
     table = [_row("LeNet5", outcome.baselines["LeNet5 (feature model)"])]
     for label, group in (("Top S1", "diversity"), ("Top S2", "S2"), ("Top S3", "S3")):
         table.append(_row(label, [_top(group_rows(outcome, group))]))
     table.append(_row("SqueezeNet", outcome.baselines["SqueezeNet 1.1"]))
-    distance = [{"seed": seed, "random": mean_pairwise_distance(outcome.samples["random"][i]),
-                 "diversity": search.diversity[-1], "initial": search.diversity[0], "replacements": search.replacements,
-                 "iterations": search.iterations} for i, (seed, search) in enumerate(zip(outcome.experiment.seeds,
-                                                                                        outcome.searches))]  # fmt: skip
+    distance = [
+        {
+            "seed": seed,
+            "random": mean_pairwise_distance(outcome.samples["random"][i]),
+            "diversity": search.diversity[-1],
+            "initial": search.diversity[0],
+            "replacements": search.replacements,
+            "iterations": search.iterations,
+        }
+        for i, (seed, search) in enumerate(zip(outcome.experiment.seeds, outcome.searches))
+    ]
     return {
         "rq1": {
             "sampled": len(sampled),
@@ -99,15 +119,17 @@ def numbers(outcome: Outcome) -> dict[str, Any]:
             "best_per_seed": best,
             "all": vars(comparison(outcome)),
         },
-    }  # fmt: skip
+    }
 
 
 def describe_provenance(outcome: Outcome) -> str:
     """How many cached rows, of which recipe and code versions."""
     rows = all_rows(outcome)
     ok = [e for e in rows if e.status == "ok"]
-    return (f"{len(rows)} cached rows, recipe {outcome.recipe.key}; code "
-            f"{', '.join(sorted({str(e.code_version) for e in ok}))}")  # fmt: skip
+    return (
+        f"{len(rows)} cached rows, recipe {outcome.recipe.key}; code "
+        f"{', '.join(sorted({str(e.code_version) for e in ok}))}"
+    )
 
 
 __all__ = ["comparison", "describe_provenance", "numbers"]

@@ -31,13 +31,21 @@ PROFILES.register(
 
 PROFILES.register(
     "featurenet-cifar10",
-    Recipe(profile="featurenet-cifar10", epochs=12, dataset="cifar-10", val_size=5000, normalize=CIFAR10_NORMALIZE,
-           **_FEATURENET_SGD),
-)  # fmt: skip
+    Recipe(
+        profile="featurenet-cifar10",
+        epochs=12,
+        dataset="cifar-10",
+        val_size=5000,
+        normalize=CIFAR10_NORMALIZE,
+        **_FEATURENET_SGD,
+    ),
+)
 """The paper's CIFAR-10 setting (local copy): 12 epochs; 5,000 training images held out for validation."""
 
 for _name in ("featurenet-mnist", "featurenet-cifar10"):
-    PROFILES.register(f"{_name}-keras", PROFILES.get(_name).with_changes(profile=f"{_name}-keras", normalize=(0.0, 1.0),
-                                                                          init="glorot"))
+    PROFILES.register(
+        f"{_name}-keras",
+        PROFILES.get(_name).with_changes(profile=f"{_name}-keras", normalize=(0.0, 1.0), init="glorot"),
+    )
 """The FeatureNet authors' variant of the paper's settings (yamizi/FeatureNet): inputs only divided by 255 (no
 standardisation) and Keras's glorot-uniform weights with zero biases."""

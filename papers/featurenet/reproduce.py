@@ -84,28 +84,56 @@ class Experiment:
 
 EXPERIMENTS = {
     "smoke": Experiment(
-        "smoke", "featurenet-smoke", 20, (0, 1), 1000, 10, (0, 1, 2), max_params=1_000_000, max_macs=10_000_000,
+        "smoke",
+        "featurenet-smoke",
+        20,
+        (0, 1),
+        1000,
+        10,
+        (0, 1, 2),
+        max_params=1_000_000,
+        max_macs=10_000_000,
         about="CPU proxy: Fashion-MNIST (not MNIST/CIFAR-10), 10,000 training images, 2 epochs; 2 sampling seeds x "
         "20 diverse + 20 random configurations, S2 and S3 of 10, baselines over 3 seeds; every sampled network capped "
         "at 1M weights and 10M multiply-accumulates per image (ours, for CPU minutes)",
     ),
     "gpu": Experiment(
-        "gpu", "featurenet-gpu", 30, (0, 1), 2000, 15, (0, 1, 2), max_params=5_000_000, max_macs=100_000_000,
+        "gpu",
+        "featurenet-gpu",
+        30,
+        (0, 1),
+        2000,
+        15,
+        (0, 1, 2),
+        max_params=5_000_000,
+        max_macs=100_000_000,
         about="proxy, about one 25-minute GPU lease (resumable): Fashion-MNIST 55k/5k, the paper's 12 epochs; 2 "
         "sampling seeds x 30 diverse + 30 random, S2 and S3 of 15, baselines over 3 seeds (160 trainings); caps 5M "
         "weights, 100M MACs",
     ),
     "mnist": Experiment(
-        "mnist", "featurenet-mnist", 1000, (0,), 5000, 100, tuple(range(10)),
+        "mnist",
+        "featurenet-mnist",
+        1000,
+        (0,),
+        5000,
+        100,
+        tuple(range(10)),
         about="the paper's MNIST experiment from a local copy (--data-root or $REPRO_DATA/mnist): 1,000 diverse + "
         "1,000 random configurations, S2 and S3 of 100, baselines over 10 seeds (Fig. 5), 12 epochs, no caps: GPU days",
     ),
     "cifar10": Experiment(
-        "cifar10", "featurenet-cifar10", 1000, (0,), 5000, 100, tuple(range(10)),
+        "cifar10",
+        "featurenet-cifar10",
+        1000,
+        (0,),
+        5000,
+        100,
+        tuple(range(10)),
         about="the paper's CIFAR-10 experiment from a local copy (--data-root or $REPRO_DATA/cifar-10), as the mnist "
         "profile: GPU days",
     ),
-}  # fmt: skip
+}
 
 
 def get_experiment(name: str) -> Experiment:
@@ -135,8 +163,10 @@ def samples(experiment: Experiment, limits: Limits) -> tuple[dict[str, list[list
     def draw(rng: np.random.Generator) -> Config:
         return random_config(rng, limits)
 
-    searches = [diverse_sample(experiment.count, np.random.default_rng([seed, 1]), draw, experiment.iterations)
-                for seed in experiment.seeds]  # fmt: skip
+    searches = [
+        diverse_sample(experiment.count, np.random.default_rng([seed, 1]), draw, experiment.iterations)
+        for seed in experiment.seeds
+    ]
     randoms = []
     for seed in experiment.seeds:
         rng = np.random.default_rng([seed, 0])
@@ -149,26 +179,38 @@ def samples(experiment: Experiment, limits: Limits) -> tuple[dict[str, list[list
     return groups, searches
 
 
-def stored_samples(experiment: Experiment, limits: Limits,
-                   ctx: RunContext) -> tuple[dict[str, list[list[Config]]], list[DiverseSample]]:  # fmt: skip
+def stored_samples(
+    experiment: Experiment, limits: Limits, ctx: RunContext
+) -> tuple[dict[str, list[list[Config]]], list[DiverseSample]]:
     """The experiment's samples from the cache's ``featurenet-samples`` artefacts, drawn and stored first if allowed.
 
     Sampling is seeded, so storing it is not needed for correctness; it makes a replay (and the
     discovery that a profile is not cached) instant instead of rerunning PLEDGE's search.
     """
-    what = {"limits": dataclasses.asdict(limits), "count": experiment.count, "seeds": list(experiment.seeds),
-            "iterations": experiment.iterations, "family_count": experiment.family_count}  # fmt: skip
+    what = {
+        "limits": dataclasses.asdict(limits),
+        "count": experiment.count,
+        "seeds": list(experiment.seeds),
+        "iterations": experiment.iterations,
+        "family_count": experiment.family_count,
+    }
 
     def draw() -> dict[str, Any]:
         groups, searches = samples(experiment, limits)
-        return {"groups": {g: [[to_json(c) for c in row] for row in rows] for g, rows in groups.items()},
-                "searches": [{"iterations": s.iterations, "replacements": s.replacements,
-                              "diversity": list(s.diversity)} for s in searches]}  # fmt: skip
+        return {
+            "groups": {g: [[to_json(c) for c in row] for row in rows] for g, rows in groups.items()},
+            "searches": [
+                {"iterations": s.iterations, "replacements": s.replacements, "diversity": list(s.diversity)}
+                for s in searches
+            ],
+        }
 
     record = stored_record(ctx, SAMPLES_KIND, what, f"featurenet {experiment.name}: its sampled configurations", draw)
     groups = {g: [[from_json(text) for text in row] for row in rows] for g, rows in record["groups"].items()}
-    searches = [DiverseSample(tuple(configs), s["iterations"], s["replacements"], tuple(s["diversity"]))
-                for configs, s in zip(groups["diversity"], record["searches"])]  # fmt: skip
+    searches = [
+        DiverseSample(tuple(configs), s["iterations"], s["replacements"], tuple(s["diversity"]))
+        for configs, s in zip(groups["diversity"], record["searches"])
+    ]
     return groups, searches
 
 
@@ -188,8 +230,10 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
 
     sampled = ctx.evaluator(space, recipe)
     # The caps bound what is sampled, not the baselines.
-    evaluators = {name: ctx.evaluator(get_space(name, **options), recipe)
-                  for name, options in (("featurenet", shape), ("handcrafted", {}))}  # fmt: skip
+    evaluators = {
+        name: ctx.evaluator(get_space(name, **options), recipe)
+        for name, options in (("featurenet", shape), ("handcrafted", {}))
+    }
     # Fig. 6 needs Concat and 9 cells: Section 3's model without the experiments' restrictions.
     full = ctx.evaluator(get_space("featurenet", variant="full", **shape), recipe)
 
@@ -198,10 +242,13 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
         ctx.step()
         return evaluation
 
-    evaluations = {g: [[evaluate(sampled, c, experiment.train_seed) for c in configs]
-                       for configs in groups[g]] for g in GROUPS}  # fmt: skip
-    baselines = {label: [evaluate(evaluators[space_name], genome, seed) for seed in experiment.baseline_seeds]
-                 for label, (space_name, genome) in BASELINES.items()}  # fmt: skip
+    evaluations = {
+        g: [[evaluate(sampled, c, experiment.train_seed) for c in configs] for configs in groups[g]] for g in GROUPS
+    }
+    baselines = {
+        label: [evaluate(evaluators[space_name], genome, seed) for seed in experiment.baseline_seeds]
+        for label, (space_name, genome) in BASELINES.items()
+    }
     baselines[INCEPTION] = [evaluate(full, known.inception_module(), experiment.train_seed)]
     curves = {label: [_curve(ctx, e) for e in baselines[label] if e.status == "ok"] for label in list(BASELINES)[:2]}
     return Outcome(experiment, recipe, groups, searches, evaluations, baselines, curves)  # type: ignore[arg-type]
@@ -211,8 +258,10 @@ def _curve(ctx: RunContext, row: Evaluation) -> np.ndarray:
     """The stored curve of a trained row; a damaged cache (curves.h5 or the row's curve gone) is a one-line error."""
     curve = ctx.store.curve(row)
     if curve is None:
-        raise ReproError(f"{row.space}/{row.genome_key} seed {row.train_seed} has no curve in {ctx.store.root}/curves.h5; "
-                         f"restore the cache (git checkout -- {ctx.store.root}) and run `repro cache check`")  # fmt: skip
+        raise ReproError(
+            f"{row.space}/{row.genome_key} seed {row.train_seed} has no curve in {ctx.store.root}/curves.h5; "
+            f"restore the cache (git checkout -- {ctx.store.root}) and run `repro cache check`"
+        )
     return curve
 
 
@@ -251,6 +300,21 @@ def describe_profile(outcome: Outcome) -> str:
     )
 
 
-__all__ = ["BASELINES", "EXPERIMENTS", "Experiment", "GROUPS", "INCEPTION", "Outcome",
-           "all_rows", "data_label", "describe_profile", "get_experiment", "group_rows", "is_proxy", "run",
-           "samples", "stored_samples", "total_evaluations"]  # fmt: skip
+__all__ = [
+    "BASELINES",
+    "EXPERIMENTS",
+    "Experiment",
+    "GROUPS",
+    "INCEPTION",
+    "Outcome",
+    "all_rows",
+    "data_label",
+    "describe_profile",
+    "get_experiment",
+    "group_rows",
+    "is_proxy",
+    "run",
+    "samples",
+    "stored_samples",
+    "total_evaluations",
+]

@@ -19,14 +19,41 @@ CIFAR = (3, 32, 32)
 
 PUBLISHED = {
     "GDAS": from_genotype(
-        [("skip_connect", 0), ("skip_connect", 1), ("skip_connect", 0), ("sep_conv_5x5", 2),
-         ("sep_conv_3x3", 3), ("skip_connect", 0), ("sep_conv_5x5", 4), ("sep_conv_3x3", 3)],
-        [("sep_conv_5x5", 0), ("sep_conv_3x3", 1), ("sep_conv_5x5", 2), ("sep_conv_5x5", 1),
-         ("dil_conv_5x5", 2), ("sep_conv_3x3", 1), ("sep_conv_5x5", 0), ("sep_conv_5x5", 1)]),
+        [
+            ("skip_connect", 0),
+            ("skip_connect", 1),
+            ("skip_connect", 0),
+            ("sep_conv_5x5", 2),
+            ("sep_conv_3x3", 3),
+            ("skip_connect", 0),
+            ("sep_conv_5x5", 4),
+            ("sep_conv_3x3", 3),
+        ],
+        [
+            ("sep_conv_5x5", 0),
+            ("sep_conv_3x3", 1),
+            ("sep_conv_5x5", 2),
+            ("sep_conv_5x5", 1),
+            ("dil_conv_5x5", 2),
+            ("sep_conv_3x3", 1),
+            ("sep_conv_5x5", 0),
+            ("sep_conv_5x5", 1),
+        ],
+    ),
     "GDAS (FRC)": from_genotype(
-        [("skip_connect", 0), ("skip_connect", 1), ("skip_connect", 0), ("sep_conv_3x3", 2),
-         ("skip_connect", 0), ("sep_conv_3x3", 2), ("skip_connect", 0), ("sep_conv_3x3", 2)], None),
-}  # fmt: skip
+        [
+            ("skip_connect", 0),
+            ("skip_connect", 1),
+            ("skip_connect", 0),
+            ("sep_conv_3x3", 2),
+            ("skip_connect", 0),
+            ("sep_conv_3x3", 2),
+            ("skip_connect", 0),
+            ("sep_conv_3x3", 2),
+        ],
+        None,
+    ),
+}
 """Fig. 4's cells as the authors' public code lists them (D-X-Y/AutoDL-Projects, lib/nas/genotypes.py,
 GDAS_V1 and GDAS_F1), copied as data."""
 
@@ -80,5 +107,13 @@ def derived_params(outcome: Outcome) -> list[int]:
     return [count_params(space.build(g, CIFAR, 10, channels=36, layers=6)) for g in outcome.genomes["GDAS"]]
 
 
-__all__ = ["PUBLISHED", "TABLE5", "table5_params", "accuracies", "comparisons", "derived_params", "published_params",
-           "search_hours"]  # fmt: skip
+__all__ = [
+    "PUBLISHED",
+    "TABLE5",
+    "table5_params",
+    "accuracies",
+    "comparisons",
+    "derived_params",
+    "published_params",
+    "search_hours",
+]

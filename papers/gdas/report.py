@@ -37,16 +37,22 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
     panels = {f"seed {s}": _probabilities(r, kind) for s, r in zip(e.seeds, outcome.searches)}
     operators = space.candidates(kind)[0]
     trajectory = plots.operator_frequencies(
-        panels, operators, out_dir / "operator_probabilities.png",
+        panels,
+        operators,
+        out_dir / "operator_probabilities.png",
         title=f"GDAS, {where}: softmax(A) per {'cell' if kind == 'cell' else f'{kind}-cell'} edge, mean over edges, "
         "per search epoch",
-        caption=caption, ylabel="softmax(A), mean over edges",
+        caption=caption,
+        ylabel="softmax(A), mean over edges",
         reference=(1 / len(operators), f"uniform 1/{len(operators)}"),
-    )  # fmt: skip
+    )
     accuracy = plots.ecdfs(
-        {label: accuracies(outcome, label) for label in LABELS}, out_dir / "accuracy_ecdf.png",
-        title=f"GDAS vs random cells and random search, {where}", xlabel="test accuracy after retraining (%)", caption=caption,
-    )  # fmt: skip
+        {label: accuracies(outcome, label) for label in LABELS},
+        out_dir / "accuracy_ecdf.png",
+        title=f"GDAS vs random cells and random search, {where}",
+        xlabel="test accuracy after retraining (%)",
+        caption=caption,
+    )
     summary = _write_summary(outcome, out_dir / "summary.md")
     return [trajectory, accuracy, summary, _write_numbers(outcome, out_dir / "numbers.json")]
 
@@ -63,9 +69,11 @@ def _acceleration_lines(outcome: Outcome) -> list[str]:
     ]
     if not outcome.acceleration:
         return lines + ["No measurement is stored in this cache yet.", ""]
-    lines += ["| device | supernet | batch | ms/step hard | ms/step mixed | time ratio | peak MiB hard | "
-              "peak MiB mixed | memory ratio | memory measured as | code |",
-              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]  # fmt: skip
+    lines += [
+        "| device | supernet | batch | ms/step hard | ms/step mixed | time ratio | peak MiB hard | "
+        "peak MiB mixed | memory ratio | memory measured as | code |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
     for r in outcome.acceleration:
         h, m = r["hard"], r["mixed"]
         lines.append(
@@ -117,19 +125,24 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         "",
         "**Reported** = printed in the paper. **Reproduced** = computed by this project's code "
         f"(`repro reproduce gdas --scale {e.name}`). "
-        + ("Every accuracy here is a **proxy** (Fashion-MNIST), never compared with the paper's CIFAR errors."
-           if scale == "proxy" else "Accuracies are on CIFAR-10, at a smaller scale than Table 1's."),
+        + (
+            "Every accuracy here is a **proxy** (Fashion-MNIST), never compared with the paper's CIFAR errors."
+            if scale == "proxy"
+            else "Accuracies are on CIFAR-10, at a smaller scale than Table 1's."
+        ),
         "",
         "## Table 1: GDAS rows as reported, beside our counts",
         "",
         "| model | GPUs | search GPU days | params (M) | CIFAR-10 error | CIFAR-100 error | params ours, published cells "
         "(C=36, N=6) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]  # fmt: skip
+    ]
     for row in read_reported(HERE)["table1"]:
         ours = published["GDAS (FRC)" if "FRC" in row["model"] else "GDAS"]
-        lines.append(f"| {row['model']} | {row['gpus']} | {row['gpu_days']} | {row['params_m']} | "
-                     f"{row['cifar10_error']}% | {row['cifar100_error']}% | {ours:,} |")  # fmt: skip
+        lines.append(
+            f"| {row['model']} | {row['gpus']} | {row['gpu_days']} | {row['params_m']} | "
+            f"{row['cifar10_error']}% | {row['cifar100_error']}% | {ours:,} |"
+        )
     lines += [
         "",
         f"Ours ({scale}, {space.name}{' FRC' if e.frc else ''} space): one search took "
@@ -138,20 +151,31 @@ def _write_summary(outcome: Outcome, path: Path) -> Path:
         "the paper: 240 epochs at C=16, N=2 on 25k/25k CIFAR-10 images).",
     ]
     if derived:
-        lines.append(f"Our derived cells built as Table 1's network (C=36, N=6, CIFAR-10): "
-                     f"{', '.join(f'{p / 1e6:.2f} M' for p in derived)} parameters.")  # fmt: skip
+        lines.append(
+            f"Our derived cells built as Table 1's network (C=36, N=6, CIFAR-10): "
+            f"{', '.join(f'{p / 1e6:.2f} M' for p in derived)} parameters."
+        )
     if e.space == "nb201":
-        lines.append(f"NAS-Bench-201 space: the 15,625 encodings have {unique_cells():,} distinct canonical forms "
-                     "(dead `none`-cut edges removed, isomorphic node orders merged).")  # fmt: skip
-    lines += ["", *_acceleration_lines(outcome), f"## GDAS-derived cells vs random search ({scale}: {r.dataset})", "",
-              "| search | seed | cell | supernet val acc (last epoch) | params | test acc (%) |",
-              "| --- | ---: | --- | ---: | ---: | ---: |"]  # fmt: skip
+        lines.append(
+            f"NAS-Bench-201 space: the 15,625 encodings have {unique_cells():,} distinct canonical forms "
+            "(dead `none`-cut edges removed, isomorphic node orders merged)."
+        )
+    lines += [
+        "",
+        *_acceleration_lines(outcome),
+        f"## GDAS-derived cells vs random search ({scale}: {r.dataset})",
+        "",
+        "| search | seed | cell | supernet val acc (last epoch) | params | test acc (%) |",
+        "| --- | ---: | --- | ---: | ---: | ---: |",
+    ]
     for label in ("GDAS", "random cells"):
         for i, (genome, rows) in enumerate(zip(outcome.genomes[label], outcome.evaluations[label])):
             supernet = f"{100 * outcome.searches[i]['val_acc'][-1]:.1f}%" if label == "GDAS" else "—"
             accs = ", ".join(f"{100 * ev.test_acc:.2f}" for ev in rows if ev.test_acc is not None)
-            lines.append(f"| {label} | {e.seeds[i] if label == 'GDAS' else i} | `{space.describe(genome)}` | {supernet} | "
-                         f"{rows[0].params:,} | {accs} |")  # fmt: skip
+            lines.append(
+                f"| {label} | {e.seeds[i] if label == 'GDAS' else i} | `{space.describe(genome)}` | {supernet} | "
+                f"{rows[0].params:,} | {accs} |"
+            )
     lines += ["", *_random_search_lines(outcome)]
     lines += ["", f"| label | mean test acc ({scale}, {r.dataset}) | sd | n |", "| --- | ---: | ---: | ---: |"]
     for label in LABELS:
@@ -190,16 +214,21 @@ def _chance_lines(outcome: Outcome) -> list[str]:
     accs = [a for label in LABELS for a in accuracies(outcome, label)]
     if not accs or max(abs(a - chance) for a in accs) > CHANCE_POINTS:
         return []
-    return ["", f"**Every retrained network is at chance level**: test accuracies {min(accs):.2f}-{max(accs):.2f}% "
-            f"where guessing among {get_spec(outcome.recipe.dataset).num_classes} classes gives {chance:.0f}%. At "
-            "this scale the retraining learns nothing, so the comparisons below compare noise, not the cells."]  # fmt: skip
+    return [
+        "",
+        f"**Every retrained network is at chance level**: test accuracies {min(accs):.2f}-{max(accs):.2f}% "
+        f"where guessing among {get_spec(outcome.recipe.dataset).num_classes} classes gives {chance:.0f}%. At "
+        "this scale the retraining learns nothing, so the comparisons below compare noise, not the cells.",
+    ]
 
 
 def _write_numbers(outcome: Outcome, path: Path) -> Path:
     data = {
         "profile": outcome.experiment.name,
         "recipe_key": outcome.recipe.key,
-        "searches": [{k: s[k] for k in ("seed", "genome", "seconds", "device", "val_acc", "tau")} for s in outcome.searches],
+        "searches": [
+            {k: s[k] for k in ("seed", "genome", "seconds", "device", "val_acc", "tau")} for s in outcome.searches
+        ],
         "test_acc": {label: [[e.test_acc for e in rows] for rows in outcome.evaluations[label]] for label in LABELS},
         "random_search": [p.summary(space_of(outcome.experiment)) for p in outcome.random_search],
         "comparisons": {k: vars(v) for k, v in comparisons(outcome).items()},

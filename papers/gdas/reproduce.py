@@ -65,34 +65,56 @@ search loaders and config). The logit-gradient rule is the DARTS space's, argmax
 
 EXPERIMENTS = {
     "smoke": Experiment(
-        "smoke", "nb201", False, "gdas-nb201-smoke", GdasConfig(epochs=8, search_images=2000), seeds=(0, 1, 2),
-        random_cells=6, train_seeds=(0,),
+        "smoke",
+        "nb201",
+        False,
+        "gdas-nb201-smoke",
+        GdasConfig(epochs=8, search_images=2000),
+        seeds=(0, 1, 2),
+        random_cells=6,
+        train_seeds=(0,),
         about="proxy, CPU minutes: Fashion-MNIST (3,000 training images; the search uses 1,000/1,000 of them), "
         "NAS-Bench-201 cells at C=8 with one cell per stage, 8 search epochs, retraining 2 epochs",
     ),
     "smoke-darts": Experiment(
-        "smoke-darts", "darts", True, "gdas-darts-smoke", GdasConfig(epochs=3, search_images=1000, edge_gradient="all"), seeds=(0,),
-        random_cells=3, train_seeds=(0,),
+        "smoke-darts",
+        "darts",
+        True,
+        "gdas-darts-smoke",
+        GdasConfig(epochs=3, search_images=1000, edge_gradient="all"),
+        seeds=(0,),
+        random_cells=3,
+        train_seeds=(0,),
         about="proxy, CPU minutes: Fashion-MNIST (1,000 training images; the search uses 500/500 of them), the paper's "
         "DARTS cells with the fixed reduction cell (GDAS (FRC)) at C=8 with one cell per stage, one 3-epoch search, "
         "retraining 1 epoch; kept on the add-back gradient rule its stored search ran with (the paper-scale profiles "
         "follow the paper's argmax-only rule)",
     ),
     "gpu": Experiment(
-        "gpu", "darts", False, "gdas-gpu",
-        GdasConfig(epochs=10, channels=16, layers=2, search_images=50000, **PAPER_SEARCH), seeds=(0, 1),
-        random_cells=6, train_seeds=(0, 1),
+        "gpu",
+        "darts",
+        False,
+        "gdas-gpu",
+        GdasConfig(epochs=10, channels=16, layers=2, search_images=50000, **PAPER_SEARCH),
+        seeds=(0, 1),
+        random_cells=6,
+        train_seeds=(0, 1),
         about="proxy, one ~25-minute GPU lease: Fashion-MNIST (25k/25k search halves, 50k/10k retraining), "
         "normal + reduction DARTS cells at the paper's search size (C=16, N=2), 10 search epochs, retraining 4 epochs",
     ),
     "cifar10": Experiment(
-        "cifar10", "darts", False, "gdas-cifar10",
-        GdasConfig(epochs=50, channels=16, layers=2, search_images=45000, **PAPER_SEARCH), seeds=(0, 1, 2, 3),
-        random_cells=8, train_seeds=(0, 1),
+        "cifar10",
+        "darts",
+        False,
+        "gdas-cifar10",
+        GdasConfig(epochs=50, channels=16, layers=2, search_images=45000, **PAPER_SEARCH),
+        seeds=(0, 1, 2, 3),
+        random_cells=8,
+        train_seeds=(0, 1),
         about="the paper's dataset: CIFAR-10 from a local copy (--data-root, or $REPRO_DATA/cifar-10), DARTS cells "
         "at C=16, N=2, 50 search epochs on 22.5k/22.5k (the paper: 240 on 25k/25k), retraining 30 epochs; GPU hours",
     ),
-}  # fmt: skip
+}
 
 
 LABELS = ("GDAS", "random cells", "random search")
@@ -119,13 +141,24 @@ def space_of(experiment: Experiment) -> Any:
 
 def _search(experiment: Experiment, space: Any, recipe: Recipe, seed: int, ctx: RunContext) -> dict[str, Any]:
     """The stored search of (experiment, seed), run and stored first if allowed."""
-    what = {"space": space.name, "space_config": space.config(), "recipe": recipe.key,
-            "config": experiment.search.key(space), "seed": seed}  # fmt: skip
+    what = {
+        "space": space.name,
+        "space_config": space.config(),
+        "recipe": recipe.key,
+        "config": experiment.search.key(space),
+        "seed": seed,
+    }
     device = pick_device(ctx.device)
 
     def search() -> dict[str, Any]:
-        data = load_dataset(recipe.dataset, ctx.data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
-                            train_size=recipe.train_size, test_size=recipe.test_size)  # fmt: skip
+        data = load_dataset(
+            recipe.dataset,
+            ctx.data_root,
+            val_size=recipe.val_size,
+            split_seed=recipe.split_seed,
+            train_size=recipe.train_size,
+            test_size=recipe.test_size,
+        )
         result = gdas_search(space, data, experiment.search, seed, recipe.normalize, device)
         return {**dataclasses.asdict(result), "genome": result.derived[-1]}
 
@@ -144,8 +177,10 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     evaluator = ctx.evaluator(space, recipe)
     searches = [_search(experiment, space, recipe, s, ctx) for s in experiment.seeds]
     budget = search_budget(experiment, recipe)
-    picks = [random_search(evaluator, space.sample, s, budget, experiment.train_seeds[0], ctx.on_step)
-             for s in experiment.seeds]
+    picks = [
+        random_search(evaluator, space.sample, s, budget, experiment.train_seeds[0], ctx.on_step)
+        for s in experiment.seeds
+    ]
     rng = np.random.default_rng(1000)  # apart from the search seeds, so the cells differ from any search's draws
     genomes = {
         "GDAS": [space.from_json(r["genome"]) for r in searches],
@@ -189,7 +224,9 @@ def total_evaluations(experiment: Experiment) -> int:
     every training seed of the GDAS cells, the random cells and random search's picks."""
     recipe = as_recipe(experiment.recipe)
     searched = trainings_within(search_budget(experiment, recipe), recipe)
-    return len(experiment.seeds) * searched + (2 * len(experiment.seeds) + experiment.random_cells) * len(experiment.train_seeds)
+    return len(experiment.seeds) * searched + (2 * len(experiment.seeds) + experiment.random_cells) * len(
+        experiment.train_seeds
+    )
 
 
 def get_experiment(name: str) -> Experiment:
@@ -197,5 +234,16 @@ def get_experiment(name: str) -> Experiment:
     return named_experiment("gdas", EXPERIMENTS, name)
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "data_scale", "describe_profile", "devices_used",
-           "get_experiment", "run", "search_budget", "space_of", "total_evaluations"]  # fmt: skip
+__all__ = [
+    "EXPERIMENTS",
+    "Experiment",
+    "Outcome",
+    "data_scale",
+    "describe_profile",
+    "devices_used",
+    "get_experiment",
+    "run",
+    "search_budget",
+    "space_of",
+    "total_evaluations",
+]

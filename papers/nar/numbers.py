@@ -33,8 +33,10 @@ def comparisons(outcome: Outcome) -> dict[str, stats.Comparison]:
 
 def against_random_search(outcome: Outcome) -> dict[str, stats.Comparison]:
     """Per NAR variant, its retrained rows against those of random search under the same budget."""
-    return {v: stats.compare(accuracies(outcome, v), accuracies(outcome, RANDOM_SEARCH[v]), names=(v, RANDOM_SEARCH[v]))
-            for v in VARIANTS}  # fmt: skip
+    return {
+        v: stats.compare(accuracies(outcome, v), accuracies(outcome, RANDOM_SEARCH[v]), names=(v, RANDOM_SEARCH[v]))
+        for v in VARIANTS
+    }
 
 
 def cost_rows() -> list[tuple[str, str, int, int]]:

@@ -20,10 +20,20 @@ PROFILES.register(
 
 PROFILES.register(
     "nar-cifar10",
-    Recipe(profile="nar-cifar10", epochs=164, dataset="cifar-10", val_size=5000, normalize=CIFAR10_NORMALIZE,
-           optimizer="sgd-momentum", lr=0.1, weight_decay=1e-4, lr_milestones=(82, 123), augmentation="crop+flip",
-           model=(("channels", 64),)),
-)  # fmt: skip
+    Recipe(
+        profile="nar-cifar10",
+        epochs=164,
+        dataset="cifar-10",
+        val_size=5000,
+        normalize=CIFAR10_NORMALIZE,
+        optimizer="sgd-momentum",
+        lr=0.1,
+        weight_decay=1e-4,
+        lr_milestones=(82, 123),
+        augmentation="crop+flip",
+        model=(("channels", 64),),
+    ),
+)
 """NAR's retraining on CIFAR-10 (the paper's dataset, 45k/5k split) by ResNet's CIFAR protocol, which NAR's ResNet-18
 follows (He et al. 2016, Section 4.2): SGD momentum 0.9, lr 0.1 divided by 10 at 32k and 48k of 64k iterations
 (epochs 82 and 123 of 164 at batch 128), weight decay 1e-4, pad-4 crop + flip; 64 channels. GPU days."""

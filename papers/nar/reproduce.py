@@ -65,8 +65,17 @@ class Experiment:
     about: str
 
 
-PAPER_SEARCH = EnasConfig(epochs=150, batch_size=128, lr=0.1, lr_min=1e-4, controller_lr=3.5e-4, hidden=100,
-                          controller_steps=100, derive_samples=32, derive_val=5000)
+PAPER_SEARCH = EnasConfig(
+    epochs=150,
+    batch_size=128,
+    lr=0.1,
+    lr_min=1e-4,
+    controller_lr=3.5e-4,
+    hidden=100,
+    controller_steps=100,
+    derive_samples=32,
+    derive_val=5000,
+)
 """The CIFAR-10 search: the only schedule the paper states (Section 4.1.1: 150 epochs, lr 0.1 -> 1e-4; its SGDR
 restarts at T_0=10, T_mult=2 are cosine without restarts here, see reported.toml) and ENAS's controller (Pham et
 al. 2018: LSTM with 100 hidden units, Adam lr 3.5e-4). ENAS's tanh constant 2.5 and temperature 5 are not
@@ -74,32 +83,50 @@ implemented by repro.search.enas's controller."""
 
 EXPERIMENTS = {
     "smoke": Experiment(
-        "smoke", "resnet-small", "nar-smoke", EnasConfig(epochs=4), pretrain_epochs=2, seeds=(0, 1, 2),
+        "smoke",
+        "resnet-small",
+        "nar-smoke",
+        EnasConfig(epochs=4),
+        pretrain_epochs=2,
+        seeds=(0, 1, 2),
         train_seeds=(0, 1),
         about="proxy, CPU minutes: Fashion-MNIST (3,000 training images), a 3-block ResNet at 8 channels, "
         "4 supernet epochs (+2 random for PreTrain), retraining 2 epochs",
     ),
     "gpu": Experiment(
-        "gpu", "resnet18-16-cifar", "remnet-gpu",
+        "gpu",
+        "resnet18-16-cifar",
+        "remnet-gpu",
         EnasConfig(epochs=10, batch_size=128, controller_steps=50, derive_samples=16, derive_val=5000),
-        pretrain_epochs=3, seeds=(0, 1, 2), train_seeds=(0, 1, 2),
+        pretrain_epochs=3,
+        seeds=(0, 1, 2),
+        train_seeds=(0, 1, 2),
         about="proxy, one GPU lease: Fashion-MNIST (50k/10k), ResNet-18-16 with the CIFAR stem at 64 channels",
     ),
     "cifar10": Experiment(
-        "cifar10", "resnet18-16-cifar", "nar-cifar10",
-        PAPER_SEARCH, pretrain_epochs=10, seeds=(0, 1, 2), train_seeds=(0, 1, 2),
+        "cifar10",
+        "resnet18-16-cifar",
+        "nar-cifar10",
+        PAPER_SEARCH,
+        pretrain_epochs=10,
+        seeds=(0, 1, 2),
+        train_seeds=(0, 1, 2),
         about="the paper's dataset and protocol: CIFAR-10 from a local copy (--data-root, or $REPRO_DATA/cifar-10), "
         "ResNet-18-16 with the CIFAR stem at 64 channels, 150 supernet epochs at lr 0.1 -> 1e-4, ENAS's controller "
         "(LSTM 100, Adam 3.5e-4), retraining by ResNet's CIFAR protocol (164 epochs, SGD momentum, crop + flip); "
         "GPU days, resumable",
     ),
     "proxy-full": Experiment(
-        "proxy-full", "resnet18-16-cifar", "nar-proxy-full",
+        "proxy-full",
+        "resnet18-16-cifar",
+        "nar-proxy-full",
         EnasConfig(epochs=50, batch_size=128, controller_steps=100, derive_samples=32, derive_val=10000),
-        pretrain_epochs=10, seeds=(0, 1, 2), train_seeds=(0, 1, 2),
+        pretrain_epochs=10,
+        seeds=(0, 1, 2),
+        train_seeds=(0, 1, 2),
         about="proxy at the paper's search scale: Fashion-MNIST (50k/10k), ResNet-18-16 (CIFAR stem), GPU hours",
     ),
-}  # fmt: skip
+}
 
 
 VARIANTS = ("NAR", "NAR-PreTrain")
@@ -131,22 +158,32 @@ def search_budget(experiment: Experiment, recipe: Recipe, variant: str) -> float
     return _config(experiment, variant).example_passes(*split_sizes(recipe), FORWARD_ONLY) + training_cost(recipe)
 
 
-def _search(experiment: Experiment, space: NarSpace, recipe: Recipe, variant: str, seed: int,
-            ctx: RunContext) -> dict[str, Any]:  # fmt: skip
+def _search(
+    experiment: Experiment, space: NarSpace, recipe: Recipe, variant: str, seed: int, ctx: RunContext
+) -> dict[str, Any]:
     """The stored search of (experiment, variant, seed), run and stored first if allowed."""
     config = _config(experiment, variant)
     what = {"space": space.config(), "recipe": recipe.key, "config": dataclasses.asdict(config), "seed": seed}
     device = pick_device(ctx.device)
 
     def search() -> dict[str, Any]:
-        data = load_dataset(recipe.dataset, ctx.data_root, val_size=recipe.val_size, split_seed=recipe.split_seed,
-                            train_size=recipe.train_size, test_size=recipe.test_size)  # fmt: skip
+        data = load_dataset(
+            recipe.dataset,
+            ctx.data_root,
+            val_size=recipe.val_size,
+            split_seed=recipe.split_seed,
+            train_size=recipe.train_size,
+            test_size=recipe.test_size,
+        )
         result = enas_search(space, data, config, seed, recipe.model_options["channels"], recipe.normalize, device)
-        return {"variant": variant, "best": list(result.best), "derived": [[list(v), acc] for v, acc in result.derived],
-                "frequencies": result.frequencies.tolist()}  # fmt: skip
+        return {
+            "variant": variant,
+            "best": list(result.best),
+            "derived": [[list(v), acc] for v, acc in result.derived],
+            "frequencies": result.frequencies.tolist(),
+        }
 
-    return stored_record(ctx, SEARCH_KIND, what, f"nar {experiment.name}: search {variant} seed {seed}", search,
-                         device)  # fmt: skip
+    return stored_record(ctx, SEARCH_KIND, what, f"nar {experiment.name}: search {variant} seed {seed}", search, device)
 
 
 def run(experiment: Experiment, ctx: RunContext) -> Outcome:
@@ -155,13 +192,15 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     assert isinstance(space, NarSpace)
     recipe = as_recipe(experiment.recipe)
     evaluator = ctx.evaluator(space, recipe)
-    searches = {
-        v: [_search(experiment, space, recipe, v, s, ctx) for s in experiment.seeds]
+    searches = {v: [_search(experiment, space, recipe, v, s, ctx) for s in experiment.seeds] for v in VARIANTS}
+    first = experiment.train_seeds[0]
+    picks = {
+        v: [
+            random_search(evaluator, space.sample, s, search_budget(experiment, recipe, v), first, ctx.on_step)
+            for s in experiment.seeds
+        ]
         for v in VARIANTS
     }
-    first = experiment.train_seeds[0]
-    picks = {v: [random_search(evaluator, space.sample, s, search_budget(experiment, recipe, v), first, ctx.on_step)
-                 for s in experiment.seeds] for v in VARIANTS}  # fmt: skip
     genomes = {
         "baseline": [space.baseline()],
         **{v: [space.genome(r["best"]) for r in searches[v]] for v in VARIANTS},
@@ -209,5 +248,4 @@ def get_experiment(name: str) -> Experiment:
     return named_experiment("nar", EXPERIMENTS, name)
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "describe_profile", "get_experiment", "run",
-           "total_evaluations"]  # fmt: skip
+__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "describe_profile", "get_experiment", "run", "total_evaluations"]

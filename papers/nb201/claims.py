@@ -23,14 +23,23 @@ def measurements(outcome: Outcome) -> list[Measured]:
     for name, s in outcome.summaries.items():
         label = s["final"][0]
         for strategy, row in s["strategies"].items():
-            out.append(Measured(f"{name}_{strategy}_final", e.name, round(100 * row["final"][label][0], 4),
-                                f"{label}, mean over {row['runs']} runs; not a paper claim", prov))  # fmt: skip
+            out.append(
+                Measured(
+                    f"{name}_{strategy}_final",
+                    e.name,
+                    round(100 * row["final"][label][0], 4),
+                    f"{label}, mean over {row['runs']} runs; not a paper claim",
+                    prov,
+                )
+            )
         known = s["known"][label]
         out.append(Measured(f"{name}_best_cell", e.name, round(100 * known["best"], 4), label, prov))
         out.append(Measured(f"{name}_resnet_cell", e.name, round(100 * known["ResNet-like cell"], 4), label, prov))
     h = outcome.hash
-    out += [Measured(f"hash_{k}", e.name, h[k], "canonical hash on NB201's cifar10-valid per-seed trainings", prov)
-            for k in ("keys", "keys_with_several_strings", "flagged_keys", "identity_classes", "flagged_identity_merges")]
+    out += [
+        Measured(f"hash_{k}", e.name, h[k], "canonical hash on NB201's cifar10-valid per-seed trainings", prov)
+        for k in ("keys", "keys_with_several_strings", "flagged_keys", "identity_classes", "flagged_identity_merges")
+    ]
     return out
 
 

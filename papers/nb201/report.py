@@ -26,30 +26,50 @@ SPLITS = {
 def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
     """One anytime figure per search, ``summary.md`` and ``numbers.json`` under ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    figures = [_anytime(name, s, out_dir / f"anytime_{name}.png", describe_profile(outcome))
-               for name, s in outcome.summaries.items()]  # fmt: skip
+    figures = [
+        _anytime(name, s, out_dir / f"anytime_{name}.png", describe_profile(outcome))
+        for name, s in outcome.summaries.items()
+    ]
     summary = out_dir / "summary.md"
     summary.write_text("\n".join(_summary_lines(outcome)) + "\n")
     numbers = out_dir / "numbers.json"
-    numbers.write_text(json.dumps({"profile": outcome.experiment.name, "table": outcome.table,
-                                   "searches": outcome.summaries, "hash": outcome.hash, "surrogate": outcome.surrogate,
-                                   **({"naswot": outcome.naswot} if isinstance(outcome.naswot, dict) else {})},
-                                  indent=1, default=float) + "\n")  # fmt: skip
+    numbers.write_text(
+        json.dumps(
+            {
+                "profile": outcome.experiment.name,
+                "table": outcome.table,
+                "searches": outcome.summaries,
+                "hash": outcome.hash,
+                "surrogate": outcome.surrogate,
+                **({"naswot": outcome.naswot} if isinstance(outcome.naswot, dict) else {}),
+            },
+            indent=1,
+            default=float,
+        )
+        + "\n"
+    )
     return [*figures, summary, numbers]
 
 
 def _anytime(name: str, s: dict[str, Any], path: Path, caption: str) -> Path:
     """Mean best 12-epoch reward so far over simulated seconds, with 95% bands, per strategy."""
     grid = np.asarray(s["grid"])
-    series = {strategy: plots.Series(grid, *(100 * np.asarray(row["band"][k], dtype=float)
-                                             for k in ("mean", "lower", "upper")), row["runs"])
-              for strategy, row in s["strategies"].items()}  # fmt: skip
+    series = {
+        strategy: plots.Series(
+            grid, *(100 * np.asarray(row["band"][k], dtype=float) for k in ("mean", "lower", "upper")), row["runs"]
+        )
+        for strategy, row in s["strategies"].items()
+    }
     return plots.anytime(
-        series, path, title=f"NAS-Bench-201 protocol, {name}: best 12-epoch validation accuracy so far",
-        xlabel="simulated seconds", ylabel="best reward so far (%)", limits=(0.0, 100.0),
+        series,
+        path,
+        title=f"NAS-Bench-201 protocol, {name}: best 12-epoch validation accuracy so far",
+        xlabel="simulated seconds",
+        ylabel="best reward so far (%)",
+        limits=(0.0, 100.0),
         caption=f"x: simulated seconds, the 12-epoch training times from the tables. Imported NB201 measurements, "
         f"replayed by repro ({caption}).",
-    )  # fmt: skip
+    )
 
 
 def _pct(v: float | None) -> str:
@@ -62,7 +82,8 @@ def _summary_lines(outcome: Outcome) -> list[str]:
         "",
         f"Reproduced by repro: {describe_profile(outcome)}. Every accuracy is a measurement NAS-Bench-201 made "
         "(imported, never trained here); accuracies in %. Sources: "
-        + "; ".join(f"`{s['file']}` ({s['origin']}, {s['licence']})" for s in outcome.table["sources"]) + ".",
+        + "; ".join(f"`{s['file']}` ({s['origin']}, {s['licence']})" for s in outcome.table["sources"])
+        + ".",
         "",
         f"Protocol: reward = 12-epoch validation accuracy; cost = its recorded training time; {TIME_BUDGET:,.0f} "
         f"simulated seconds per run, one worker; parameters {json.dumps(PARAMS)} (REA: NB201's R-EA.sh; "
@@ -72,21 +93,30 @@ def _summary_lines(outcome: Outcome) -> list[str]:
     ]
     for search in SEARCHES:
         s = outcome.summaries[search.name]
-        lines += ["", f"## Search on {search.name} (reward: `{s['profile']}` {s['metric']})", "",
-                  "| strategy | runs | evaluations | best reward | " + " | ".join(SPLITS[f] + " mean ± sd" for f in s["final"])
-                  + " | gap closed | A12 vs rs | p (Holm) |",
-                  "|---|---:|---:|---:|" + "---:|" * len(s["final"]) + "---:|---:|---:|"]  # fmt: skip
+        lines += [
+            "",
+            f"## Search on {search.name} (reward: `{s['profile']}` {s['metric']})",
+            "",
+            "| strategy | runs | evaluations | best reward | "
+            + " | ".join(SPLITS[f] + " mean ± sd" for f in s["final"])
+            + " | gap closed | A12 vs rs | p (Holm) |",
+            "|---|---:|---:|---:|" + "---:|" * len(s["final"]) + "---:|---:|---:|",
+        ]
         for strategy, row in ranked(s):
             finals = " | ".join(f"{_pct(m)} ± {_pct(sd)}" for m, sd in (row["final"][f] for f in s["final"]))
             a12 = "n/a" if row["a12"] is None else f"{row['a12']:.2f}"
             p = "n/a" if row["p_holm"] is None else f"{row['p_holm']:.3g}"
             gap = "n/a" if row["gap_closed"] is None else f"{row['gap_closed']:.3f}"
-            lines.append(f"| {strategy} | {row['runs']} | {row['evaluations']:.1f} | {_pct(row['mean_best_reward'])} | "
-                         f"{finals} | {gap} | {a12} | {p} |")  # fmt: skip
+            lines.append(
+                f"| {strategy} | {row['runs']} | {row['evaluations']:.1f} | {_pct(row['mean_best_reward'])} | "
+                f"{finals} | {gap} | {a12} | {p} |"
+            )
         lines += ["", "Known answers from the same tables:", ""]
         for label, known in s["known"].items():
-            lines.append(f"- {SPLITS[label]}: best network {_pct(known['best'])} (`{known['best_arch']}`), ResNet-like "
-                         f"cell {_pct(known['ResNet-like cell'])}, average network {_pct(known['average'])}")  # fmt: skip
+            lines.append(
+                f"- {SPLITS[label]}: best network {_pct(known['best'])} (`{known['best_arch']}`), ResNet-like "
+                f"cell {_pct(known['ResNet-like cell'])}, average network {_pct(known['average'])}"
+            )
         lines += ["", f"![anytime {search.name}](anytime_{search.name}.png)"]
     lines += _hash_lines(outcome.hash)
     if outcome.surrogate is not None:
@@ -106,22 +136,30 @@ def _surrogate_lines(outcome: Outcome) -> list[str]:
     """Kendall tau / MAE of the surrogate's regressor against the number of training networks."""
     study = outcome.surrogate
     assert study is not None
-    lines = ["", "## How far `--on-miss surrogate` can be trusted on NB201", "",
-             f"repro's surrogate regressor (gradient boosting on one-hot operations per edge) fit on n of NB201's "
-             f"{study['networks']:,} networks (12-epoch `cifar10-valid` validation accuracy, mean per network), tested "
-             f"on {study['test']:,} others; mean ± sd over splits:", "",
-             "| training networks | Kendall tau | MAE (points) | NASWOT score's Kendall tau (no training networks) |",
-             "|---:|---:|---:|---:|"]  # fmt: skip
+    lines = [
+        "",
+        "## How far `--on-miss surrogate` can be trusted on NB201",
+        "",
+        f"repro's surrogate regressor (gradient boosting on one-hot operations per edge) fit on n of NB201's "
+        f"{study['networks']:,} networks (12-epoch `cifar10-valid` validation accuracy, mean per network), tested "
+        f"on {study['test']:,} others; mean ± sd over splits:",
+        "",
+        "| training networks | Kendall tau | MAE (points) | NASWOT score's Kendall tau (no training networks) |",
+        "|---:|---:|---:|---:|",
+    ]
     naswot = outcome.naswot
     proxy = "n/a" if not isinstance(naswot, dict) else "{:.3f} ± {:.3f}".format(*naswot_tau(naswot))
     for n, tau, tau_sd, mae, mae_sd in surrogate_table(outcome):
         lines.append(f"| {n:,} | {tau:.3f} ± {tau_sd:.3f} | {mae:.2f} ± {mae_sd:.2f} | {proxy} |")
-    lines += ["", "NASWOT (Mellor et al., ICML 2021) scores an untrained network; its column is the Kendall tau of the "
-              "score published in BayesWatch/nas-without-training's file (imported source `naswot_nb201_cifar10.csv.gz`; "
-              "each network scored by the string whose features the surrogate sees) against the same target on the "
-              "same held-out networks of each split: the reference a zero-cost proxy sets without a single trained "
-              "network; the 341 cells with no path from input to output have no score in the file and rank last. It has no "
-              "MAE (a score, not an accuracy)."]  # fmt: skip
+    lines += [
+        "",
+        "NASWOT (Mellor et al., ICML 2021) scores an untrained network; its column is the Kendall tau of the "
+        "score published in BayesWatch/nas-without-training's file (imported source `naswot_nb201_cifar10.csv.gz`; "
+        "each network scored by the string whose features the surrogate sees) against the same target on the "
+        "same held-out networks of each split: the reference a zero-cost proxy sets without a single trained "
+        "network; the 341 cells with no path from input to output have no score in the file and rank last. It has no "
+        "MAE (a score, not an accuracy).",
+    ]
     if not isinstance(naswot, dict):
         lines += ["", f"NASWOT column: {naswot}."]
     return lines
@@ -130,7 +168,9 @@ def _surrogate_lines(outcome: Outcome) -> list[str]:
 def _hash_lines(h: dict[str, Any]) -> list[str]:
     """The canonical hash tested on NB201's separate trainings of equivalent strings."""
     return [
-        "", "## The canonical hash on real trainings", "",
+        "",
+        "## The canonical hash on real trainings",
+        "",
         f"NB201 trained each of its {h['strings']:,} strings separately (200 epochs, `cifar10-valid`, 2-3 seeds each). "
         f"repro's canonical key gives {h['keys']:,} distinct networks; {h['keys_with_several_strings']:,} keys hold "
         f"{h['strings_in_them']:,} strings, i.e. independent trainings of one network.",

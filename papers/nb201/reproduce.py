@@ -59,11 +59,19 @@ class Search:
 
 
 SEARCHES = (
-    Search("cifar10", "nb201-cifar10-valid-12ep", ("nb201-cifar10-200ep:test_acc", "nb201-cifar10-valid-200ep:val_acc",
-                                                   "nb201-cifar100-200ep:val_acc", "nb201-imagenet16-200ep:val_acc")),
+    Search(
+        "cifar10",
+        "nb201-cifar10-valid-12ep",
+        (
+            "nb201-cifar10-200ep:test_acc",
+            "nb201-cifar10-valid-200ep:val_acc",
+            "nb201-cifar100-200ep:val_acc",
+            "nb201-imagenet16-200ep:val_acc",
+        ),
+    ),
     Search("cifar100", "nb201-cifar100-12ep", ("nb201-cifar100-200ep:val_acc",)),
     Search("imagenet16", "nb201-imagenet16-12ep", ("nb201-imagenet16-200ep:val_acc",)),
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -121,17 +129,38 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     space = get_space("nb201")
     summaries = {}
     for search in SEARCHES:
+
         def compare(search: Search = search) -> dict[str, Any]:
-            c = run_comparison(space, get_profile(search.profile), store, strategies(), experiment.seeds, 10_000,
-                               baseline=BASELINE, params=PARAMS, time_budget=TIME_BUDGET, final=search.final,
-                               on_run=lambda _run: ctx.step(), log_runs=False)  # fmt: skip
+            c = run_comparison(
+                space,
+                get_profile(search.profile),
+                store,
+                strategies(),
+                experiment.seeds,
+                10_000,
+                baseline=BASELINE,
+                params=PARAMS,
+                time_budget=TIME_BUDGET,
+                final=search.final,
+                on_run=lambda _run: ctx.step(),
+                log_runs=False,
+            )
             return summary(c)
 
         if experiment.stored:
-            what = {"search": search.name, "profile": search.profile, "final": list(search.final), "seeds": len(experiment.seeds),
-                    "strategies": strategies(), "params": PARAMS, "time_budget": TIME_BUDGET, "table": manifest.sha256}  # fmt: skip
-            summaries[search.name] = stored_record(ctx, RECORD_KIND, what, f"nb201 {experiment.name} {search.name}",
-                                                   compare, "cpu")  # fmt: skip
+            what = {
+                "search": search.name,
+                "profile": search.profile,
+                "final": list(search.final),
+                "seeds": len(experiment.seeds),
+                "strategies": strategies(),
+                "params": PARAMS,
+                "time_budget": TIME_BUDGET,
+                "table": manifest.sha256,
+            }
+            summaries[search.name] = stored_record(
+                ctx, RECORD_KIND, what, f"nb201 {experiment.name} {search.name}", compare, "cpu"
+            )
         else:
             summaries[search.name] = compare()
     seeds = store.evaluations("nb201", get_profile("nb201-cifar10-valid-200ep").key)
@@ -140,8 +169,14 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     if experiment.stored:
         what = {"study": "surrogate", "profile": SEARCHES[0].profile, "table": manifest.sha256}
         twelve = get_profile(SEARCHES[0].profile).key
-        surrogate = stored_record(ctx, RECORD_KIND, what, "nb201 surrogate study",
-                                  lambda: surrogate_study(store.evaluations("nb201", twelve)), "cpu")  # fmt: skip
+        surrogate = stored_record(
+            ctx,
+            RECORD_KIND,
+            what,
+            "nb201 surrogate study",
+            lambda: surrogate_study(store.evaluations("nb201", twelve)),
+            "cpu",
+        )
         naswot = _naswot(ctx, {**what, "study": "naswot", "source": NASWOT_SOURCE.sha256}, twelve)
         return Outcome(experiment, summaries, table, hash_study(seeds), surrogate, naswot)
     return Outcome(experiment, summaries, table, hash_study(seeds), surrogate)
@@ -151,8 +186,14 @@ def _naswot(ctx: RunContext, what: dict[str, Any], recipe_key: str) -> dict[str,
     """The NASWOT column's record: stored, or computed from the NASWOT source file (which does not ship: the
     scores are no rows), or why neither is possible."""
     try:
-        return stored_record(ctx, RECORD_KIND, what, "nb201 NASWOT study",
-                             lambda: proxy_study(ctx.store.evaluations("nb201", recipe_key), naswot_scores()), "cpu")  # fmt: skip
+        return stored_record(
+            ctx,
+            RECORD_KIND,
+            what,
+            "nb201 NASWOT study",
+            lambda: proxy_study(ctx.store.evaluations("nb201", recipe_key), naswot_scores()),
+            "cpu",
+        )
     except ReproError as exc:
         return f"not in the cache and not computable here ({exc})"
 
@@ -161,8 +202,10 @@ def describe_profile(outcome: Outcome) -> str:
     """One line naming the runs and the imported table behind an outcome's numbers."""
     e = outcome.experiment
     files = ", ".join(s["file"] for s in outcome.table["sources"])
-    return (f"profile `{e.name}`: {len(e.seeds)} runs per strategy and search, {TIME_BUDGET:,.0f} simulated s each; "
-            f"imported NAS-Bench-201 rows ({files}; table sha256 {outcome.table['sha256'][:12]}), measured by NB201 on GPUs")  # fmt: skip
+    return (
+        f"profile `{e.name}`: {len(e.seeds)} runs per strategy and search, {TIME_BUDGET:,.0f} simulated s each; "
+        f"imported NAS-Bench-201 rows ({files}; table sha256 {outcome.table['sha256'][:12]}), measured by NB201 on GPUs"
+    )
 
 
 def total_evaluations(experiment: Experiment) -> int:
@@ -175,5 +218,14 @@ def get_experiment(name: str) -> Experiment:
     return named_experiment("nb201", EXPERIMENTS, name)
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "SEARCHES", "describe_profile", "get_experiment", "run",
-           "strategies", "total_evaluations"]  # fmt: skip
+__all__ = [
+    "EXPERIMENTS",
+    "Experiment",
+    "Outcome",
+    "SEARCHES",
+    "describe_profile",
+    "get_experiment",
+    "run",
+    "strategies",
+    "total_evaluations",
+]

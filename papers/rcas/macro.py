@@ -109,8 +109,10 @@ def load(cache: Path = CACHE) -> MacroTable:
         table = imported.slice(db, space.name, recipe.key)
         rows = [table.rows_of(space.canonical(k).key) for k in keys]
     if any(len(r) != 3 for r in rows):
-        raise ReproError(f"the cache {cache}: some NAS-Bench-Macro networks lack their three seeds; rerun "
-                         "`repro tables import macro`")  # fmt: skip
+        raise ReproError(
+            f"the cache {cache}: some NAS-Bench-Macro networks lack their three seeds; rerun "
+            "`repro tables import macro`"
+        )
     seeds = np.array([[e.test_acc for e in r] for r in rows])
     canon = {c: i for i, c in enumerate(sorted({canonical_genome(k) for k in keys}))}
     source = manifest.sources[0]
@@ -122,8 +124,8 @@ def load(cache: Path = CACHE) -> MacroTable:
         flops=np.array([r[0].macs for r in rows]),
         network=np.array([canon[canonical_genome(k)] for k in keys]),
         source=f"{source['file']} (xiusu/NAS-Bench-Macro at 61a2bfc, {source['licence']}; imported rows, table "
-               f"sha256 {manifest.sha256[:12]})",
-    )  # fmt: skip
+        f"sha256 {manifest.sha256[:12]})",
+    )
 
 
 def problem(table: MacroTable, values: np.ndarray, limits: dict[str, float]) -> Problem:
@@ -173,8 +175,9 @@ class WithinBudget(MacroSpace):
         return {"within_budget": int(self.pool.size)}
 
 
-def _evolution_best(rng: np.random.Generator, table: MacroTable, values: np.ndarray, feasible: np.ndarray,
-                    networks: int) -> float:  # fmt: skip
+def _evolution_best(
+    rng: np.random.Generator, table: MacroTable, values: np.ndarray, feasible: np.ndarray, networks: int
+) -> float:
     """Best F of regularized evolution (population 20, sample 5) over :class:`WithinBudget` once it has evaluated
     ``networks`` distinct networks (or asked 50 times that many genomes)."""
     strategy = RegularizedEvolution(WithinBudget(feasible), rng, population_size=20, sample_size=5)
@@ -191,8 +194,9 @@ def _evolution_best(rng: np.random.Generator, table: MacroTable, values: np.ndar
     return best
 
 
-def _random_search_best(rng: np.random.Generator, table: MacroTable, values: np.ndarray, feasible: np.ndarray,
-                        networks: int) -> float:  # fmt: skip
+def _random_search_best(
+    rng: np.random.Generator, table: MacroTable, values: np.ndarray, feasible: np.ndarray, networks: int
+) -> float:
     """Best F of uniform draws among the genomes within the budget (:meth:`WithinBudget.sample`, drawn in one
     batch) up to ``networks`` distinct networks (or 50 times that many draws)."""
     pool = np.flatnonzero(feasible)
@@ -202,8 +206,10 @@ def _random_search_best(rng: np.random.Generator, table: MacroTable, values: np.
     return float(values[draws[: stop + 1]].max())
 
 
-SEARCHES: dict[str, Callable[..., float]] = {"random search": _random_search_best,
-                                             "regularized evolution": _evolution_best}  # fmt: skip
+SEARCHES: dict[str, Callable[..., float]] = {
+    "random search": _random_search_best,
+    "regularized evolution": _evolution_best,
+}
 
 
 def run_budget(table: MacroTable, resource: str, limit: int) -> dict[str, Any]:
@@ -218,36 +224,57 @@ def run_budget(table: MacroTable, resource: str, limit: int) -> dict[str, Any]:
 
     def summary(result: GreedyResult) -> dict[str, Any]:
         i = index_of(result.selected)
-        return {"genome": genome(i), "F": result.value, "ratio": ratio(result.value, empty, best),
-                "optimal": result.value >= best, "sets": result.evaluations, "networks": len(_networks(table, result)),
-                "params": int(table.params[i]), "flops": int(table.flops[i])}  # fmt: skip
+        return {
+            "genome": genome(i),
+            "F": result.value,
+            "ratio": ratio(result.value, empty, best),
+            "optimal": result.value >= best,
+            "sets": result.evaluations,
+            "networks": len(_networks(table, result)),
+            "params": int(table.params[i]),
+            "flops": int(table.flops[i]),
+        }
 
     networks = len(set().union(*(_networks(table, r) for r in lazy.values())))
     feasible_networks = len(np.unique(table.network[feasible]))
     searches = {}
     for label, search in SEARCHES.items():
-        found = [search(np.random.default_rng(seed), table, values, feasible, min(networks, feasible_networks))
-                 for seed in SEARCH_SEEDS]  # fmt: skip
-        searches[label] = {"F": found, "ratio": [ratio(v, empty, best) for v in found],
-                           "optimal": float(np.mean([v >= best for v in found])),
-                           "rcas_a12": stats.vargha_delaney_a12([lazy[winner].value], found)}  # fmt: skip
+        found = [
+            search(np.random.default_rng(seed), table, values, feasible, min(networks, feasible_networks))
+            for seed in SEARCH_SEEDS
+        ]
+        searches[label] = {
+            "F": found,
+            "ratio": [ratio(v, empty, best) for v in found],
+            "optimal": float(np.mean([v >= best for v in found])),
+            "rcas_a12": stats.vargha_delaney_a12([lazy[winner].value], found),
+        }
     per_seed = []
     for k in range(table.seeds.shape[1]):
         seed_values = table.seeds[:, k]
         seed_best = float(seed_values[feasible].max())
         seed_winner, seed_lazy = rcas(problem(table, seed_values, {name: limit}))
         chosen = seed_lazy[seed_winner]
-        per_seed.append({"ratio": ratio(chosen.value, float(seed_values[0]), seed_best),
-                         "genome": genome(index_of(chosen.selected)),
-                         "mean_F_ratio": ratio(float(values[index_of(chosen.selected)]), empty, best)})  # fmt: skip
+        per_seed.append(
+            {
+                "ratio": ratio(chosen.value, float(seed_values[0]), seed_best),
+                "genome": genome(index_of(chosen.selected)),
+                "mean_F_ratio": ratio(float(values[index_of(chosen.selected)]), empty, best),
+            }
+        )
     return {
-        "resource": resource, "limit": limit, "feasible_networks": feasible_networks,
-        "optimum": {"genome": genome(best_index), "F": best}, "empty_F": empty,
-        "rcas_best": winner, "rcas": {cost: summary(r) for cost, r in lazy.items()},
+        "resource": resource,
+        "limit": limit,
+        "feasible_networks": feasible_networks,
+        "optimum": {"genome": genome(best_index), "F": best},
+        "empty_F": empty,
+        "rcas_best": winner,
+        "rcas": {cost: summary(r) for cost, r in lazy.items()},
         "rcas_networks": networks,
         "plain": {cost: {**summary(r), "same_as_lazy": r.path == lazy[cost].path} for cost, r in plain.items()},
-        "searches": searches, "per_seed": per_seed,
-    }  # fmt: skip
+        "searches": searches,
+        "per_seed": per_seed,
+    }
 
 
 def _noise_se(table: MacroTable, ids: list[np.ndarray], coefs: list[int]) -> np.ndarray:
@@ -266,14 +293,18 @@ def _property(amounts: np.ndarray, se: np.ndarray, per_seed: list[np.ndarray]) -
     every_seed = np.logical_and.reduce([a > 1e-9 for a in per_seed])
     sizes = counted.sizes
     return {
-        "checks": counted.checks, "violations": counted.violations, "fraction": counted.fraction,
-        "beyond_noise": int(beyond.sum()), "beyond_noise_fraction": float(beyond.mean()),
-        "every_seed": int(every_seed.sum()), "every_seed_fraction": float(every_seed.mean()),
+        "checks": counted.checks,
+        "violations": counted.violations,
+        "fraction": counted.fraction,
+        "beyond_noise": int(beyond.sum()),
+        "beyond_noise_fraction": float(beyond.mean()),
+        "every_seed": int(every_seed.sum()),
+        "every_seed_fraction": float(every_seed.mean()),
         "per_seed_fraction": [float((a > 1e-9).mean()) for a in per_seed],
         "size_quantiles": {q: float(np.quantile(sizes, q)) if sizes.size else 0.0 for q in (0.5, 0.9, 0.99, 1.0)},
         "median_se": float(np.median(se)),
         "sizes_in_se": (amounts / se)[amounts > 1e-9],
-    }  # fmt: skip
+    }
 
 
 def exhaustive(table: MacroTable) -> dict[str, Any]:
@@ -294,10 +325,20 @@ def exhaustive(table: MacroTable) -> dict[str, Any]:
     # Accuracies are multiples of 1/30,000 (means of three 10,000-image tests): smaller gains are float ties.
     for label, keep in (("positive", joint > 1e-9), ("beyond_noise", joint > NOISE_SES * joint_se)):
         ratios = sums[keep] / joint[keep]
-        gamma[label] = {"pairs": int(keep.sum()), "min": float(ratios.min()), "p01": float(np.quantile(ratios, 0.01)),
-                        "median": float(np.median(ratios)), "below_one": float((ratios < 1).mean())}  # fmt: skip
-    return {"sigma": table.sigma, "monotonicity": mono, "diminishing_returns": dr, "gamma": gamma,
-            "pairs": (2 * m + 1) ** n - (m + 1) ** n}  # fmt: skip
+        gamma[label] = {
+            "pairs": int(keep.sum()),
+            "min": float(ratios.min()),
+            "p01": float(np.quantile(ratios, 0.01)),
+            "median": float(np.median(ratios)),
+            "below_one": float((ratios < 1).mean()),
+        }
+    return {
+        "sigma": table.sigma,
+        "monotonicity": mono,
+        "diminishing_returns": dr,
+        "gamma": gamma,
+        "pairs": (2 * m + 1) ** n - (m + 1) ** n,
+    }
 
 
 def bound(gamma: float) -> float:
@@ -315,13 +356,32 @@ def study(cache: Path = CACHE) -> dict[str, Any]:
     pooled = {label: [x for r in runs for x in r["searches"][label]["ratio"]] for label in SEARCHES}
     comparisons = {label: stats.compare(rcas_ratios, values, names=("RCAS", label)) for label, values in pooled.items()}
     return {
-        "source": table.source, "runs": runs, "exhaustive": found,
-        "rcas_ratio": {"min": float(np.min(rcas_ratios)), "mean": float(np.mean(rcas_ratios)),
-                       "optimal": sum(r["rcas"][r["rcas_best"]]["optimal"] for r in runs), "budgets": len(runs)},
+        "source": table.source,
+        "runs": runs,
+        "exhaustive": found,
+        "rcas_ratio": {
+            "min": float(np.min(rcas_ratios)),
+            "mean": float(np.mean(rcas_ratios)),
+            "optimal": sum(r["rcas"][r["rcas_best"]]["optimal"] for r in runs),
+            "budgets": len(runs),
+        },
         "bound": {label: bound(g["min"]) for label, g in found["gamma"].items()},
         "pooled": {label: {"a12": c.a12, "mw_p": c.mw_p, "mean": c.mean_b} for label, c in comparisons.items()},
-    }  # fmt: skip
+    }
 
 
-__all__ = ["BUDGETS_PER_RESOURCE", "GROUND", "MacroTable", "bound", "budgets", "exhaustive", "genome", "index_of",
-           "load", "problem", "ratio", "run_budget", "study"]  # fmt: skip
+__all__ = [
+    "BUDGETS_PER_RESOURCE",
+    "GROUND",
+    "MacroTable",
+    "bound",
+    "budgets",
+    "exhaustive",
+    "genome",
+    "index_of",
+    "load",
+    "problem",
+    "ratio",
+    "run_budget",
+    "study",
+]

@@ -60,8 +60,13 @@ def _final_numbers(outcome: Outcome) -> dict[str, Any]:
         accs = [row.value("test_acc") for row in rows]
         out[name] = {"test_acc": accs, "mean_sd": _mean_sd(accs)}
     comparison = stats.compare(out["RCAS"]["test_acc"], out["reference"]["test_acc"], names=("RCAS", "reference"))
-    out["comparison"] = {"a12": comparison.a12, "mw_p": comparison.mw_p, "diff": comparison.diff,
-                         "diff_ci": [comparison.diff_lo, comparison.diff_hi], "markdown": comparison.to_markdown()}  # fmt: skip
+    out["comparison"] = {
+        "a12": comparison.a12,
+        "mw_p": comparison.mw_p,
+        "diff": comparison.diff,
+        "diff_ci": [comparison.diff_lo, comparison.diff_hi],
+        "markdown": comparison.to_markdown(),
+    }
     return out
 
 
@@ -72,35 +77,53 @@ def numbers(outcome: Outcome) -> dict[str, Any]:
 
     def summary(result: GreedyResult) -> dict[str, Any]:
         genome = genome_of(outcome.experiment.variant, result.selected)
-        return {"val_acc": result.value, "evaluations": result.evaluations, "architecture": space.describe(genome),
-                **costs(genome, spec.input_shape, spec.num_classes), "path": _path_rows(outcome, result)}  # fmt: skip
+        return {
+            "val_acc": result.value,
+            "evaluations": result.evaluations,
+            "architecture": space.describe(genome),
+            **costs(genome, spec.input_shape, spec.num_classes),
+            "path": _path_rows(outcome, result),
+        }
 
     finals = [chain[-1] for chain in outcome.chains]
-    random_costs = [costs(genome_of(outcome.experiment.variant, c[-1]), spec.input_shape, spec.num_classes)
-                    for c in outcome.chain_sets]  # fmt: skip
+    random_costs = [
+        costs(genome_of(outcome.experiment.variant, c[-1]), spec.input_shape, spec.num_classes)
+        for c in outcome.chain_sets
+    ]
     best = outcome.rcas[outcome.rcas_best]
     return {
         "budget": outcome.budget,
-        "reference": {"val_acc": outcome.reference_value,
-                      "architecture": space.describe(Genome(outcome.experiment.variant, outcome.experiment.reference))},
+        "reference": {
+            "val_acc": outcome.reference_value,
+            "architecture": space.describe(Genome(outcome.experiment.variant, outcome.experiment.reference)),
+        },
         "rcas_best": outcome.rcas_best,
         "rcas": {name: summary(r) for name, r in outcome.rcas.items()},
         "rcas_distinct_evaluations": len(set().union(*(r.evaluated for r in outcome.rcas.values()))),
-        "plain_ceg_uc": {**summary(outcome.plain_uc),
-                         "same_choices_as_lazy_uc": outcome.plain_uc.path == outcome.rcas["UC"].path},
+        "plain_ceg_uc": {
+            **summary(outcome.plain_uc),
+            "same_choices_as_lazy_uc": outcome.plain_uc.path == outcome.rcas["UC"].path,
+        },
         "type5_only": {"best": outcome.type5_best, **summary(outcome.type5[outcome.type5_best])},
-        "random_blocks": {"val_acc": finals, "mean_sd": _mean_sd(finals),
-                          "params": [c["params"] for c in random_costs], "madds": [c["madds"] for c in random_costs],
-                          "rcas_beats": sum(best.value > v for v in finals)},
-        "random_search": {"best_val_acc": outcome.random_search, "seeds": list(outcome.experiment.random_seeds),
-                          "mean_sd": _mean_sd(outcome.random_search),
-                          "evaluations_each": len(set().union(*(r.evaluated for r in outcome.rcas.values()))),
-                          "rcas_beats": sum(best.value > v for v in outcome.random_search)},
+        "random_blocks": {
+            "val_acc": finals,
+            "mean_sd": _mean_sd(finals),
+            "params": [c["params"] for c in random_costs],
+            "madds": [c["madds"] for c in random_costs],
+            "rcas_beats": sum(best.value > v for v in finals),
+        },
+        "random_search": {
+            "best_val_acc": outcome.random_search,
+            "seeds": list(outcome.experiment.random_seeds),
+            "mean_sd": _mean_sd(outcome.random_search),
+            "evaluations_each": len(set().union(*(r.evaluated for r in outcome.rcas.values()))),
+            "rcas_beats": sum(best.value > v for v in outcome.random_search),
+        },
         "monotonicity": monotonicity(outcome.chains),
         "nested_gains": dataclasses.asdict(outcome.nested),
         "final": _final_numbers(outcome),
         "rows_trained_or_cached": len(all_rows(outcome)),
-    }  # fmt: skip
+    }
 
 
 def describe_provenance(evaluations: list[Any]) -> str:

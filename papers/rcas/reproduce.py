@@ -75,24 +75,37 @@ class Experiment:
 
 EXPERIMENTS = {
     "smoke": Experiment(
-        "smoke", "rcas-smoke", "fmnist-small", PROXY_REFERENCE, (0, 1, 2, 3, 4),
+        "smoke",
+        "rcas-smoke",
+        "fmnist-small",
+        PROXY_REFERENCE,
+        (0, 1, 2, 3, 4),
         about="CPU proxy: Fashion-MNIST (not CIFAR-100), the 9-position fmnist-small skeleton, 500 training "
         "images, 2 epochs; the budget is the proxy reference's cost; final training on 2,000 images for 4 epochs",
         final_recipe="rcas-final-smoke",
     ),
     "gpu": Experiment(
-        "gpu", "rcas-gpu", "cifar", MOBILENETV2_CIFAR, (0, 1, 2),
+        "gpu",
+        "rcas-gpu",
+        "cifar",
+        MOBILENETV2_CIFAR,
+        (0, 1, 2),
         about="CIFAR-100, the paper's 36-position skeleton and MobileNetV2 budget, 4 epochs per F: several "
         "GPU leases, resumable; final training 30 epochs",
         final_recipe="rcas-final-gpu",
     ),
     "paper": Experiment(
-        "paper", "rcas-paper", "cifar", MOBILENETV2_CIFAR, tuple(range(20)),
+        "paper",
+        "rcas-paper",
+        "cifar",
+        MOBILENETV2_CIFAR,
+        tuple(range(20)),
         about="the paper's search recipe (10 epochs, lr decay at 4, 7, 9) on CIFAR-100 and its final training "
         "(200 epochs, decay at 60, 120, 180, crop + flip): GPU days",
-        final_recipe="rcas-final", final_seeds=(0, 1, 2, 3, 4),
+        final_recipe="rcas-final",
+        final_seeds=(0, 1, 2, 3, 4),
     ),
-}  # fmt: skip
+}
 
 
 def get_experiment(name: str) -> Experiment:
@@ -214,18 +227,35 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
     nested = violations(marginal_gains(problem, plain))
     finalists = {"RCAS": genome_of(experiment.variant, results[best].selected), "reference": reference}
     final = _final_training(experiment, space, ctx, finalists)
-    return Outcome(experiment, recipe, budget, reference_value, best, results, plain, type5_best, type5, chains,
-                   chain_sets, searches, nested, final, list(f.rows.values()))  # fmt: skip
+    return Outcome(
+        experiment,
+        recipe,
+        budget,
+        reference_value,
+        best,
+        results,
+        plain,
+        type5_best,
+        type5,
+        chains,
+        chain_sets,
+        searches,
+        nested,
+        final,
+        list(f.rows.values()),
+    )
 
 
-def _final_training(experiment: Experiment, space: Any, ctx: RunContext,
-                    finalists: dict[str, Genome]) -> dict[str, list[Any]]:  # fmt: skip
+def _final_training(
+    experiment: Experiment, space: Any, ctx: RunContext, finalists: dict[str, Genome]
+) -> dict[str, list[Any]]:
     """Train each finalist from scratch with the final recipe, once per final seed (rows through the cache)."""
     if experiment.final_recipe is None:
         return {}
     evaluator = ctx.evaluator(space, as_recipe(experiment.final_recipe))
-    retrained = retrain_all(evaluator, {name: [genome] for name, genome in finalists.items()}, experiment.final_seeds,
-                            ctx.on_step)  # fmt: skip
+    retrained = retrain_all(
+        evaluator, {name: [genome] for name, genome in finalists.items()}, experiment.final_seeds, ctx.on_step
+    )
     return {name: rows for name, (rows,) in retrained.items()}
 
 
@@ -257,5 +287,16 @@ def total_evaluations(experiment: Experiment) -> int | None:
     return None
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "all_rows", "costs", "data_label", "describe_profile",
-           "genome_of", "get_experiment", "run", "total_evaluations"]  # fmt: skip
+__all__ = [
+    "EXPERIMENTS",
+    "Experiment",
+    "Outcome",
+    "all_rows",
+    "costs",
+    "data_label",
+    "describe_profile",
+    "genome_of",
+    "get_experiment",
+    "run",
+    "total_evaluations",
+]

@@ -57,10 +57,20 @@ def _best_found(claim_id: str, outcome: Outcome, nums: dict[str, Any], prov: str
     per_seed = ", ".join(f"{100 * b:.2f}" for b in nums["best_per_seed"])
     spread = f"per-seed best {100 * nums['best_per_seed_mean']:.2f} ± {100 * nums['best_per_seed_sd']:.2f} ({per_seed})"
     if outcome.experiment.per_run:
-        return Measured(claim_id, outcome.experiment.name, round(100 * nums["best_per_seed_mean"], 4),
-                        f"mean of the best of each single run; {spread}", prov)  # fmt: skip
-    return Measured(claim_id, outcome.experiment.name, round(100 * nums["best"], 4),
-                    f"max over {len(outcome.experiment.seeds)} seeds; {spread}", prov)  # fmt: skip
+        return Measured(
+            claim_id,
+            outcome.experiment.name,
+            round(100 * nums["best_per_seed_mean"], 4),
+            f"mean of the best of each single run; {spread}",
+            prov,
+        )
+    return Measured(
+        claim_id,
+        outcome.experiment.name,
+        round(100 * nums["best"], 4),
+        f"max over {len(outcome.experiment.seeds)} seeds; {spread}",
+        prov,
+    )
 
 
 def measurements(outcome: Outcome) -> list[Measured]:
@@ -75,23 +85,39 @@ def measurements(outcome: Outcome) -> list[Measured]:
     out = [
         _best_found("es_best_test_acc", outcome, es, prov),
         _best_found("rs_best_test_acc", outcome, rs, prov),
-        Measured("es_stochastically_dominates_rs", name, "yes" if dominance.holds else "no",
-                 f"first-order dominance, invalid networks scored 0: {dominance.describe()}; "
-                 f"A12 = {cmp.a12:.2f} over the valid ones", prov),
-        Measured("active_nodes_mean", name, round(nums["active_nodes"]["mean"], 4),
-                 f"n = {nums['active_nodes']['n']} valid evolved architectures", prov),
-        Measured("active_nodes_sd", name, round(nums["active_nodes"]["sd"], 4),
-                 f"n = {nums['active_nodes']['n']}", prov),
+        Measured(
+            "es_stochastically_dominates_rs",
+            name,
+            "yes" if dominance.holds else "no",
+            f"first-order dominance, invalid networks scored 0: {dominance.describe()}; "
+            f"A12 = {cmp.a12:.2f} over the valid ones",
+            prov,
+        ),
+        Measured(
+            "active_nodes_mean",
+            name,
+            round(nums["active_nodes"]["mean"], 4),
+            f"n = {nums['active_nodes']['n']} valid evolved architectures",
+            prov,
+        ),
+        Measured(
+            "active_nodes_sd", name, round(nums["active_nodes"]["sd"], 4), f"n = {nums['active_nodes']['n']}", prov
+        ),
         Measured("es_best_layers", name, _layer_sequence(best_es.genome), f"key {best_es.evaluation.genome_key}", prov),
-    ]  # fmt: skip
+    ]
     for row in outcome.final:
         if row["architecture"] != "paper's REMNet":
             continue
         accs = [100 * e.test_acc for e in row["evaluations"]]
-        out.append(Measured(
-            f"remnet{row['row'].split('-')[1]}_test_acc", name, round(statistics.fmean(accs), 4),
-            f"the paper's REMNet at {row['channels']} channels, {len(accs)} seed(s)", _provenance(row["evaluations"]),
-        ))  # fmt: skip
+        out.append(
+            Measured(
+                f"remnet{row['row'].split('-')[1]}_test_acc",
+                name,
+                round(statistics.fmean(accs), 4),
+                f"the paper's REMNet at {row['channels']} channels, {len(accs)} seed(s)",
+                _provenance(row["evaluations"]),
+            )
+        )
     return out
 
 

@@ -24,8 +24,10 @@ def evolved_graphs(outcome: Outcome) -> list[Any]:
     space = get_space("remnet")
     return [
         space.graph(space.from_json(t.genome))
-        for r in outcome.runs["ES"] for t in r.trials[outcome.experiment.population:] if t.evaluation.status == "ok"
-    ]  # fmt: skip
+        for r in outcome.runs["ES"]
+        for t in r.trials[outcome.experiment.population :]
+        if t.evaluation.status == "ok"
+    ]
 
 
 def _scored(runs: list[Any]) -> np.ndarray:
@@ -62,8 +64,9 @@ def numbers(outcome: Outcome) -> dict[str, Any]:
     result["ES_dominates_RS"] = stats.first_order_dominance(_scored(outcome.runs["ES"]), _scored(outcome.runs["RS"]))
     result["ES_vs_RS_best"] = stats.compare(
         [float(np.nanmax(r.values())) for r in outcome.runs["ES"]],
-        [float(np.nanmax(r.values())) for r in outcome.runs["RS"]], names=("ES", "RS"),
-    )  # fmt: skip
+        [float(np.nanmax(r.values())) for r in outcome.runs["RS"]],
+        names=("ES", "RS"),
+    )
     return result
 
 

@@ -30,18 +30,32 @@ PROFILES.register(
 
 PROFILES.register(
     "remnet-final",
-    Recipe(profile="remnet-final", epochs=20, val_size=0, optimizer="adamax", lr=2e-3, weight_decay=1e-5,
-           augmentation="flip+erase", model=(("channels", 128),)),
-)  # fmt: skip
+    Recipe(
+        profile="remnet-final",
+        epochs=20,
+        val_size=0,
+        optimizer="adamax",
+        lr=2e-3,
+        weight_decay=1e-5,
+        augmentation="flip+erase",
+        model=(("channels", 128),),
+    ),
+)
 """REMNet's final training (Table 2): all 60k training images, 20 epochs, horizontal flip + random erasing, and the
 authors' optimiser (``train_best_architecture.py``: ``Adamax(weight_decay=1e-5)`` at PyTorch's default lr 2e-3);
 width set per row."""
 
 PROFILES.register(
     "remnet-final-smoke",
-    Recipe(profile="remnet-final-smoke", epochs=4, val_size=2000, train_size=5000, augmentation="flip+erase",
-           model=(("channels", 16),)),
-)  # fmt: skip
+    Recipe(
+        profile="remnet-final-smoke",
+        epochs=4,
+        val_size=2000,
+        train_size=5000,
+        augmentation="flip+erase",
+        model=(("channels", 16),),
+    ),
+)
 """CPU minutes: the final-training recipe on 5,000 images for 4 epochs; width set per row."""
 
 PROFILES.register(

@@ -35,7 +35,9 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
             {label: [100 * r.values() for r in runs] for label, runs in outcome.runs.items()},
             out_dir / "fig3_left_best_so_far.png",
             title=f"REMNet Fig. 3 (left), reproduced [{e.name}]: best test accuracy so far",
-            ylabel="best test accuracy so far (%)", caption=caption, limits=(0.0, 100.0),
+            ylabel="best test accuracy so far (%)",
+            caption=caption,
+            limits=(0.0, 100.0),
             marker=(e.population + 0.5, f"initial population ends (P={e.population})"),
         ),
         plots.ecdfs(
@@ -46,13 +48,16 @@ def write_report(outcome: Outcome, out_dir: Path) -> list[Path]:
             caption=f"ES vs RS, invalid networks scored 0: {nums['ES_dominates_RS'].describe()}; over the valid ones "
             f"Mann-Whitney p = {all_cmp.mw_p:.3g}, A12 = {all_cmp.a12:.2f}. " + caption,
         ),
-    ]  # fmt: skip
+    ]
     evolved = evolved_graphs(outcome)
-    paths.append(plot_overlay(
-        [g for g in evolved if g is not None], out_dir / "fig4_overlay.png",
-        title=f"REMNet Fig. 4, reproduced [{e.name}]: {len(evolved)} valid evolved architectures, alpha 1/{len(evolved)}",
-        caption=caption,
-    ))  # fmt: skip
+    paths.append(
+        plot_overlay(
+            [g for g in evolved if g is not None],
+            out_dir / "fig4_overlay.png",
+            title=f"REMNet Fig. 4, reproduced [{e.name}]: {len(evolved)} valid evolved architectures, alpha 1/{len(evolved)}",
+            caption=caption,
+        )
+    )
     paths.append(_write_summary(outcome, nums, profile, out_dir / "summary.md"))
     paths.append(_write_numbers(outcome, nums, out_dir / "numbers.json"))
     return paths
@@ -111,11 +116,18 @@ def _write_summary(outcome: Outcome, nums: dict[str, Any], profile: str, path: P
         n = nums[label]
         reasons = "; ".join(f"{k}: {v}" for k, v in n["invalid_reasons"].items()) or "—"
         lines.append(f"| {label} | {n['evaluations']} | {100 * n['invalid_fraction']:.1f}% | {reasons} |")
-    lines += ["", "## Table 2", "", "| method | final accuracy | search epochs | training epochs | source |",
-              "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines += [
+        "",
+        "## Table 2",
+        "",
+        "| method | final accuracy | search epochs | training epochs | source |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for row in read_reported(HERE)["table2"]:
-        lines.append(f"| {row['method']} | {row['final_accuracy']} | {row['search_epochs']} | "
-                     f"{row['training_epochs']} | reported |")  # fmt: skip
+        lines.append(
+            f"| {row['method']} | {row['final_accuracy']} | {row['search_epochs']} | "
+            f"{row['training_epochs']} | reported |"
+        )
     search_epochs = outcome.recipe.epochs
     for row in outcome.final:
         for ev in row["evaluations"]:
@@ -129,25 +141,32 @@ def _write_summary(outcome: Outcome, nums: dict[str, Any], profile: str, path: P
         "",
         f"Parameter counts of the paper's REMNet as built here: REMNet-128 {structural.get('REMNet-128', 0):,} "
         f"(reported {claims['remnet128_params']['value']:,}); REMNet-256 {structural.get('REMNet-256', 0):,} "
-        f"(reported \"3.1 million\").",
+        f'(reported "3.1 million").',
         "",
         "## The authors' published REMNet-128 weights",
         "",
     ]
     record = weights.stored_record()
-    lines += (weights.summary_lines(record, weights.reported_value()) if record else
-              ["No evaluation record: run `python -m papers.remnet.weights --write-record` (needs Fashion-MNIST)."])
+    lines += (
+        weights.summary_lines(record, weights.reported_value())
+        if record
+        else ["No evaluation record: run `python -m papers.remnet.weights --write-record` (needs Fashion-MNIST)."]
+    )
     lines += ["", "## Chosen architecture (Section 4.2 rule)", ""]
     if outcome.choice is None:
         lines.append("No valid ES architecture: nothing to choose.")
     else:
         c = outcome.choice
         chosen = get_space("remnet").from_json(outcome.chosen_genome)
-        lines.append(f"`{get_space('remnet').describe(chosen)}` (key `{c.genome_key}`): mean test accuracy "
-                     f"{_pct(c.mean)} over {c.count} evaluations; {c.note}; {c.candidates} candidate(s).")  # fmt: skip
+        lines.append(
+            f"`{get_space('remnet').describe(chosen)}` (key `{c.genome_key}`): mean test accuracy "
+            f"{_pct(c.mean)} over {c.count} evaluations; {c.note}; {c.candidates} candidate(s)."
+        )
     for seed, c, genome in outcome.run_choices:
-        lines.append(f"- ES seed {seed}'s run alone: `{get_space('remnet').describe(get_space('remnet').from_json(genome))}` "
-                     f"(key `{c.genome_key}`), mean {_pct(c.mean)} over {c.count} trainings; {c.note}.")  # fmt: skip
+        lines.append(
+            f"- ES seed {seed}'s run alone: `{get_space('remnet').describe(get_space('remnet').from_json(genome))}` "
+            f"(key `{c.genome_key}`), mean {_pct(c.mean)} over {c.count} trainings; {c.note}."
+        )
     lines += [
         "",
         "## Figures",
@@ -181,11 +200,17 @@ def _write_numbers(outcome: Outcome, nums: dict[str, Any], path: Path) -> Path:
         return x
 
     final = [
-        {"row": r["row"], "architecture": r["architecture"], "channels": r["channels"], "recipe_key": r["recipe"].key,
-         "params_at_paper_width": r["params_at_paper_width"],
-         "test_acc": [ev.test_acc for ev in r["evaluations"]], "params": r["evaluations"][0].params}
+        {
+            "row": r["row"],
+            "architecture": r["architecture"],
+            "channels": r["channels"],
+            "recipe_key": r["recipe"].key,
+            "params_at_paper_width": r["params_at_paper_width"],
+            "test_acc": [ev.test_acc for ev in r["evaluations"]],
+            "params": r["evaluations"][0].params,
+        }
         for r in outcome.final
-    ]  # fmt: skip
+    ]
     data = {
         "profile": outcome.experiment.name,
         "recipe_key": outcome.recipe.key,

@@ -61,23 +61,42 @@ class Experiment:
 
 EXPERIMENTS = {
     "smoke": Experiment(
-        "smoke", recipe="smoke", population=20, sample_size=5, budget=60, seeds=(0, 1, 2, 3, 4),
-        final_recipe="remnet-final-smoke", final_widths={"REMNet-128": 16, "REMNet-256": 32},
+        "smoke",
+        recipe="smoke",
+        population=20,
+        sample_size=5,
+        budget=60,
+        seeds=(0, 1, 2, 3, 4),
+        final_recipe="remnet-final-smoke",
+        final_widths={"REMNet-128": 16, "REMNet-256": 32},
         about="CPU minutes: 3,000 training images, 2 epochs, 16 channels; final rows at 16/32 channels",
     ),
     "gpu": Experiment(
-        "gpu", recipe="remnet-gpu", population=16, sample_size=4, budget=40, seeds=(0, 1, 2),
-        final_recipe="remnet-final", final_widths={"REMNet-128": 128, "REMNet-256": 256},
+        "gpu",
+        recipe="remnet-gpu",
+        population=16,
+        sample_size=4,
+        budget=40,
+        seeds=(0, 1, 2),
+        final_recipe="remnet-final",
+        final_widths={"REMNet-128": 128, "REMNet-256": 256},
         about="one GPU lease with a fast trainer: full data, 64 channels, 3 epochs, 3 seeds",
     ),
     "paper": Experiment(
-        "paper", recipe="remnet-paper", population=100, sample_size=25, budget=500, seeds=(0, 1, 2),
-        final_recipe="remnet-final", final_widths={"REMNet-128": 128, "REMNet-256": 256},
-        per_run=True, parents_with_replacement=True,
+        "paper",
+        recipe="remnet-paper",
+        population=100,
+        sample_size=25,
+        budget=500,
+        seeds=(0, 1, 2),
+        final_recipe="remnet-final",
+        final_widths={"REMNet-128": 128, "REMNet-256": 256},
+        per_run=True,
+        parents_with_replacement=True,
         about="the paper's protocol (P=100, S=25 drawn with replacement, 400 cycles, 10 epochs, 64 channels, all 60k "
         "training images; choice and best found per run): GPU hours, resumable",
     ),
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -108,12 +127,23 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
             if experiment.parents_with_replacement:
                 params["replace"] = True
             runs[label].append(
-                run_search(strategy_name, evaluator, experiment.budget, seed, experiment.metric, params, strict=False,
-                           on_step=lambda trial, result: ctx.step())
+                run_search(
+                    strategy_name,
+                    evaluator,
+                    experiment.budget,
+                    seed,
+                    experiment.metric,
+                    params,
+                    strict=False,
+                    on_step=lambda trial, result: ctx.step(),
+                )
             )
     if experiment.per_run:
-        run_choices = [(seed, *picked) for seed, r in zip(experiment.seeds, runs["ES"])
-                       if (picked := _choose([r], experiment.min_samples)) is not None]  # fmt: skip
+        run_choices = [
+            (seed, *picked)
+            for seed, r in zip(experiment.seeds, runs["ES"])
+            if (picked := _choose([r], experiment.min_samples)) is not None
+        ]
         choice, chosen = (run_choices[0][1], run_choices[0][2]) if run_choices else (None, None)
         to_train = {f"our choice (ES seed {seed})": genome for seed, _, genome in run_choices}
     else:
@@ -132,8 +162,9 @@ def _choose(runs: list[SearchResult], min_samples: int) -> tuple[Choice, str] | 
     return choice, next(t.genome for r in runs for t in r.trials if t.evaluation.genome_key == choice.genome_key)
 
 
-def _final_training(experiment: Experiment, space: RemnetSpace, ctx: RunContext,
-                    chosen: dict[str, str]) -> list[dict[str, Any]]:  # fmt: skip
+def _final_training(
+    experiment: Experiment, space: RemnetSpace, ctx: RunContext, chosen: dict[str, str]
+) -> list[dict[str, Any]]:
     """Table 2's retrained rows: the paper's REMNet and our chosen architecture(s) (label -> genome), at each width."""
     base = as_recipe(experiment.final_recipe)
     architectures = {"paper's REMNet": space.from_json(REMNET)}
@@ -147,19 +178,30 @@ def _final_training(experiment: Experiment, space: RemnetSpace, ctx: RunContext,
         for arch_name, genome in architectures.items():
             evaluations = [evaluator.evaluate(genome, seed)[0] for seed in experiment.final_seeds]
             model = space.build(genome, spec.input_shape, spec.num_classes, channels=paper_width)
-            rows.append({
-                "row": row_name, "architecture": arch_name, "channels": width, "recipe": recipe,
-                "evaluations": evaluations, "params_at_paper_width": count_params(model),
-                "describe": space.describe(genome),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "row": row_name,
+                    "architecture": arch_name,
+                    "channels": width,
+                    "recipe": recipe,
+                    "evaluations": evaluations,
+                    "params_at_paper_width": count_params(model),
+                    "describe": space.describe(genome),
+                }
+            )
     return rows
 
 
 def describe_profile(outcome: Outcome) -> str:
     """One line naming the scale, seeds and devices that produced an outcome's numbers."""
     e, r = outcome.experiment, outcome.recipe
-    devices = {t.evaluation.device for runs in outcome.runs.values() for result in runs for t in result.trials
-               if t.evaluation.status == "ok"}  # fmt: skip
+    devices = {
+        t.evaluation.device
+        for runs in outcome.runs.values()
+        for result in runs
+        for t in result.trials
+        if t.evaluation.status == "ok"
+    }
     return (
         f"profile `{e.name}`: budget {e.budget} evaluations per run (P={e.population}, S={e.sample_size}, "
         f"{e.budget - e.population} cycles), fitness {e.metric}, {r.epochs} epochs, "
@@ -179,5 +221,4 @@ def get_experiment(name: str) -> Experiment:
     return named_experiment("remnet", EXPERIMENTS, name)
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "describe_profile", "get_experiment", "run",
-           "total_evaluations"]  # fmt: skip
+__all__ = ["EXPERIMENTS", "Experiment", "Outcome", "describe_profile", "get_experiment", "run", "total_evaluations"]

@@ -166,25 +166,41 @@ def measure(device: str = "cpu", limit: int | None = None, data_root: str | None
             started_control = time.perf_counter()
             found = predict(model, images[:n_control], convention.normalize, device)
             correct = int((found == labels[:n_control]).sum())
-            controls.append({**entry, "loads": True, "images": n_control, "correct": correct,
-                             "accuracy": _accuracy(correct, n_control), "seconds": time.perf_counter() - started_control,
-                             "predictions": digits(found)})  # fmt: skip
+            controls.append(
+                {
+                    **entry,
+                    "loads": True,
+                    "images": n_control,
+                    "correct": correct,
+                    "accuracy": _accuracy(correct, n_control),
+                    "seconds": time.perf_counter() - started_control,
+                    "predictions": digits(found),
+                }
+            )
     finally:
         torch.set_num_threads(threads)
     correct = int((preds == labels).sum())
     return {
         "claim": CLAIM_ID,
         "weights": {"file": WEIGHTS.name, "sha256": WEIGHTS_SHA256, "source": SOURCE, "licence": "MIT (LICENSE.nord)"},
-        "genome": REMNET, "channels": AUTHORS.channels, "normalize": list(AUTHORS.normalize),
-        "dataset": "fashion-mnist", "test_files_sha256": {files[k].name: file_sha256(files[k]) for k in ("test_images", "test_labels")},
-        "images": len(labels), "correct": correct, "accuracy": _accuracy(correct, len(labels)),
-        "seconds": seconds, "device": device_name, "code_version": code_version,
-        "libraries": provenance.library_versions(), "created_at": created_at,
+        "genome": REMNET,
+        "channels": AUTHORS.channels,
+        "normalize": list(AUTHORS.normalize),
+        "dataset": "fashion-mnist",
+        "test_files_sha256": {files[k].name: file_sha256(files[k]) for k in ("test_images", "test_labels")},
+        "images": len(labels),
+        "correct": correct,
+        "accuracy": _accuracy(correct, len(labels)),
+        "seconds": seconds,
+        "device": device_name,
+        "code_version": code_version,
+        "libraries": provenance.library_versions(),
+        "created_at": created_at,
         "predictions": digits(preds),
-        "control_images": n_control, "authors_on_control": {"correct": authors_on_control,
-                                                              "accuracy": _accuracy(authors_on_control, n_control)},
+        "control_images": n_control,
+        "authors_on_control": {"correct": authors_on_control, "accuracy": _accuracy(authors_on_control, n_control)},
         "controls": controls,
-    }  # fmt: skip
+    }
 
 
 def stored_record() -> dict[str, Any] | None:
@@ -202,14 +218,18 @@ def measurement() -> list[Measured]:
     record = stored_record()
     if record is None:
         return []
-    return [Measured(
-        CLAIM_ID, "weights", record["accuracy"],
-        f"{record['correct']:,} of {record['images']:,} test images; the authors' weights loaded into our builder's "
-        f"REMNet-128, inputs normalised with {tuple(record['normalize'])}; not a training result of ours",
-        f"record papers/remnet/artefacts/evaluation.json: {record['seconds']:.0f}s on {record['device']}, code "
-        f"{record['code_version']}, {record['libraries']}, {record['created_at']}; weights sha256 "
-        f"{record['weights']['sha256'][:12]}; recomputed by tests/test_remnet_weights.py",
-    )]  # fmt: skip
+    return [
+        Measured(
+            CLAIM_ID,
+            "weights",
+            record["accuracy"],
+            f"{record['correct']:,} of {record['images']:,} test images; the authors' weights loaded into our builder's "
+            f"REMNet-128, inputs normalised with {tuple(record['normalize'])}; not a training result of ours",
+            f"record papers/remnet/artefacts/evaluation.json: {record['seconds']:.0f}s on {record['device']}, code "
+            f"{record['code_version']}, {record['libraries']}, {record['created_at']}; weights sha256 "
+            f"{record['weights']['sha256'][:12]}; recomputed by tests/test_remnet_weights.py",
+        )
+    ]
 
 
 def reported_value() -> float:
@@ -248,7 +268,9 @@ def disagreements(found: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
     for control in found["controls"]:
         old = named.get(control["name"])
         if old is None or old["loads"] != control["loads"]:
-            problems.append(f"{control['name']}: {'loads' if control['loads'] else 'does not load'} now, unlike the record")
+            problems.append(
+                f"{control['name']}: {'loads' if control['loads'] else 'does not load'} now, unlike the record"
+            )
         elif control["loads"]:
             pairs.append((control["name"], control["predictions"], old["predictions"]))
     for name, new, old in pairs:
@@ -265,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N test images (a quick check)")
     parser.add_argument("--data-root", default=None, help="Fashion-MNIST folder (default: the usual places)")
     parser.add_argument("--json", type=Path, default=None, help="also write this evaluation to this file")
-    parser.add_argument("--write-record", action="store_true", help=f"store this evaluation as the record ({RECORD.name})")
+    parser.add_argument(
+        "--write-record", action="store_true", help=f"store this evaluation as the record ({RECORD.name})"
+    )
     args = parser.parse_args(argv)
     try:
         found = measure(args.device, args.limit, args.data_root)

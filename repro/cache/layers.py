@@ -124,8 +124,9 @@ def _acquire(fd: int, mode: int, path: Path) -> None:
         except BlockingIOError:
             if time.monotonic() > deadline:
                 os.close(fd)
-                raise ReproError(f"{path} stayed locked for {LOCK_TIMEOUT_S:.0f} s; is a repro process hung? "
-                                 "stop it and retry") from None  # fmt: skip
+                raise ReproError(
+                    f"{path} stayed locked for {LOCK_TIMEOUT_S:.0f} s; is a repro process hung? stop it and retry"
+                ) from None
             time.sleep(0.01)
 
 
@@ -136,8 +137,10 @@ def connect_error(path: Path, exc: Exception) -> ReproError:
     if isinstance(exc, duckdb.IOException):
         if "lock" in str(exc).lower():
             return ReproError(f"the cache {path} is in use by another program; wait for it or use another --cache")
-        return ReproError(f"{path} is not a readable DuckDB database ({str(exc).splitlines()[0]}); restore it "
-                          f"(git checkout -- {path}) or move it away to start a new cache")  # fmt: skip
+        return ReproError(
+            f"{path} is not a readable DuckDB database ({str(exc).splitlines()[0]}); restore it "
+            f"(git checkout -- {path}) or move it away to start a new cache"
+        )
     return ReproError(f"cannot open the cache {path}: {str(exc).splitlines()[0]}")
 
 
@@ -145,8 +148,9 @@ def tables(db: Any, schema: str = "main") -> list[str]:
     """The tables of one schema of the in-memory snapshot, in name order."""
     rows = db.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = ? "
-        "ORDER BY 1", [schema],
-    ).fetchall()  # fmt: skip
+        "ORDER BY 1",
+        [schema],
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -164,14 +168,20 @@ def load(db: Any, layer: Layer, path: Path, version: str) -> None:
         raise connect_error(path, exc) from None
     try:
         definitions = db.execute(
-            "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = 'layer_file' ORDER BY 1").fetchall()  # fmt: skip
-        found = (db.execute("SELECT value FROM layer_file.meta WHERE key = 'schema_version'").fetchone()
-                 if "meta" in dict(definitions) else None)  # fmt: skip
+            "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = 'layer_file' ORDER BY 1"
+        ).fetchall()
+        found = (
+            db.execute("SELECT value FROM layer_file.meta WHERE key = 'schema_version'").fetchone()
+            if "meta" in dict(definitions)
+            else None
+        )
         if found is None or found[0] != version:
             have = None if found is None else found[0]
-            fix = (f"upgrade it with `repro cache upgrade` (--cache {layer.root})"
-                   if have is not None and int(have) < int(version)
-                   else "use the repro version that wrote it, or start a new cache with --cache")  # fmt: skip
+            fix = (
+                f"upgrade it with `repro cache upgrade` (--cache {layer.root})"
+                if have is not None and int(have) < int(version)
+                else "use the repro version that wrote it, or start a new cache with --cache"
+            )
             raise ReproError(
                 f"the cache {layer.root} has schema version {have}, this repro reads version {version}; {fix}"
             )
@@ -223,8 +233,10 @@ def persist(db: Any, layers: list[Layer], path: Path, only: set[str] | None = No
         statements.append(f"INSERT OR REPLACE INTO {{into}}.{table} SELECT * FROM new_{table}")
         for needed, key in DEPENDENCIES.get(table, ()):
             same = " AND ".join(f"n.{k} = d.{k}" for k in key)
-            statements.append(f"INSERT OR IGNORE INTO {{into}}.{needed} SELECT * FROM main.{needed} d "
-                              f"WHERE EXISTS (SELECT 1 FROM new_{table} n WHERE {same})")  # fmt: skip
+            statements.append(
+                f"INSERT OR IGNORE INTO {{into}}.{needed} SELECT * FROM main.{needed} d "
+                f"WHERE EXISTS (SELECT 1 FROM new_{table} n WHERE {same})"
+            )
     try:
         db.execute(f"ATTACH '{_quoted(path)}' AS layer_file")
     except duckdb.Error as exc:

@@ -104,16 +104,24 @@ def _artefact_files(store: Store) -> None:
     for kind in ARTEFACT_KINDS:
         for path in sorted((store.root / kind).glob("*.json")):
             record = json.loads(path.read_text())
-            store.db.execute("INSERT INTO artefacts VALUES (?, ?, ?, ?, ?)",
-                             [kind, path.stem, json.dumps(record), record.get("code_version"),
-                              dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(tzinfo=None)])  # fmt: skip
+            store.db.execute(
+                "INSERT INTO artefacts VALUES (?, ?, ?, ?, ?)",
+                [
+                    kind,
+                    path.stem,
+                    json.dumps(record),
+                    record.get("code_version"),
+                    dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(tzinfo=None),
+                ],
+            )
             store._migrated_files.append(path)
 
 
 def _curve_checksums(store: Store) -> None:
     """Migration step 2 -> 3: give every row with a stored curve the checksum of that curve (keys unchanged)."""
-    rows = store.db.execute("SELECT space, genome_key, recipe_key, train_seed FROM evaluations "
-                            "WHERE curve_sha256 IS NULL").fetchall()  # fmt: skip
+    rows = store.db.execute(
+        "SELECT space, genome_key, recipe_key, train_seed FROM evaluations WHERE curve_sha256 IS NULL"
+    ).fetchall()
     curves = store._stored_curves()
     found = [(*row, curve_checksum(curves[_curve_path(*row)])) for row in rows if _curve_path(*row) in curves]
     if found:
@@ -129,14 +137,18 @@ def _curve_checksums(store: Store) -> None:
 SCHEMA_VERSION = 3
 MIGRATIONS: dict[int, tuple[str | Callable[[Store], None], ...]] = {
     1: (_ARTEFACTS, _artefact_files),
-    2: ("ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS curve_sha256 VARCHAR",
-        "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS data_fingerprint VARCHAR", _curve_checksums),
+    2: (
+        "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS curve_sha256 VARCHAR",
+        "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS data_fingerprint VARCHAR",
+        _curve_checksums,
+    ),
 }
 """Version v -> the steps (SQL statements, or functions of the open store) that turn a version-v cache
 into version v + 1. When the schema changes, bump SCHEMA_VERSION and add the step here; older caches
 upgrade on their first writable open, all steps in one transaction."""
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS recipes (recipe_key VARCHAR PRIMARY KEY, profile VARCHAR, recipe VARCHAR);
 CREATE TABLE IF NOT EXISTS genomes (
@@ -155,7 +167,9 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS trials (
     run_id VARCHAR, step INTEGER, genome_key VARCHAR, train_seed INTEGER, genome VARCHAR, served_by VARCHAR,
     PRIMARY KEY (run_id, step));
-""" + _ARTEFACTS
+"""
+    + _ARTEFACTS
+)
 
 
 PROVENANCE = ("source", "source_arch", "source_seed", "seed_mean")
@@ -192,8 +206,9 @@ def _create(f: Any, path: str, curve: np.ndarray) -> None:
     values = np.ascontiguousarray(curve)
     links = h5py.h5p.create(h5py.h5p.LINK_CREATE)
     links.set_create_intermediate_group(True)
-    ds = h5py.h5d.create(f.id, path.encode(), h5py.h5t.py_create(values.dtype), h5py.h5s.create_simple(values.shape),
-                         lcpl=links)  # fmt: skip
+    ds = h5py.h5d.create(
+        f.id, path.encode(), h5py.h5t.py_create(values.dtype), h5py.h5s.create_simple(values.shape), lcpl=links
+    )
     ds.write(h5py.h5s.ALL, h5py.h5s.ALL, values)
     h5py.Dataset(ds).attrs["columns"] = ",".join(CURVE_COLUMNS)
 
@@ -208,8 +223,11 @@ class MergeRefused(ReproError):
 
     def __init__(self, shard: Path, reasons: Counter[str]) -> None:
         self.reasons = reasons
-        super().__init__(f"{shard}: {sum(reasons.values())} row(s) refused, nothing merged; merge the sound rows "
-                         f"of a damaged cache into a new one with --skip-refused")  # fmt: skip
+        super().__init__(
+            f"{shard}: {sum(reasons.values())} row(s) refused, nothing merged; merge the sound rows "
+            f"of a damaged cache into a new one with --skip-refused"
+        )
+
 
 def _writes(*only: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a method that writes: it runs holding the writable layer's files lock, and when the
@@ -259,7 +277,9 @@ class Store:
             self.layers.append(Layer("shipped", Path(shipped), writable=False))
         if not read_only or metrics_path.exists() or not self.layers:
             if read_only and not metrics_path.exists():
-                raise ReproError(f"no cache at {self.root} (missing {METRICS_FILE}); run a search first or pass --cache")
+                raise ReproError(
+                    f"no cache at {self.root} (missing {METRICS_FILE}); run a search first or pass --cache"
+                )
             self.layers.append(Layer("shipped" if is_shipped else "local", self.root, writable=not read_only))
         self._guards = {layer.name: FilesGuard(layer.root) for layer in self.layers}
         self._writer: WriterLock | None = None
@@ -281,7 +301,9 @@ class Store:
             stack(self.db, self.layers)
             self._check_curves_file()
             # A user's own import (`repro tables import --cache DIR`) replaces the shipped tables.
-            imported_root = next((layer.root for layer in reversed(self.layers) if (layer.root / IMPORTED_DIR).is_dir()), self.root)
+            imported_root = next(
+                (layer.root for layer in reversed(self.layers) if (layer.root / IMPORTED_DIR).is_dir()), self.root
+            )
             self.imported = ImportedTables(imported_root)
         except BaseException:
             self.close()
@@ -395,7 +417,11 @@ class Store:
     def get(self, space: str, genome_key: str, recipe_key: str, train_seed: int) -> Evaluation | None:
         """The row for exactly this training seed, or None."""
         if self.imported.manifest_of(recipe_key) is not None:
-            found = [e for e in self._imported_rows(space, recipe_key) if (e.genome_key, e.train_seed) == (genome_key, train_seed)]
+            found = [
+                e
+                for e in self._imported_rows(space, recipe_key)
+                if (e.genome_key, e.train_seed) == (genome_key, train_seed)
+            ]
             return found[0] if found else None
         rows = self._select(
             "e.space = ? AND e.genome_key = ? AND e.recipe_key = ? AND e.train_seed = ?",
@@ -425,8 +451,14 @@ class Store:
         return [Evaluation(**dict(zip(_EVAL_COLUMNS, row[:-1])), genome=row[-1]) for row in rows]
 
     @_writes()
-    def put(self, evaluation: Evaluation, recipe_json: str, profile: str, curve: np.ndarray | None = None,
-            data_fingerprint: str | None = None) -> bool:  # fmt: skip
+    def put(
+        self,
+        evaluation: Evaluation,
+        recipe_json: str,
+        profile: str,
+        curve: np.ndarray | None = None,
+        data_fingerprint: str | None = None,
+    ) -> bool:
         """Store a finished evaluation (and its curve); returns False if that row already existed.
 
         ``data_fingerprint`` (:mod:`repro.data.fingerprint`) names the data the row was trained on; a
@@ -451,15 +483,20 @@ class Store:
             columns = [*_EVAL_COLUMNS, "curve_sha256", "data_fingerprint"]
             self.db.execute(
                 f"INSERT INTO evaluations ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                [*(getattr(e, c) for c in _EVAL_COLUMNS), None if curve is None else curve_checksum(curve),
-                 data_fingerprint],
-            )  # fmt: skip
+                [
+                    *(getattr(e, c) for c in _EVAL_COLUMNS),
+                    None if curve is None else curve_checksum(curve),
+                    data_fingerprint,
+                ],
+            )
         return True
 
     def data_fingerprint(self, recipe_key: str) -> str | None:
         """The data fingerprint the recipe's stored rows record (None: no row records one)."""
-        row = self.db.execute("SELECT data_fingerprint FROM evaluations WHERE recipe_key = ? "
-                              "AND data_fingerprint IS NOT NULL LIMIT 1", [recipe_key]).fetchone()  # fmt: skip
+        row = self.db.execute(
+            "SELECT data_fingerprint FROM evaluations WHERE recipe_key = ? AND data_fingerprint IS NOT NULL LIMIT 1",
+            [recipe_key],
+        ).fetchone()
         return None if row is None else row[0]
 
     def require_data(self, recipe_key: str, fingerprint: str) -> None:
@@ -469,8 +506,13 @@ class Store:
             raise data_mismatch(recipe_key, recorded, fingerprint)
 
     @_writes()
-    def put_many(self, evaluations: Sequence[Evaluation], recipe_json: str, profile: str,
-                 curves: Sequence[np.ndarray] | None = None) -> None:  # fmt: skip
+    def put_many(
+        self,
+        evaluations: Sequence[Evaluation],
+        recipe_json: str,
+        profile: str,
+        curves: Sequence[np.ndarray] | None = None,
+    ) -> None:
         """Store many evaluations of one recipe in one transaction; rows already stored are kept.
 
         For bulk loads (a benchmark's fixture): one ``put`` per row costs a transaction each. ``curves``
@@ -490,27 +532,38 @@ class Store:
             require_path_parts(e.space, e.genome_key, e.recipe_key)
         checksums: list[str | None] = [None] * len(evaluations)
         if curves is not None:
-            stored = set(self.db.execute("SELECT space, genome_key, train_seed FROM evaluations WHERE recipe_key = ?",
-                                         [key]).fetchall())  # fmt: skip
-            self._write_curves([(e, c) for e, c in zip(evaluations, curves)
-                                if (e.space, e.genome_key, e.train_seed) not in stored])  # fmt: skip
+            stored = set(
+                self.db.execute(
+                    "SELECT space, genome_key, train_seed FROM evaluations WHERE recipe_key = ?", [key]
+                ).fetchall()
+            )
+            self._write_curves(
+                [(e, c) for e, c in zip(evaluations, curves) if (e.space, e.genome_key, e.train_seed) not in stored]
+            )
             checksums = [curve_checksum(c) for c in curves]
         with self._transaction():
             self.db.execute("INSERT OR IGNORE INTO recipes VALUES (?, ?, ?)", [key, profile, recipe_json])
             genomes = {(e.space, e.genome_key): e.genome for e in evaluations}
             self._insert_columns("genomes", ["space", "genome_key", "genome"], [[*k, g] for k, g in genomes.items()])
-            self._insert_columns("evaluations", [*_EVAL_COLUMNS, "curve_sha256"],
-                                 [[*(getattr(e, c) for c in _EVAL_COLUMNS), sha] for e, sha in zip(evaluations, checksums)])  # fmt: skip
+            self._insert_columns(
+                "evaluations",
+                [*_EVAL_COLUMNS, "curve_sha256"],
+                [[*(getattr(e, c) for c in _EVAL_COLUMNS), sha] for e, sha in zip(evaluations, checksums)],
+            )
 
     def _insert_columns(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """INSERT OR IGNORE ``rows`` as one statement of column lists (``executemany`` costs a statement per row)."""
-        types = dict(self.db.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?", [table]
-        ).fetchall())  # fmt: skip
+        types = dict(
+            self.db.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        )
         if not rows:
             return
         unnest = ", ".join(f"unnest(?::{types[c]}[]) AS {c}" for c in columns)
-        self.db.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) SELECT {unnest}", [list(col) for col in zip(*rows)])
+        self.db.execute(
+            f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) SELECT {unnest}", [list(col) for col in zip(*rows)]
+        )
 
     def recipe(self, recipe_key: str) -> tuple[str, str] | None:
         """The stored (profile, recipe JSON) for a recipe key (of a row trained here or of an imported table)."""
@@ -560,9 +613,16 @@ class Store:
                     for i in missing:
                         e = rows[i]
                         found[i] = _read(f, _curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed))
-            except (OSError, KeyError, RuntimeError, ValueError) as exc:  # h5py's errors for damaged objects in the file
-                raise ReproError(f"{path} is not a readable HDF5 file ({' '.join(str(exc).split())}); restore it from "
-                                 "git or move it away") from None  # fmt: skip
+            except (
+                OSError,
+                KeyError,
+                RuntimeError,
+                ValueError,
+            ) as exc:  # h5py's errors for damaged objects in the file
+                raise ReproError(
+                    f"{path} is not a readable HDF5 file ({' '.join(str(exc).split())}); restore it from "
+                    "git or move it away"
+                ) from None
         return found
 
     def _stored_curves(self) -> dict[str, np.ndarray]:
@@ -577,10 +637,15 @@ class Store:
                 continue
             try:
                 with self._guards[layer.name].hold(exclusive=False), h5py.File(path, "r") as f:
-                    f.visititems(lambda name, obj: found.__setitem__(name, np.asarray(obj))
-                                 if isinstance(obj, h5py.Dataset) else None)  # fmt: skip
+                    f.visititems(
+                        lambda name, obj: (
+                            found.__setitem__(name, np.asarray(obj)) if isinstance(obj, h5py.Dataset) else None
+                        )
+                    )
             except (OSError, KeyError, RuntimeError) as exc:
-                raise ReproError(f"{path} is not a readable HDF5 file ({exc}); restore it from git or move it away") from None
+                raise ReproError(
+                    f"{path} is not a readable HDF5 file ({exc}); restore it from git or move it away"
+                ) from None
         return found
 
     # -- artefacts -------------------------------------------------------------------------------
@@ -603,8 +668,10 @@ class Store:
             raise ReproError(f"unknown artefact kind {kind!r}; the store keeps: {', '.join(ARTEFACT_KINDS)}")
         if self.artefact(kind, key) is not None:
             return False
-        self.db.execute("INSERT INTO artefacts VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
-                        [kind, key, json.dumps(record), record.get("code_version")])  # fmt: skip
+        self.db.execute(
+            "INSERT INTO artefacts VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+            [kind, key, json.dumps(record), record.get("code_version")],
+        )
         return True
 
     # -- runs and trials -------------------------------------------------------------------------
@@ -615,9 +682,7 @@ class Store:
         self._require_writable()
         existing = self.db.execute("SELECT budget FROM runs WHERE run_id = ?", [run_id]).fetchone()
         if existing:
-            self.db.execute(
-                "UPDATE runs SET budget = greatest(budget, ?) WHERE run_id = ?", [fields["budget"], run_id]
-            )
+            self.db.execute("UPDATE runs SET budget = greatest(budget, ?) WHERE run_id = ?", [fields["budget"], run_id])
             return
         names = ["run_id", *fields]
         self.db.execute(
@@ -626,7 +691,9 @@ class Store:
         )
 
     @_writes("trials")
-    def record_trial(self, run_id: str, step: int, genome_key: str, train_seed: int, genome: str, served_by: str) -> None:
+    def record_trial(
+        self, run_id: str, step: int, genome_key: str, train_seed: int, genome: str, served_by: str
+    ) -> None:
         """Log one step of a run (idempotent: a replay rewrites the same step).
 
         A step replayed with the same evaluation keeps how it was *first* served: a run resumed
@@ -645,11 +712,15 @@ class Store:
     def check(self) -> list[str]:
         """Every inconsistency between the metrics rows, their curves and the run logs (empty when sound)."""
         problems = self.imported.check()
-        imported = [e for space in sorted({m.space for m in self.imported.manifests}) for e in self._imported_rows(space, None)]
+        imported = [
+            e for space in sorted({m.space for m in self.imported.manifests}) for e in self._imported_rows(space, None)
+        ]
         curves = self._stored_curves()
-        checksums = dict(self.db.execute(
-            "SELECT concat_ws('/', space, genome_key, recipe_key, 'seed_' || train_seed), curve_sha256 FROM evaluations"
-        ).fetchall())  # fmt: skip
+        checksums = dict(
+            self.db.execute(
+                "SELECT concat_ws('/', space, genome_key, recipe_key, 'seed_' || train_seed), curve_sha256 FROM evaluations"
+            ).fetchall()
+        )
         for e in [*self._select("TRUE", []), *imported]:
             where = f"{e.space}/{e.genome_key} recipe {e.recipe_key} seed {e.train_seed}"
             path = _curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed)
@@ -664,19 +735,25 @@ class Store:
                 if curve is None:
                     problems.append(f"{where}: no curve in {CURVES_FILE}")
                 elif checksums[path] != curve_checksum(curve):
-                    problems.append(f"{where}: its curve in {CURVES_FILE} does not match the row's checksum "
-                                    f"{checksums[path]} (changed after it was stored)")  # fmt: skip
+                    problems.append(
+                        f"{where}: its curve in {CURVES_FILE} does not match the row's checksum "
+                        f"{checksums[path]} (changed after it was stored)"
+                    )
                 elif len(curve) != e.epochs or not math.isclose(curve[-1, -1], e.val_acc or 0.0, abs_tol=1e-12):
-                    problems.append(f"{where}: curve has {len(curve)} epochs / last val_acc {curve[-1, -1]}, "
-                                    f"row says {e.epochs} / {e.val_acc}")  # fmt: skip
+                    problems.append(
+                        f"{where}: curve has {len(curve)} epochs / last val_acc {curve[-1, -1]}, "
+                        f"row says {e.epochs} / {e.val_acc}"
+                    )
             elif e.status in ("invalid", "failed"):
                 if not e.reason or any(getattr(e, m) is not None for m in METRICS):
                     problems.append(f"{where}: status {e.status} needs a reason and no metrics")
             else:
                 problems.append(f"{where}: unknown status {e.status!r}")
         for path in sorted(set(curves) - set(checksums)):
-            problems.append(f"curve {path} in {CURVES_FILE} has no row (its row was lost, or a crash came between "
-                            "the curve and its row)")  # fmt: skip
+            problems.append(
+                f"curve {path} in {CURVES_FILE} has no row (its row was lost, or a crash came between "
+                "the curve and its row)"
+            )
         orphans = self.db.execute(
             "SELECT count(*) FROM trials t JOIN runs r USING (run_id) LEFT JOIN evaluations e "
             "ON e.space = r.space AND e.genome_key = t.genome_key AND e.recipe_key = r.recipe_key "
@@ -692,8 +769,10 @@ class Store:
                 problems.append(f"artefact {kind}/{key}: unreadable record ({exc})")
         for kind in ARTEFACT_KINDS:
             if (self.root / kind).is_dir():
-                problems.append(f"{self.root / kind}: a folder of a schema-1 cache left after the upgrade; its records "
-                                f"are in the database, so move it away")  # fmt: skip
+                problems.append(
+                    f"{self.root / kind}: a folder of a schema-1 cache left after the upgrade; its records "
+                    f"are in the database, so move it away"
+                )
         return problems
 
     @_writes()
@@ -712,18 +791,26 @@ class Store:
         """
         self._require_writable()
         columns = [*_EVAL_COLUMNS, "curve_sha256", "data_fingerprint"]
-        shard_rows = [dict(zip([*columns, "genome"], r)) for r in shard.db.execute(
-            f"SELECT {', '.join(f'e.{c}' for c in columns)}, g.genome FROM evaluations e "
-            "LEFT JOIN genomes g USING (space, genome_key) ORDER BY e.space, e.genome_key, e.recipe_key, e.train_seed"
-        ).fetchall()]  # fmt: skip
-        recipes = {k: (p, r) for k, p, r in shard.db.execute("SELECT recipe_key, profile, recipe FROM recipes").fetchall()}
+        shard_rows = [
+            dict(zip([*columns, "genome"], r))
+            for r in shard.db.execute(
+                f"SELECT {', '.join(f'e.{c}' for c in columns)}, g.genome FROM evaluations e "
+                "LEFT JOIN genomes g USING (space, genome_key) ORDER BY e.space, e.genome_key, e.recipe_key, e.train_seed"
+            ).fetchall()
+        ]
+        recipes = {
+            k: (p, r) for k, p, r in shard.db.execute("SELECT recipe_key, profile, recipe FROM recipes").fetchall()
+        }
         refused: Counter[str] = Counter()
-        new, identical, conflicts = self._sort_rows(shard_rows, shard._curves([_as_evaluation(r) for r in shard_rows]),
-                                                    recipes, refused)  # fmt: skip
+        new, identical, conflicts = self._sort_rows(
+            shard_rows, shard._curves([_as_evaluation(r) for r in shard_rows]), recipes, refused
+        )
         runs, trials = shard.query("SELECT * FROM runs"), shard.query("SELECT * FROM trials")
         kept_trials = self._verified_trials(shard, trials[1], new, refused)
         artefacts = []
-        for kind, key, record, code_version, created_at in shard.db.execute("SELECT * FROM artefacts ORDER BY 1, 2").fetchall():
+        for kind, key, record, code_version, created_at in shard.db.execute(
+            "SELECT * FROM artefacts ORDER BY 1, 2"
+        ).fetchall():
             mine_record = self.artefact(kind, key)
             try:
                 theirs = json.loads(record)
@@ -749,13 +836,26 @@ class Store:
             raise
         return len(new) + len(artefacts), identical, conflicts
 
-    def _sort_rows(self, rows: list[dict[str, Any]], curves: list[np.ndarray | None],
-                   recipes: dict[str, tuple[str, str]], refused: Counter[str]) -> tuple[list[dict[str, Any]], int, list[str]]:  # fmt: skip
+    def _sort_rows(
+        self,
+        rows: list[dict[str, Any]],
+        curves: list[np.ndarray | None],
+        recipes: dict[str, tuple[str, str]],
+        refused: Counter[str],
+    ) -> tuple[list[dict[str, Any]], int, list[str]]:
         """A shard's rows (with their curves) as (new here, count identical here, conflicts); refusals counted."""
-        mine = {tuple(r[:4]): tuple(r[4:]) for r in self.db.execute(
-            f"SELECT space, genome_key, recipe_key, train_seed, {', '.join(_MEASURED)} FROM evaluations").fetchall()}  # fmt: skip
-        fingerprints = dict(self.db.execute("SELECT recipe_key, any_value(data_fingerprint) FROM evaluations "
-                                            "WHERE data_fingerprint IS NOT NULL GROUP BY 1").fetchall())  # fmt: skip
+        mine = {
+            tuple(r[:4]): tuple(r[4:])
+            for r in self.db.execute(
+                f"SELECT space, genome_key, recipe_key, train_seed, {', '.join(_MEASURED)} FROM evaluations"
+            ).fetchall()
+        }
+        fingerprints = dict(
+            self.db.execute(
+                "SELECT recipe_key, any_value(data_fingerprint) FROM evaluations "
+                "WHERE data_fingerprint IS NOT NULL GROUP BY 1"
+            ).fetchall()
+        )
         new: list[dict[str, Any]] = []
         identical, conflicts = 0, []
         for row, curve in zip(rows, curves):
@@ -765,7 +865,11 @@ class Store:
             if reason is None and self.imported.manifest_of(row["recipe_key"]) is not None:
                 reason = "recipe is an imported table's here"
             fingerprint = row["data_fingerprint"]
-            if reason is None and fingerprint is not None and fingerprints.setdefault(row["recipe_key"], fingerprint) != fingerprint:
+            if (
+                reason is None
+                and fingerprint is not None
+                and fingerprints.setdefault(row["recipe_key"], fingerprint) != fingerprint
+            ):
                 reason = "data fingerprint differs from the recipe's rows"
             if reason is not None:
                 refused[reason] += 1
@@ -774,17 +878,23 @@ class Store:
             elif mine[key] == tuple(row[f] for f in _MEASURED):
                 identical += 1
             else:
-                conflicts.append(f"{'/'.join(key[:2])} recipe {key[2]} seed {key[3]}: "
-                                 f"here {mine[key]}, shard {tuple(row[f] for f in _MEASURED)}")  # fmt: skip
+                conflicts.append(
+                    f"{'/'.join(key[:2])} recipe {key[2]} seed {key[3]}: "
+                    f"here {mine[key]}, shard {tuple(row[f] for f in _MEASURED)}"
+                )
         return new, identical, conflicts
 
-    def _verified_trials(self, shard: Store, trials: list[tuple[Any, ...]], new: list[dict[str, Any]],
-                         refused: Counter[str]) -> list[tuple[Any, ...]]:  # fmt: skip
+    def _verified_trials(
+        self, shard: Store, trials: list[tuple[Any, ...]], new: list[dict[str, Any]], refused: Counter[str]
+    ) -> list[tuple[Any, ...]]:
         """The shard's logged trials that point at a row here or among the ``new`` ones; the others counted."""
         known = set(self.db.execute("SELECT space, genome_key, recipe_key, train_seed FROM evaluations").fetchall())
         known |= {(r["space"], r["genome_key"], r["recipe_key"], r["train_seed"]) for r in new}
-        run_of = {run_id: (space, recipe_key) for db in (shard.db, self.db)
-                  for run_id, space, recipe_key in db.execute("SELECT run_id, space, recipe_key FROM runs").fetchall()}
+        run_of = {
+            run_id: (space, recipe_key)
+            for db in (shard.db, self.db)
+            for run_id, space, recipe_key in db.execute("SELECT run_id, space, recipe_key FROM runs").fetchall()
+        }
         kept = []
         for t in trials:
             run_id, _, genome_key, train_seed, _, served_by = t
@@ -798,15 +908,27 @@ class Store:
                 kept.append(t)
         return kept
 
-    def _commit_merge(self, new: list[dict[str, Any]], recipes: dict[str, tuple[str, str]], columns: list[str],
-                      artefacts: list[list[Any]], runs: tuple[list[str], list[tuple[Any, ...]]],
-                      trials: tuple[list[str], list[tuple[Any, ...]]]) -> None:  # fmt: skip
+    def _commit_merge(
+        self,
+        new: list[dict[str, Any]],
+        recipes: dict[str, tuple[str, str]],
+        columns: list[str],
+        artefacts: list[list[Any]],
+        runs: tuple[list[str], list[tuple[Any, ...]]],
+        trials: tuple[list[str], list[tuple[Any, ...]]],
+    ) -> None:
         """Insert a verified shard's rows, artefacts, runs and trials in one transaction."""
         with self._transaction():
-            self._insert_columns("recipes", ["recipe_key", "profile", "recipe"],
-                                 [[k, *recipes[k]] for k in sorted({r["recipe_key"] for r in new})])  # fmt: skip
-            self._insert_columns("genomes", ["space", "genome_key", "genome"],
-                                 sorted({(r["space"], r["genome_key"], r["genome"]) for r in new}))  # fmt: skip
+            self._insert_columns(
+                "recipes",
+                ["recipe_key", "profile", "recipe"],
+                [[k, *recipes[k]] for k in sorted({r["recipe_key"] for r in new})],
+            )
+            self._insert_columns(
+                "genomes",
+                ["space", "genome_key", "genome"],
+                sorted({(r["space"], r["genome_key"], r["genome"]) for r in new}),
+            )
             self._insert_columns("evaluations", columns, [[r[c] for c in columns] for r in new])
             self._insert_columns("artefacts", ["kind", "key", "record", "code_version", "created_at"], artefacts)
             self._insert_columns("runs", runs[0], runs[1])
@@ -829,11 +951,20 @@ class Store:
 
     def layered(self, table: str) -> str:
         """SQL for ``table``'s rows in every layer, with a ``layer`` column naming it (a row in two layers appears twice)."""
-        return "(" + " UNION ALL ".join(f"SELECT '{layer.name}' AS layer, * FROM {layer.name}.{table}" for layer in self.layers) + ")"
+        return (
+            "("
+            + " UNION ALL ".join(
+                f"SELECT '{layer.name}' AS layer, * FROM {layer.name}.{table}" for layer in self.layers
+            )
+            + ")"
+        )
 
     def layer_counts(self, table: str = "evaluations") -> dict[str, int]:
         """How many rows of ``table`` each layer holds, by layer name."""
-        return {layer.name: self.db.execute(f"SELECT count(*) FROM {layer.name}.{table}").fetchone()[0] for layer in self.layers}
+        return {
+            layer.name: self.db.execute(f"SELECT count(*) FROM {layer.name}.{table}").fetchone()[0]
+            for layer in self.layers
+        }
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run SQL against the cache; returns (column names, rows)."""
@@ -883,8 +1014,10 @@ class Store:
     def _require_trainable(self, recipe_key: str) -> None:
         m = self.imported.manifest_of(recipe_key)
         if m is not None:
-            raise ReproError(f"imported recipe {recipe_key}: rows come from the imported table {m.table}; "
-                             "nothing is stored under it here")  # fmt: skip
+            raise ReproError(
+                f"imported recipe {recipe_key}: rows come from the imported table {m.table}; "
+                "nothing is stored under it here"
+            )
 
     def _require_writable(self) -> None:
         if self.read_only:

@@ -33,8 +33,10 @@ def require_path_parts(space: str, genome_key: str, recipe_key: str) -> None:
     """Refuse key parts that would address another row's curve (HDF5 reads ``a//b`` as ``a/b``, ``.`` as here)."""
     for name, part in (("space", space), ("genome key", genome_key), ("recipe key", recipe_key)):
         if not part or part == "." or "/" in part:
-            raise ReproError(f"the {name} {part!r} cannot name a curve (empty, '.' or containing '/'); "
-                             "a row's key parts are plain names")  # fmt: skip
+            raise ReproError(
+                f"the {name} {part!r} cannot name a curve (empty, '.' or containing '/'); "
+                "a row's key parts are plain names"
+            )
 
 
 def recipe_key_of(recipe_json: str) -> str:
@@ -67,8 +69,11 @@ def refusal(row: dict[str, Any], recipe_json: str | None, curve: np.ndarray | No
         return "genome text does not hash to its key"
     metrics = [row[m] for m in METRICS]
     if row["status"] != "ok":
-        return None if row["reason"] and curve is None and all(m is None for m in metrics) else \
-            f"status {row['status']} needs a reason, no metrics and no curve"  # fmt: skip
+        return (
+            None
+            if row["reason"] and curve is None and all(m is None for m in metrics)
+            else f"status {row['status']} needs a reason, no metrics and no curve"
+        )
     if any(m is None for m in metrics):
         return "status ok but metrics missing"
     if curve is None:

@@ -44,11 +44,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if duckdb is None or not isinstance(exc, duckdb.Error):
             raise
         # A cache database damaged past what opening it checks: the store reads it page by page.
-        return _fail(f"the cache database cannot be read ({exc}); restore it (git checkout -- {args.cache}) or use another --cache"
-                     if hasattr(args, "cache") else f"DuckDB: {exc}")  # fmt: skip
+        return _fail(
+            f"the cache database cannot be read ({exc}); restore it (git checkout -- {args.cache}) or use another --cache"
+            if hasattr(args, "cache")
+            else f"DuckDB: {exc}"
+        )
     except KeyboardInterrupt:
-        print("repro: interrupted; finished evaluations are in the cache: rerun the same command to resume",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "repro: interrupted; finished evaluations are in the cache: rerun the same command to resume",
+            file=sys.stderr,
+        )
         return 130
 
 

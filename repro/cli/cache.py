@@ -18,12 +18,13 @@ def add(commands: Any) -> None:
     options.add_cache(info)
     info.set_defaults(handler=_cache_info)
     query = cache_commands.add_parser(
-        "query", help="run read-only SQL on the cache",
+        "query",
+        help="run read-only SQL on the cache",
         description="Tables: evaluations, genomes, recipes, runs, trials, artefacts, meta: the shipped and your local "
         "layer together; shipped.TABLE and local.TABLE hold each layer's own rows. The query runs sandboxed: "
         "it cannot write, read other files or reach the network (use `repro cache export` to write a file). Example: "
-        "repro cache query \"SELECT genome_key, avg(val_acc) FROM evaluations GROUP BY 1 ORDER BY 2 DESC LIMIT 5\"",
-    )  # fmt: skip
+        'repro cache query "SELECT genome_key, avg(val_acc) FROM evaluations GROUP BY 1 ORDER BY 2 DESC LIMIT 5"',
+    )
     query.add_argument("sql", help="the SQL statement")
     options.add_cache(query)
     query.add_argument("--csv", action="store_true", help="print CSV instead of an aligned table")
@@ -31,9 +32,12 @@ def add(commands: Any) -> None:
     export = cache_commands.add_parser("export", help="export a table to Parquet or CSV (by file suffix)")
     export.add_argument("path", type=Path, help="output file, ending in .parquet or .csv")
     export.add_argument("--table", default="evaluations", help="table to export (evaluations include the genome text)")
-    export.add_argument("--imported", action="store_true",
-                        help="add the imported tables' rows to the evaluations, each with its source file, the "
-                        "source's architecture and seed, and imported = true")  # fmt: skip
+    export.add_argument(
+        "--imported",
+        action="store_true",
+        help="add the imported tables' rows to the evaluations, each with its source file, the "
+        "source's architecture and seed, and imported = true",
+    )
     options.add_cache(export)
     export.set_defaults(handler=_cache_export)
     check = cache_commands.add_parser(
@@ -42,8 +46,9 @@ def add(commands: Any) -> None:
     options.add_cache(check)
     check.set_defaults(handler=_cache_check)
     upgrade = cache_commands.add_parser("upgrade", help="migrate a cache written by an older repro to this schema")
-    options.add_cache(upgrade, help=f"the cache folder to upgrade (env REPRO_CACHE; default {options.DEFAULT_CACHE})",
-                      stacked=False)
+    options.add_cache(
+        upgrade, help=f"the cache folder to upgrade (env REPRO_CACHE; default {options.DEFAULT_CACHE})", stacked=False
+    )
     upgrade.set_defaults(handler=_cache_upgrade)
     merge = cache_commands.add_parser(
         "merge",
@@ -56,9 +61,12 @@ def add(commands: Any) -> None:
         "a shard with a refused row is not merged at all, and the refusals are counted per reason.",
     )
     merge.add_argument("shards", nargs="+", type=Path, help="shard cache folders")
-    merge.add_argument("--skip-refused", action="store_true",
-                       help="merge a shard's sound rows even if some fail verification (to salvage a damaged cache); "
-                       "by default one refused row refuses the whole shard")  # fmt: skip
+    merge.add_argument(
+        "--skip-refused",
+        action="store_true",
+        help="merge a shard's sound rows even if some fail verification (to salvage a damaged cache); "
+        "by default one refused row refuses the whole shard",
+    )
     options.add_cache(merge, help="cache folder to merge into")
     merge.set_defaults(handler=_cache_merge)
 
@@ -70,22 +78,54 @@ def _cache_info(args: argparse.Namespace) -> int:
     with options.open_store(args, read_only=True) as store:
         counts = store.layer_counts()
         for layer in store.layers:
-            print(f"layer {layer.name}: {layer.root} ({'written to' if layer.writable else 'read-only'}; "
-                  f"{counts[layer.name]} rows)")  # fmt: skip
+            print(
+                f"layer {layer.name}: {layer.root} ({'written to' if layer.writable else 'read-only'}; "
+                f"{counts[layer.name]} rows)"
+            )
         _, rows = store.query(
             "SELECT e.layer, e.space, r.profile, e.recipe_key, count(*), count(DISTINCT e.genome_key), "
             "count(*) FILTER (WHERE e.status = 'invalid'), max(e.train_seed) + 1, sum(e.train_seconds), "
             "list(DISTINCT e.device), coalesce(string_agg(DISTINCT e.data_fingerprint, '; '), 'not recorded') "
             f"FROM {store.layered('evaluations')} e JOIN recipes r USING (recipe_key) GROUP BY ALL ORDER BY 1 DESC, 2, 3, 4"
-        )  # fmt: skip
+        )
         # A profile's recipe changes when its definition does; the rows of the earlier recipe stay, marked "older".
         current = {name: PROFILES.get(name).key for name in PROFILES}
-        columns = ("layer", "space", "profile", "recipe", "rows", "architectures", "invalid", "max_seeds", "train_time",
-                   "devices", "data_fingerprint")  # fmt: skip
-        print(options.table(columns, [
-            (layer, space, profile, key if current.get(profile) in (key, None) else f"{key} (older)", n, archs, invalid,
-             seeds, _duration(seconds), describe_devices(devices), data)
-            for layer, space, profile, key, n, archs, invalid, seeds, seconds, devices, data in rows]) if rows else "(no evaluations)")  # fmt: skip
+        columns = (
+            "layer",
+            "space",
+            "profile",
+            "recipe",
+            "rows",
+            "architectures",
+            "invalid",
+            "max_seeds",
+            "train_time",
+            "devices",
+            "data_fingerprint",
+        )
+        print(
+            options.table(
+                columns,
+                [
+                    (
+                        layer,
+                        space,
+                        profile,
+                        key if current.get(profile) in (key, None) else f"{key} (older)",
+                        n,
+                        archs,
+                        invalid,
+                        seeds,
+                        _duration(seconds),
+                        describe_devices(devices),
+                        data,
+                    )
+                    for layer, space, profile, key, n, archs, invalid, seeds, seconds, devices, data in rows
+                ],
+            )
+            if rows
+            else "(no evaluations)"
+        )
         columns, rows = store.query(
             "SELECT strategy, count(*) AS runs, max(budget) AS max_budget FROM runs GROUP BY 1 ORDER BY 1"
         )
@@ -97,13 +137,21 @@ def _cache_info(args: argparse.Namespace) -> int:
             print()
             print(options.table(columns, rows))
         for m in store.imported.manifests:
-            print(f"\nimported table {m.table} ({m.space}; measured elsewhere, not trained here): {m.rows:,} rows in "
-                  f"{store.imported.folder / m.parquet}, importer {m.importer}, imported {m.imported_at}")  # fmt: skip
-            print(options.table(("profile", "recipe_key", "rows", "architectures", "columns"),
-                                [(r["profile"], k, r["rows"], r["architectures"], r["columns"]) for k, r in m.recipes.items()]))  # fmt: skip
+            print(
+                f"\nimported table {m.table} ({m.space}; measured elsewhere, not trained here): {m.rows:,} rows in "
+                f"{store.imported.folder / m.parquet}, importer {m.importer}, imported {m.imported_at}"
+            )
+            print(
+                options.table(
+                    ("profile", "recipe_key", "rows", "architectures", "columns"),
+                    [(r["profile"], k, r["rows"], r["architectures"], r["columns"]) for k, r in m.recipes.items()],
+                )
+            )
             for src in m.sources:
-                print(f"  source {src['file']} (sha256 {src['sha256'][:12]}…, licence {src['licence']}): {src['origin']}; "
-                      f"cite {src['citation']}")  # fmt: skip
+                print(
+                    f"  source {src['file']} (sha256 {src['sha256'][:12]}…, licence {src['licence']}): {src['origin']}; "
+                    f"cite {src['citation']}"
+                )
     return 0
 
 
@@ -118,7 +166,6 @@ def _duration(seconds: float | None) -> str:
 
 def _cache_query(args: argparse.Namespace) -> int:
     import csv
-
 
     with options.open_store(args, read_only=True) as store:
         store.sandbox()
@@ -149,14 +196,21 @@ def _cache_check(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"problem: {problem}")
     if problems:
-        print(f"{len(problems)} problem(s) in {rows} rows. Repair: restore the cache from git (git checkout -- "
-              f"{args.cache}), or fold its sound rows into a new cache and use that one "
-              f"(repro cache merge {args.cache} --cache NEW --skip-refused).")  # fmt: skip
+        print(
+            f"{len(problems)} problem(s) in {rows} rows. Repair: restore the cache from git (git checkout -- "
+            f"{args.cache}), or fold its sound rows into a new cache and use that one "
+            f"(repro cache merge {args.cache} --cache NEW --skip-refused)."
+        )
         return 1
-    print(f"the cache {args.cache} is consistent: {rows} rows ({where}), every curve present and matching its "
-          "checksum, no curve without a row, every logged trial stored"
-          + (f"; {imported:,} imported rows (no curves: measured elsewhere), their files match their manifests"
-             if imported else ""))  # fmt: skip
+    print(
+        f"the cache {args.cache} is consistent: {rows} rows ({where}), every curve present and matching its "
+        "checksum, no curve without a row, every logged trial stored"
+        + (
+            f"; {imported:,} imported rows (no curves: measured elsewhere), their files match their manifests"
+            if imported
+            else ""
+        )
+    )
     return 0
 
 

@@ -40,7 +40,9 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
-def at_least(minimum: int, maximum: int = MAX_INT, why: str = "the cache stores it as a 32-bit integer") -> Callable[[str], int]:
+def at_least(
+    minimum: int, maximum: int = MAX_INT, why: str = "the cache stores it as a 32-bit integer"
+) -> Callable[[str], int]:
     """An argparse type: a whole number in ``minimum..maximum`` (``why`` says where the maximum comes from)."""
 
     def parse(text: str) -> int:
@@ -111,9 +113,14 @@ def add_cache(
     parser.add_argument("--cache", type=cache_folder, default=default, help=help)
     if not stacked:
         return
-    parser.add_argument("--no-shipped", dest="shipped", action="store_const", const=None, default=SHIPPED_CACHE,
-                        help=f"read --cache alone, not stacked on the shipped cache {SHIPPED_CACHE} "
-                        "(env REPRO_SHIPPED_CACHE)")  # fmt: skip
+    parser.add_argument(
+        "--no-shipped",
+        dest="shipped",
+        action="store_const",
+        const=None,
+        default=SHIPPED_CACHE,
+        help=f"read --cache alone, not stacked on the shipped cache {SHIPPED_CACHE} (env REPRO_SHIPPED_CACHE)",
+    )
 
 
 def open_store(args: argparse.Namespace, read_only: bool) -> Store:
@@ -140,7 +147,9 @@ def add_run(parser: argparse.ArgumentParser) -> None:
 
     add_recipe(parser)
     parser.add_argument("--metric", default="val_acc", choices=METRICS, help="objective to maximise")
-    parser.add_argument("--population", type=positive, dest="population_size", help="population size (re, rs-mutation; default 20)")
+    parser.add_argument(
+        "--population", type=positive, dest="population_size", help="population size (re, rs-mutation; default 20)"
+    )
     parser.add_argument("--sample-size", type=positive, dest="sample_size", help="tournament size (re; default 5)")
     parser.add_argument("--patience", type=positive, help="non-improving neighbours before a restart (ls; default 20)")
 
@@ -148,7 +157,9 @@ def add_run(parser: argparse.ArgumentParser) -> None:
 def add_machine(parser: argparse.ArgumentParser, progress: bool = True) -> None:
     """Where the cache, the data and the training device are, and whether to show progress."""
     add_cache(parser)
-    parser.add_argument("--device", type=device, default="auto", help="torch device for training: auto, cpu, cuda, cuda:1, ...")
+    parser.add_argument(
+        "--device", type=device, default="auto", help="torch device for training: auto, cpu, cuda, cuda:1, ..."
+    )
     parser.add_argument("--data-root", help="dataset folder (default: $REPRO_DATA/<dataset>, then the system location)")
     if progress:
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -195,5 +206,8 @@ class Steps:
         """Say that step ``name`` starts."""
         self.done += 1
         if self.enabled:
-            print(f"repro {self.command}: [{self.done}/{self.total}] {name} ({time.perf_counter() - self.started:.0f}s so far)",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"repro {self.command}: [{self.done}/{self.total}] {name} ({time.perf_counter() - self.started:.0f}s so far)",
+                file=sys.stderr,
+                flush=True,
+            )

@@ -29,10 +29,14 @@ def add(commands: Any) -> None:
         formatter_class=options.HelpFormatter,
     )
     reproduce.add_argument("paper", help="paper short name (see `repro list`)")
-    reproduce.add_argument("--scale", default="smoke",
-                           help="the experiment's scale (each paper's are listed by `repro list`): smoke on the CPU, gpu, paper")
-    reproduce.add_argument("--on-miss", choices=("train", "error"), default="error",
-                           help="train what the cache lacks, or stop and name it")  # fmt: skip
+    reproduce.add_argument(
+        "--scale",
+        default="smoke",
+        help="the experiment's scale (each paper's are listed by `repro list`): smoke on the CPU, gpu, paper",
+    )
+    reproduce.add_argument(
+        "--on-miss", choices=("train", "error"), default="error", help="train what the cache lacks, or stop and name it"
+    )
     reproduce.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
     options.add_machine(reproduce)
     reproduce.set_defaults(handler=_reproduce)
@@ -47,9 +51,12 @@ def add(commands: Any) -> None:
     )
     regress.add_argument("paper", nargs="?", help="one paper (default: all)")
     regress.add_argument("--accept", action="store_true", help="record our current values as the accepted ones")
-    regress.add_argument("--wide", action="store_true",
-                         help=f"one line per claim with every value in full (by default lines stay within {WIDTH} "
-                         "characters: long values cut, reasons wrapped below their claim)")  # fmt: skip
+    regress.add_argument(
+        "--wide",
+        action="store_true",
+        help=f"one line per claim with every value in full (by default lines stay within {WIDTH} "
+        "characters: long values cut, reasons wrapped below their claim)",
+    )
     options.add_cache(regress)
     regress.add_argument("--no-progress", action="store_true", help="no per-paper progress lines on stderr")
     regress.set_defaults(handler=_regress)
@@ -62,8 +69,12 @@ def add(commands: Any) -> None:
     )
     options.add_cache(report)
     report.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
-    report.add_argument("--readme", type=Path, default=Path("README.md"),
-                        help="README whose generated status block is refreshed (skipped if the file is absent)")  # fmt: skip
+    report.add_argument(
+        "--readme",
+        type=Path,
+        default=Path("README.md"),
+        help="README whose generated status block is refreshed (skipped if the file is absent)",
+    )
     report.add_argument("--no-progress", action="store_true", help="no per-paper progress lines on stderr")
     report.set_defaults(handler=_report)
 
@@ -103,7 +114,9 @@ def _regress(args: argparse.Namespace) -> int:
         for name in names:
             steps(name)
             judged = judge_paper(name, store)
-            rows = [(v.claim.id, v.status, format_value(v.claim.value), ours_text(v), v.reason) for v in judged.verdicts]
+            rows = [
+                (v.claim.id, v.status, format_value(v.claim.value), ours_text(v), v.reason) for v in judged.verdicts
+            ]
             print(f"{name}:")
             if args.wide:
                 print(options.table(("claim", "status", "reported", "ours", "why"), rows))
@@ -160,8 +173,10 @@ def _list(args: argparse.Namespace) -> int:
     for name in PROFILES:
         r = PROFILES.get(name)
         model = ", ".join(f"{k} {v}" for k, v in r.model_options.items()) or "widths fixed by the space"
-        print(f"  {name:20} {r.dataset}, {r.epochs} epoch{'s' * (r.epochs != 1)}, {r.optimizer}, {model}, "
-              f"train size {r.train_size or 'all'}, val {r.val_size}, test {r.test_size or 'all'}")  # fmt: skip
+        print(
+            f"  {name:20} {r.dataset}, {r.epochs} epoch{'s' * (r.epochs != 1)}, {r.optimizer}, {model}, "
+            f"train size {r.train_size or 'all'}, val {r.val_size}, test {r.test_size or 'all'}"
+        )
     return 0
 
 
@@ -170,4 +185,6 @@ def _first_line(doc: str | None) -> str:
     import re
 
     line = (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
-    return re.sub(r":\w+:`~?([^`]*)`|``([^`]*)``|`([^`]*)`", lambda m: next(g for g in m.groups() if g is not None), line)
+    return re.sub(
+        r":\w+:`~?([^`]*)`|``([^`]*)``|`([^`]*)`", lambda m: next(g for g in m.groups() if g is not None), line
+    )

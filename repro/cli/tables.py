@@ -11,20 +11,30 @@ from repro.cli import options
 
 def add(commands: Any) -> None:
     """Declare the ``tables`` command group on the top-level subparsers ``commands``."""
-    tables = commands.add_parser("tables", help="import public tables of measurements (NAS-Bench-201, NAS-Bench-Macro) as cache rows")
+    tables = commands.add_parser(
+        "tables", help="import public tables of measurements (NAS-Bench-201, NAS-Bench-Macro) as cache rows"
+    )
     table_commands = tables.add_subparsers(dest="tables_command", required=True, metavar="ACTION")
     table_import = table_commands.add_parser(
-        "import", help="rebuild an imported table's Parquet file and manifest from its source files",
+        "import",
+        help="rebuild an imported table's Parquet file and manifest from its source files",
         description="Reads the source files (checked against their recorded sha256), converts them to rows of the "
         "table's recipes and writes <cache>/imported/NAME.parquet and NAME.manifest.json. The shipped cache already "
         "holds them; importing the same files again changes nothing. Any bad input stops it with nothing written.",
-    )  # fmt: skip
+    )
     table_import.add_argument("table", help="table name (nb201, macro)")
-    table_import.add_argument("--source", type=Path,
-                              help="folder holding the source files (default: the copy that ships with the repository if any, "
-                              "else $REPRO_TABLES/NAME, else ../shared/tables/NAME)")  # fmt: skip
-    options.add_cache(table_import, help=f"cache folder to import into (default: the shipped cache {options.SHIPPED_CACHE})",
-                      stacked=False, default=options.SHIPPED_CACHE)  # fmt: skip
+    table_import.add_argument(
+        "--source",
+        type=Path,
+        help="folder holding the source files (default: the copy that ships with the repository if any, "
+        "else $REPRO_TABLES/NAME, else ../shared/tables/NAME)",
+    )
+    options.add_cache(
+        table_import,
+        help=f"cache folder to import into (default: the shipped cache {options.SHIPPED_CACHE})",
+        stacked=False,
+        default=options.SHIPPED_CACHE,
+    )
     table_import.set_defaults(handler=_tables_import)
 
 

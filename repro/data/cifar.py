@@ -41,7 +41,9 @@ def read_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarray]:
             "replace it with the file from the official cifar-*-python.tar.gz"
         ) from None
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
-        raise ReproError(f"CIFAR batch {path}: data of shape {data.shape} with {len(labels)} labels; expected N×3072 and N")
+        raise ReproError(
+            f"CIFAR batch {path}: data of shape {data.shape} with {len(labels)} labels; expected N×3072 and N"
+        )
     return data.reshape(-1, 3, 32, 32), labels
 
 

@@ -88,14 +88,23 @@ DATASETS: dict[str, DatasetSpec] = {
         default_root=None,
         install_hint=_folder_hint("mnist"),
     ),
-    "cifar-10": _cifar("cifar-10", "cifar-10-batches-py", {**{f"train_{i}": f"data_batch_{i}" for i in range(1, 6)},
-                                                             "test": "test_batch"}, 10, "labels"),
+    "cifar-10": _cifar(
+        "cifar-10",
+        "cifar-10-batches-py",
+        {**{f"train_{i}": f"data_batch_{i}" for i in range(1, 6)}, "test": "test_batch"},
+        10,
+        "labels",
+    ),
     "cifar-100": _cifar("cifar-100", "cifar-100-python", {"train": "train", "test": "test"}, 100, "fine_labels"),
     "imagenet16-120": DatasetSpec(
-        name="imagenet16-120", files={}, num_classes=120, input_shape=(3, 16, 16), train_images=151700,
+        name="imagenet16-120",
+        files={},
+        num_classes=120,
+        input_shape=(3, 16, 16),
+        train_images=151700,
         default_root=None,
         install_hint="ImageNet16-120 is known here only through NAS-Bench-201's imported rows; repro has no reader for it",
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -251,8 +260,15 @@ def _check_size(label: str, value: int | None) -> None:
         raise ReproError(f"{label} must be a positive integer, got {value!r}; pass a value of at least 1")
 
 
-def fingerprint(name: str, root: str | Path | None, *, val_size: int = 10000, split_seed: int = 0,
-                train_size: int | None = None, test_size: int | None = None) -> str:
+def fingerprint(
+    name: str,
+    root: str | Path | None,
+    *,
+    val_size: int = 10000,
+    split_seed: int = 0,
+    train_size: int | None = None,
+    test_size: int | None = None,
+) -> str:
     """The data fingerprint of :func:`load_dataset` with these arguments, without decoding any image."""
     spec = get_spec(name)
     paths, _ = find_files(spec, resolve_root(name, root).resolve())
@@ -324,6 +340,7 @@ def load_dataset(
             "val_sha": _sha(val_idx),
             "test_sha": _sha(test_idx),
         },
-        fingerprint=fingerprint(name, resolved, val_size=val_size, split_seed=split_seed, train_size=train_size,
-                                test_size=test_size),
+        fingerprint=fingerprint(
+            name, resolved, val_size=val_size, split_seed=split_seed, train_size=train_size, test_size=test_size
+        ),
     )

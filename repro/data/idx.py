@@ -19,9 +19,7 @@ _CODE_TO_DTYPE: dict[int, np.dtype] = {
     0x0D: np.dtype(">f4"),
     0x0E: np.dtype(">f8"),
 }
-_KIND_TO_CODE: dict[tuple[str, int], int] = {
-    (dt.kind, dt.itemsize): code for code, dt in _CODE_TO_DTYPE.items()
-}
+_KIND_TO_CODE: dict[tuple[str, int], int] = {(dt.kind, dt.itemsize): code for code, dt in _CODE_TO_DTYPE.items()}
 
 
 def _is_gz(path: Path) -> bool:
@@ -86,7 +84,9 @@ def write_idx(path: Path, array: np.ndarray) -> None:
             f"convert the array to uint8, int8, int16, int32, float32 or float64 first"
         )
     if array.ndim > 255 or any(d >= 2**32 for d in array.shape):
-        raise ReproError(f"array shape {array.shape} does not fit the IDX header of {path}; reshape it to at most 255 dims")
+        raise ReproError(
+            f"array shape {array.shape} does not fit the IDX header of {path}; reshape it to at most 255 dims"
+        )
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     payload = header + np.ascontiguousarray(array, dtype=_CODE_TO_DTYPE[code]).tobytes()
     # mtime=0 keeps .gz output byte-identical across runs.

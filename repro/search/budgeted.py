@@ -75,18 +75,31 @@ class BudgetedRandomSearch:
 
     def describe(self, space: Any) -> str:
         """Every drawn architecture with its validation accuracy (%), in draw order, the pick in bold."""
-        return "; ".join(f"{'**' if i == self.pick else ''}`{space.describe(g)}` ({100 * e.value('val_acc'):.1f})"
-                         f"{'**' if i == self.pick else ''}" for i, (g, e) in enumerate(zip(self.genomes, self.evaluations)))  # fmt: skip
+        return "; ".join(
+            f"{'**' if i == self.pick else ''}`{space.describe(g)}` ({100 * e.value('val_acc'):.1f})"
+            f"{'**' if i == self.pick else ''}"
+            for i, (g, e) in enumerate(zip(self.genomes, self.evaluations))
+        )
 
     def summary(self, space: Any) -> dict[str, Any]:
         """JSON-ready: seed, budget, trainings, every drawn genome with its validation accuracy, the pick."""
-        return {"seed": self.seed, "budget_passes": self.budget, "trainings": len(self.genomes),
-                "drawn": [[space.to_json(g), e.val_acc] for g, e in zip(self.genomes, self.evaluations)],
-                "pick": self.pick}  # fmt: skip
+        return {
+            "seed": self.seed,
+            "budget_passes": self.budget,
+            "trainings": len(self.genomes),
+            "drawn": [[space.to_json(g), e.val_acc] for g, e in zip(self.genomes, self.evaluations)],
+            "pick": self.pick,
+        }
 
 
-def random_search(evaluator: Evaluator, sample: Callable[[np.random.Generator], Any], seed: int, budget: float,
-                  train_seed: int, on_step: Callable[[], None] | None = None) -> BudgetedRandomSearch:  # fmt: skip
+def random_search(
+    evaluator: Evaluator,
+    sample: Callable[[np.random.Generator], Any],
+    seed: int,
+    budget: float,
+    train_seed: int,
+    on_step: Callable[[], None] | None = None,
+) -> BudgetedRandomSearch:
     """Train ``trainings_within(budget)`` distinct architectures drawn by ``sample`` (through the cache) and pick one.
 
     Distinct means distinct canonical forms: a redrawn network would be a free lookup, not a training.

@@ -65,7 +65,9 @@ class GdasConfig:
 
     def __post_init__(self) -> None:
         if self.edge_gradient is not None and self.edge_gradient not in EDGE_GRADIENTS:
-            raise ReproError(f"gdas edge_gradient must be one of {', '.join(EDGE_GRADIENTS)} or None, got {self.edge_gradient!r}")
+            raise ReproError(
+                f"gdas edge_gradient must be one of {', '.join(EDGE_GRADIENTS)} or None, got {self.edge_gradient!r}"
+            )
         if self.mode not in MODES:
             raise ReproError(f"gdas mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if not 0 < self.tau_min <= self.tau_max:
@@ -170,8 +172,16 @@ class SearchResult:
     epoch_seconds: list[float] = field(default_factory=list)
 
 
-def supernet_step(net: nn.Module, arch: Architecture, config: GdasConfig, tau: float, x: torch.Tensor,
-                  y: torch.Tensor, generator: torch.Generator, gradient: str) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+def supernet_step(
+    net: nn.Module,
+    arch: Architecture,
+    config: GdasConfig,
+    tau: float,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    generator: torch.Generator,
+    gradient: str,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One forward of the supernet on a batch with a fresh sample (or the mixed op): (loss, logits)."""
     if config.augment:
         x = crop_and_flip(x, generator)
@@ -207,7 +217,9 @@ def gdas_search(
     steps = config.epochs * math.ceil(len(y_t) / config.batch_size)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(w_opt, T_max=steps, eta_min=config.lr_min)
     # Adam's betas (0.5, 0.999) as the authors' and DARTS's code; the paper states only lr and weight decay.
-    a_opt = torch.optim.Adam(arch.parameters(), lr=config.arch_lr, betas=(0.5, 0.999), weight_decay=config.arch_weight_decay)
+    a_opt = torch.optim.Adam(
+        arch.parameters(), lr=config.arch_lr, betas=(0.5, 0.999), weight_decay=config.arch_weight_decay
+    )
     result = SearchResult()
     for epoch in range(config.epochs):
         started = time.perf_counter()

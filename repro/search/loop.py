@@ -81,8 +81,15 @@ class SearchResult:
         return np.array([t.value for t in self.trials], dtype=float)
 
 
-def run_id(space: str, space_config: dict[str, Any], strategy: str, strategy_config: dict[str, Any],
-           recipe_key: str, seed: int, metric: str) -> str:  # fmt: skip
+def run_id(
+    space: str,
+    space_config: dict[str, Any],
+    strategy: str,
+    strategy_config: dict[str, Any],
+    recipe_key: str,
+    seed: int,
+    metric: str,
+) -> str:
     """Identify a run by everything that decides its trajectory (not its budget: a longer run extends it)."""
     ident = json.dumps([space, space_config, strategy, strategy_config, recipe_key, seed, metric], sort_keys=True)
     return hashlib.sha256(ident.encode()).hexdigest()[:16]
@@ -130,11 +137,17 @@ def run_search(
     log = log and not store.read_only
     if log:
         store.record_run(
-            rid, space=space.name, strategy=strategy_name,
+            rid,
+            space=space.name,
+            strategy=strategy_name,
             config=json.dumps({"space": space_config, "strategy": strategy_config}, sort_keys=True),
-            recipe_key=evaluator.recipe.key, seed=seed, budget=budget, metric=metric,
-            code_version=provenance.code_version(), created_at=provenance.now(),
-        )  # fmt: skip
+            recipe_key=evaluator.recipe.key,
+            seed=seed,
+            budget=budget,
+            metric=metric,
+            code_version=provenance.code_version(),
+            created_at=provenance.now(),
+        )
     result = SearchResult(run_id=rid, metric=metric, strategy_config=strategy.config())
     occurrences: Counter[str] = Counter()
     asked = in_flight = 0
@@ -161,8 +174,9 @@ def run_search(
         result.charge("strategy", started)
         step = len(result.trials)
         if log:
-            store.record_trial(rid, step, ready.evaluation.genome_key, ready.evaluation.train_seed, genome_json,
-                               ready.served_by)  # fmt: skip
+            store.record_trial(
+                rid, step, ready.evaluation.genome_key, ready.evaluation.train_seed, genome_json, ready.served_by
+            )
         trial = Trial(step, genome_json, ready.evaluation, ready.served_by, value, executor.now)
         result.trials.append(trial)
         if on_step is not None:

@@ -144,8 +144,15 @@ class DagCell(nn.Module):
     ``stride``. The output is the last node, or (``concat``) the concatenation of all computed nodes.
     """
 
-    def __init__(self, edges: Sequence[CellEdge], inputs: int, channels: int, stride: int, concat: bool,
-                 ops: dict[str, OpFactory]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        edges: Sequence[CellEdge],
+        inputs: int,
+        channels: int,
+        stride: int,
+        concat: bool,
+        ops: dict[str, OpFactory],
+    ) -> None:
         super().__init__()
         self.edges = tuple(edges)
         self.inputs = inputs
@@ -172,8 +179,11 @@ class DagCell(nn.Module):
     def forward(self, states: Sequence[torch.Tensor], mix: EdgeWeights | None = None) -> torch.Tensor:
         nodes = list(states)
         for target in range(self.inputs, self.nodes):
-            nodes.append(sum(self._edge(e, nodes[edge.source], mix) for e, edge in enumerate(self.edges)
-                             if edge.target == target))  # fmt: skip
+            nodes.append(
+                sum(
+                    self._edge(e, nodes[edge.source], mix) for e, edge in enumerate(self.edges) if edge.target == target
+                )
+            )
         return torch.cat(nodes[self.inputs :], dim=1) if self.concat else nodes[-1]
 
 

@@ -74,8 +74,11 @@ class FixedReductionCell(nn.Module):
                 nn.ReLU(inplace=False),
                 nn.Conv2d(c, c, (1, 3), stride=(1, 2), padding=(0, 1), groups=8, bias=False),
                 nn.Conv2d(c, c, (3, 1), stride=(2, 1), padding=(1, 0), groups=8, bias=False),
-                nn.BatchNorm2d(c), nn.ReLU(inplace=False), nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c),
-            )  # fmt: skip
+                nn.BatchNorm2d(c),
+                nn.ReLU(inplace=False),
+                nn.Conv2d(c, c, 1, bias=False),
+                nn.BatchNorm2d(c),
+            )
 
         self.convs = nn.ModuleList([factorized(), factorized()])
         self.pools = nn.ModuleList(nn.Sequential(nn.MaxPool2d(3, 2, 1), nn.BatchNorm2d(c)) for _ in range(2))
@@ -104,8 +107,15 @@ class DartsNet(nn.Module):
     ``forward(x, mix)`` takes a supernet's ``{"normal": EdgeWeights, "reduce": EdgeWeights}``.
     """
 
-    def __init__(self, normal: list[CellEdge], reduce: list[CellEdge] | None, channels: int, layers: int,
-                 input_shape: tuple[int, int, int], num_classes: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        normal: list[CellEdge],
+        reduce: list[CellEdge] | None,
+        channels: int,
+        layers: int,
+        input_shape: tuple[int, int, int],
+        num_classes: int,
+    ) -> None:
         super().__init__()
         stem = 3 * channels
         self.stem = nn.Sequential(nn.Conv2d(input_shape[0], stem, 3, padding=1, bias=False), nn.BatchNorm2d(stem))
@@ -154,15 +164,21 @@ def _check_cell(value: Any, what: str) -> Cell:
     try:
         cell = tuple(tuple((str(op), int(src)) for op, src in pair) for pair in value)
         problems = [
-            f"node {n} needs 2 inputs" if len(pair) != 2
-            else f"node {n} repeats input {pair[0][1]}" if pair[0][1] == pair[1][1]
-            else f"node {n} has input outside 0..{n + 1}" if not all(0 <= s <= n + 1 for _, s in pair)
-            else f"node {n} has an operation outside {', '.join(OPS)}" if not all(op in OPS for op, _ in pair)
+            f"node {n} needs 2 inputs"
+            if len(pair) != 2
+            else f"node {n} repeats input {pair[0][1]}"
+            if pair[0][1] == pair[1][1]
+            else f"node {n} has input outside 0..{n + 1}"
+            if not all(0 <= s <= n + 1 for _, s in pair)
+            else f"node {n} has an operation outside {', '.join(OPS)}"
+            if not all(op in OPS for op, _ in pair)
             else ""
             for n, pair in enumerate(cell)
-        ]  # fmt: skip
+        ]
     except (TypeError, ValueError) as exc:
-        raise ReproError(f"darts {what} cell is malformed ({exc}); expected 4 nodes of [[op, input], [op, input]]") from None
+        raise ReproError(
+            f"darts {what} cell is malformed ({exc}); expected 4 nodes of [[op, input], [op, input]]"
+        ) from None
     problems = [p for p in problems if p] + ([f"{len(cell)} nodes, not {NODES}"] if len(cell) != NODES else [])
     if problems:
         raise ReproError(f"darts {what} cell: {'; '.join(problems)}")
@@ -175,7 +191,9 @@ def from_genotype(normal: list[tuple[str, int]], reduce: list[tuple[str, int]] |
     def pairs(flat: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
         return [flat[i : i + 2] for i in range(0, len(flat), 2)]
 
-    return DartsGenome(_check_cell(pairs(normal), "normal"), None if reduce is None else _check_cell(pairs(reduce), "reduction"))
+    return DartsGenome(
+        _check_cell(pairs(normal), "normal"), None if reduce is None else _check_cell(pairs(reduce), "reduction")
+    )
 
 
 class DartsSpace(SearchSpace[DartsGenome]):
@@ -225,7 +243,9 @@ class DartsSpace(SearchSpace[DartsGenome]):
         text = json.dumps({"normal": _cell_text(genome.normal), "reduce": reduce}, separators=(",", ":"))
         return CanonicalForm(text=text, key=canonical_key(self.name, text))
 
-    def build(self, genome: DartsGenome, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> nn.Module:
+    def build(
+        self, genome: DartsGenome, input_shape: tuple[int, int, int], num_classes: int, **options: Any
+    ) -> nn.Module:
         channels, layers = cell_widths(options)
         reduce = None if genome.reduce is None else _edges(genome.reduce)
         return DartsNet(_edges(genome.normal), reduce, channels, layers, input_shape, num_classes)
@@ -279,7 +299,9 @@ class DartsSpace(SearchSpace[DartsGenome]):
             data = json.loads(text)
             normal, reduce = data["normal"], data["reduce"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise ReproError(f"not a darts genome ({exc}); expected {{\"normal\": [...], \"reduce\": [...] or null}}") from None
+            raise ReproError(
+                f'not a darts genome ({exc}); expected {{"normal": [...], "reduce": [...] or null}}'
+            ) from None
         return DartsGenome(_check_cell(normal, "normal"), None if reduce is None else _check_cell(reduce, "reduction"))
 
     def describe(self, genome: DartsGenome) -> str:

@@ -33,11 +33,19 @@ def lenet5(input_shape: tuple[int, int, int], classes: int) -> nn.Module:
     c, h, w = input_shape
     flat = 120 * (h // 4) * (w // 4)
     return nn.Sequential(
-        nn.Conv2d(c, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 120, 5, padding=2), nn.ReLU(),
-        nn.Flatten(), nn.Linear(flat, 84), nn.ReLU(), nn.Linear(84, classes),
-    )  # fmt: skip
+        nn.Conv2d(c, 6, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 120, 5, padding=2),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(flat, 84),
+        nn.ReLU(),
+        nn.Linear(84, classes),
+    )
 
 
 def lenet5_authors(input_shape: tuple[int, int, int], classes: int) -> nn.Module:
@@ -46,11 +54,19 @@ def lenet5_authors(input_shape: tuple[int, int, int], classes: int) -> nn.Module
     c, h, w = input_shape
     side = (h - 5) // 2 - 4, (w - 5) // 2 - 4
     return nn.Sequential(
-        nn.Conv2d(c, 6, 5, padding=2), nn.Tanh(), nn.AvgPool2d(2, stride=1),
-        nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),
-        nn.Conv2d(16, 120, 5), nn.Tanh(),
-        nn.Flatten(), nn.Linear(120 * side[0] * side[1], 84), nn.Tanh(), nn.Linear(84, classes),
-    )  # fmt: skip
+        nn.Conv2d(c, 6, 5, padding=2),
+        nn.Tanh(),
+        nn.AvgPool2d(2, stride=1),
+        nn.Conv2d(6, 16, 5),
+        nn.Tanh(),
+        nn.AvgPool2d(2),
+        nn.Conv2d(16, 120, 5),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(120 * side[0] * side[1], 84),
+        nn.Tanh(),
+        nn.Linear(84, classes),
+    )
 
 
 class _Fire(nn.Module):
@@ -96,13 +112,31 @@ def squeezenet1_0_channels_last(input_shape: tuple[int, int, int], classes: int)
     dropout 0.5 before conv10. The final softmax is left to the loss, as for every network here.
     """
     _, h, _ = input_shape
-    fires = [(96, 16, 64), (128, 16, 64), (128, 32, 128), "pool", (256, 32, 128), (256, 48, 192), (384, 48, 192),
-             (384, 64, 256), "pool", (512, 64, 256)]  # fmt: skip
+    fires = [
+        (96, 16, 64),
+        (128, 16, 64),
+        (128, 32, 128),
+        "pool",
+        (256, 32, 128),
+        (256, 48, 192),
+        (384, 48, 192),
+        (384, 64, 256),
+        "pool",
+        (512, 64, 256),
+    ]
     return nn.Sequential(
-        _ChannelsLastAsFirst(), _KerasSamePad(7, 2), nn.Conv2d(h, 96, 7, stride=2), nn.ReLU(), nn.MaxPool2d(1, 2),
+        _ChannelsLastAsFirst(),
+        _KerasSamePad(7, 2),
+        nn.Conv2d(h, 96, 7, stride=2),
+        nn.ReLU(),
+        nn.MaxPool2d(1, 2),
         *[nn.MaxPool2d(1, 2) if f == "pool" else _Fire(*f) for f in fires],
-        nn.Dropout(0.5), nn.Conv2d(512, classes, 1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-    )  # fmt: skip
+        nn.Dropout(0.5),
+        nn.Conv2d(512, classes, 1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+    )
 
 
 def squeezenet1_1(input_shape: tuple[int, int, int], classes: int) -> nn.Module:

@@ -152,15 +152,19 @@ class MacroLayer(nn.Module):
         self.residual = False
         if layer.op == 0:
             same = layer.stride == 1 and layer.c_in == layer.c_out
-            self.body: nn.Module = nn.Identity() if same else nn.Sequential(*_conv_bn(layer.c_in, layer.c_out, 1, layer.stride))
+            self.body: nn.Module = (
+                nn.Identity() if same else nn.Sequential(*_conv_bn(layer.c_in, layer.c_out, 1, layer.stride))
+            )
             return
         t, k = EXPANSION_KERNEL[layer.op]
         hidden = t * layer.c_in
         self.body = nn.Sequential(
-            *_conv_bn(layer.c_in, hidden, 1), nn.ReLU(inplace=True),
-            *_conv_bn(hidden, hidden, k, layer.stride, groups=hidden), nn.ReLU(inplace=True),
+            *_conv_bn(layer.c_in, hidden, 1),
+            nn.ReLU(inplace=True),
+            *_conv_bn(hidden, hidden, k, layer.stride, groups=hidden),
+            nn.ReLU(inplace=True),
             *_conv_bn(hidden, layer.c_out, 1),
-        )  # fmt: skip
+        )
         self.residual = layer.stride == 1 and layer.c_in == layer.c_out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -204,7 +208,9 @@ class MacroSpace(SearchSpace[MacroGenome]):
         text = canonical_genome(check_genome(genome))
         return CanonicalForm(text=text, key=canonical_key(self.name, text))
 
-    def build(self, genome: MacroGenome, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> nn.Module:
+    def build(
+        self, genome: MacroGenome, input_shape: tuple[int, int, int], num_classes: int, **options: Any
+    ) -> nn.Module:
         if options:
             raise ReproError(f"macro: unknown model options {sorted(options)}; NAS-Bench-Macro fixes every width")
         return MacroNet(check_genome(genome), input_shape, num_classes)

@@ -171,10 +171,18 @@ class Nb201Net(nn.Module):
     ``forward(x, mix)`` takes the supernet's :class:`EdgeWeights` (all cells share one architecture).
     """
 
-    def __init__(self, candidates: list[tuple[str, ...]], channels: int, layers: int,
-                 input_shape: tuple[int, int, int], num_classes: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        candidates: list[tuple[str, ...]],
+        channels: int,
+        layers: int,
+        input_shape: tuple[int, int, int],
+        num_classes: int,
+    ) -> None:
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(input_shape[0], channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
+        self.stem = nn.Sequential(
+            nn.Conv2d(input_shape[0], channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)
+        )
         edges = [CellEdge(s, t, ops) for (s, t), ops in zip(EDGES, candidates)]
         self.cells = nn.ModuleList()
         c = channels
@@ -218,7 +226,9 @@ class Nb201Space(SearchSpace[Nb201Genome]):
         text = canonical_text(genome)
         return CanonicalForm(text=text, key=canonical_key(self.name, text))
 
-    def build(self, genome: Nb201Genome, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> nn.Module:
+    def build(
+        self, genome: Nb201Genome, input_shape: tuple[int, int, int], num_classes: int, **options: Any
+    ) -> nn.Module:
         channels, layers = cell_widths(options)
         return Nb201Net([(op,) for op in genome], channels, layers, input_shape, num_classes)
 
@@ -250,7 +260,9 @@ class Nb201Space(SearchSpace[Nb201Genome]):
         if text == "zero" or isinstance(value, dict):
             return from_canonical(text)
         if not isinstance(value, str):
-            raise ReproError(f"not a NAS-Bench-201 genome: {text!r}; expected a JSON string in the NAS-Bench-201 format")
+            raise ReproError(
+                f"not a NAS-Bench-201 genome: {text!r}; expected a JSON string in the NAS-Bench-201 format"
+            )
         return from_string(value)
 
     def describe(self, genome: Nb201Genome) -> str:
@@ -258,4 +270,3 @@ class Nb201Space(SearchSpace[Nb201Genome]):
 
     def references(self) -> dict[str, Nb201Genome]:
         return {"ResNet-like cell": from_string(RESNET)}
-

@@ -42,9 +42,17 @@ from repro.records import METRICS, Evaluation
 from repro.spaces.base import SearchSpace
 from repro.tables.shipped import IMPORTED_DIR, MANIFEST_SUFFIX, Manifest, sha256_of
 
-_TYPES = {"train_seed": "INTEGER", "source_seed": "INTEGER", "params": "BIGINT", "macs": "BIGINT",
-          "epochs": "INTEGER", "created_at": "TIMESTAMP", "seed_mean": "BOOLEAN",
-          **{m: "DOUBLE" for m in METRICS}, "train_seconds": "DOUBLE"}  # fmt: skip
+_TYPES = {
+    "train_seed": "INTEGER",
+    "source_seed": "INTEGER",
+    "params": "BIGINT",
+    "macs": "BIGINT",
+    "epochs": "INTEGER",
+    "created_at": "TIMESTAMP",
+    "seed_mean": "BOOLEAN",
+    **{m: "DOUBLE" for m in METRICS},
+    "train_seconds": "DOUBLE",
+}
 """DuckDB column types of the Parquet file (VARCHAR for the rest)."""
 
 
@@ -171,8 +179,10 @@ def read_checked(folder: Path, source: SourceFile, columns: Sequence[str] = ()) 
         raise ReproError(f"{path}: no such file; pass the folder holding {source.name} with --source")
     digest = sha256_of(path)
     if digest != source.sha256:
-        raise ReproError(f"{path}: sha256 {digest} differs from the recorded {source.sha256} "
-                         "(another release of the file?); use the file SOURCES.md describes")  # fmt: skip
+        raise ReproError(
+            f"{path}: sha256 {digest} differs from the recorded {source.sha256} "
+            "(another release of the file?); use the file SOURCES.md describes"
+        )
     return read_source(path, columns or source.columns)
 
 
@@ -204,15 +214,35 @@ def import_table(definition: TableDefinition, source_dir: Path, cache: Path) -> 
     tmp = parquet.with_name(parquet.name + ".tmp")
     _write_parquet(evaluations, tmp)
     manifest = Manifest(
-        table=definition.name, space=definition.space().name, parquet=parquet.name, sha256=sha256_of(tmp),
+        table=definition.name,
+        space=definition.space().name,
+        parquet=parquet.name,
+        sha256=sha256_of(tmp),
         rows=len(evaluations),
-        sources=[{"file": s.name, "sha256": s.sha256, "licence": s.licence, "citation": s.citation,
-                  "origin": s.origin, "columns": list(s.columns)} for s in definition.sources],
-        recipes={get_profile(p).key: {"profile": p, "recipe": get_profile(p).to_json(), "rows": per_profile[p][0],
-                                      "architectures": per_profile[p][1], "columns": definition.notes.get(p, "")}
-                 for p in definition.profiles},
-        importer=definition.version, imported_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    )  # fmt: skip
+        sources=[
+            {
+                "file": s.name,
+                "sha256": s.sha256,
+                "licence": s.licence,
+                "citation": s.citation,
+                "origin": s.origin,
+                "columns": list(s.columns),
+            }
+            for s in definition.sources
+        ],
+        recipes={
+            get_profile(p).key: {
+                "profile": p,
+                "recipe": get_profile(p).to_json(),
+                "rows": per_profile[p][0],
+                "architectures": per_profile[p][1],
+                "columns": definition.notes.get(p, ""),
+            }
+            for p in definition.profiles
+        },
+        importer=definition.version,
+        imported_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    )
     tmp_manifest = manifest_path.with_name(manifest_path.name + ".tmp")
     manifest.write(tmp_manifest)
     os.replace(tmp, parquet)
@@ -239,9 +269,16 @@ def _rows(definition: TableDefinition, measurements: Iterable[Measurement]) -> l
         ident = (m.profile, m.arch, m.seed, m.source)
         earlier = seen.get(ident)
         if earlier is not None:
-            if (earlier.metrics, earlier.params, earlier.macs, earlier.train_seconds) != (m.metrics, m.params, m.macs, m.train_seconds):
-                raise ReproError(f"{where}: conflicting rows for {m.arch} seed {m.seed} ({m.profile}): "
-                                 f"{earlier.metrics} at line {earlier.line}, {m.metrics} here")  # fmt: skip
+            if (earlier.metrics, earlier.params, earlier.macs, earlier.train_seconds) != (
+                m.metrics,
+                m.params,
+                m.macs,
+                m.train_seconds,
+            ):
+                raise ReproError(
+                    f"{where}: conflicting rows for {m.arch} seed {m.seed} ({m.profile}): "
+                    f"{earlier.metrics} at line {earlier.line}, {m.metrics} here"
+                )
             continue
         seen[ident] = m
         form = forms[m.arch]
@@ -251,13 +288,26 @@ def _rows(definition: TableDefinition, measurements: Iterable[Measurement]) -> l
         recipe = recipes[profile]
         members.sort(key=lambda pair: (pair[0].arch, -1 if pair[0].seed is None else pair[0].seed, pair[0].source))
         for train_seed, (m, text) in enumerate(members):
-            out.append(Evaluation(
-                space=space.name, genome_key=key, recipe_key=recipe.key, train_seed=train_seed, genome=text,
-                status="ok", params=m.params, macs=m.macs, epochs=recipe.epochs, train_seconds=m.train_seconds,
-                code_version=f"repro.tables.{definition.name} {definition.version}",
-                source=f"{definition.name}/{m.source}", source_arch=m.arch, source_seed=m.seed,
-                seed_mean=m.seed is None, **m.metrics,
-            ))  # fmt: skip
+            out.append(
+                Evaluation(
+                    space=space.name,
+                    genome_key=key,
+                    recipe_key=recipe.key,
+                    train_seed=train_seed,
+                    genome=text,
+                    status="ok",
+                    params=m.params,
+                    macs=m.macs,
+                    epochs=recipe.epochs,
+                    train_seconds=m.train_seconds,
+                    code_version=f"repro.tables.{definition.name} {definition.version}",
+                    source=f"{definition.name}/{m.source}",
+                    source_arch=m.arch,
+                    source_seed=m.seed,
+                    seed_mean=m.seed is None,
+                    **m.metrics,
+                )
+            )
     return out
 
 
@@ -277,17 +327,21 @@ def _check_conflicts(evaluations: Sequence[Evaluation], parquet: Path) -> None:
 
     try:
         with duckdb.connect() as db:
-            old = [Evaluation(*r) for r in db.execute(f"SELECT {', '.join(ALL_FIELDS)} FROM read_parquet(?)",
-                                                       [str(parquet)]).fetchall()]  # fmt: skip
+            old = [
+                Evaluation(*r)
+                for r in db.execute(f"SELECT {', '.join(ALL_FIELDS)} FROM read_parquet(?)", [str(parquet)]).fetchall()
+            ]
     except duckdb.Error as exc:
         raise ReproError(f"{parquet}: unreadable ({str(exc).splitlines()[0]}); move it away and import again") from None
     mine = {(e.recipe_key, e.genome_key, e.train_seed): e for e in evaluations}
     for e in old:
         new = mine.get((e.recipe_key, e.genome_key, e.train_seed))
         if new is not None and _measured(new) != _measured(e):
-            raise ReproError(f"{parquet}: row {e.genome_key} seed {e.train_seed} of recipe {e.recipe_key} is imported as "
-                             f"{e.source_arch} {_measured(e)}, the sources now give {new.source_arch} {_measured(new)}; "
-                             "move the old table away to replace it")  # fmt: skip
+            raise ReproError(
+                f"{parquet}: row {e.genome_key} seed {e.train_seed} of recipe {e.recipe_key} is imported as "
+                f"{e.source_arch} {_measured(e)}, the sources now give {new.source_arch} {_measured(new)}; "
+                "move the old table away to replace it"
+            )
 
 
 def _measured(e: Evaluation) -> tuple[Any, ...]:
@@ -305,5 +359,7 @@ def _write_parquet(evaluations: Sequence[Evaluation], path: Path) -> None:
         unnest = ", ".join(f"unnest(?::{_TYPES.get(f, 'VARCHAR')}[])" for f in ALL_FIELDS)
         db.execute(f"INSERT INTO rows SELECT {unnest}", [[getattr(e, f) for e in evaluations] for f in ALL_FIELDS])
         escaped = str(path).replace("'", "''")
-        db.execute(f"COPY (SELECT * FROM rows ORDER BY recipe_key, genome_key, train_seed) TO '{escaped}' "
-                   "(FORMAT PARQUET, COMPRESSION ZSTD)")  # fmt: skip
+        db.execute(
+            f"COPY (SELECT * FROM rows ORDER BY recipe_key, genome_key, train_seed) TO '{escaped}' "
+            "(FORMAT PARQUET, COMPRESSION ZSTD)"
+        )

@@ -47,8 +47,10 @@ class Manifest:
         try:
             return cls(**json.loads(path.read_text()))
         except (OSError, ValueError, TypeError) as exc:
-            raise ReproError(f"{path}: not a readable imported-table manifest ({exc}); restore it from git "
-                             "or rebuild it with `repro tables import`") from None  # fmt: skip
+            raise ReproError(
+                f"{path}: not a readable imported-table manifest ({exc}); restore it from git "
+                "or rebuild it with `repro tables import`"
+            ) from None
 
     def write(self, path: Path) -> None:
         """Write as indented JSON with sorted keys (stable diffs)."""
@@ -84,11 +86,12 @@ class ImportedTables:
 
     def select(self, db: Any, columns: list[str], space: str, recipe_key: str | None) -> list[tuple[Any, ...]]:
         """Rows (``columns`` in order) of ``space``, of one recipe or of all, read with DuckDB connection ``db``."""
-        manifests = [m for m in self.manifests if m.space == space
-                     and (recipe_key is None or recipe_key in m.recipes)]  # fmt: skip
+        manifests = [m for m in self.manifests if m.space == space and (recipe_key is None or recipe_key in m.recipes)]
         rows: list[tuple[Any, ...]] = []
         for m in manifests:
-            where, params = ("", [self.path(m)]) if recipe_key is None else (" WHERE recipe_key = ?", [self.path(m), recipe_key])
+            where, params = (
+                ("", [self.path(m)]) if recipe_key is None else (" WHERE recipe_key = ?", [self.path(m), recipe_key])
+            )
             # The importer writes the file sorted by recipe, genome key and row number.
             rows += db.execute(f"SELECT {', '.join(columns)} FROM read_parquet(?){where}", params).fetchall()
         return rows
@@ -97,8 +100,10 @@ class ImportedTables:
         """The Parquet file of ``manifest``; a missing one is a ReproError with the fix."""
         path = self.folder / manifest.parquet
         if not path.exists():
-            raise ReproError(f"{path} is missing but {manifest.table}{MANIFEST_SUFFIX} lists it; restore it from git "
-                             f"or rebuild it with `repro tables import {manifest.table}`")  # fmt: skip
+            raise ReproError(
+                f"{path} is missing but {manifest.table}{MANIFEST_SUFFIX} lists it; restore it from git "
+                f"or rebuild it with `repro tables import {manifest.table}`"
+            )
         return str(path)
 
     def slice(self, db: Any, space: str, recipe_key: str) -> ImportedSlice:
@@ -120,8 +125,10 @@ class ImportedTables:
             if not path.exists():
                 problems.append(f"imported table {m.table}: {path} is missing")
             elif sha256_of(path) != m.sha256:
-                problems.append(f"imported table {m.table}: {path} differs from the sha256 its manifest records "
-                                f"(restore it from git or rerun `repro tables import {m.table}`)")  # fmt: skip
+                problems.append(
+                    f"imported table {m.table}: {path} differs from the sha256 its manifest records "
+                    f"(restore it from git or rerun `repro tables import {m.table}`)"
+                )
         return problems
 
 
@@ -136,8 +143,13 @@ class ImportedSlice:
 
     def __init__(self, db: Any, path: str, table: str, space: str, recipe_key: str) -> None:
         self.table = table
-        self._db, self._query = db, ("FROM read_parquet(?) WHERE space = ? AND recipe_key = ? "
-                                     "ORDER BY genome_key, train_seed", [path, space, recipe_key])  # fmt: skip
+        self._db, self._query = (
+            db,
+            (
+                "FROM read_parquet(?) WHERE space = ? AND recipe_key = ? ORDER BY genome_key, train_seed",
+                [path, space, recipe_key],
+            ),
+        )
         keys = db.execute(f"SELECT genome_key, train_seed {self._query[0]}", self._query[1]).fetchnumpy()
         genome_keys, seeds = keys["genome_key"].tolist(), keys["train_seed"].tolist()
         self.index: dict[tuple[str, int], int] = {k: i for i, k in enumerate(zip(genome_keys, seeds))}

@@ -42,13 +42,20 @@ def hash_study(rows: list[Evaluation]) -> dict[str, Any]:
         classes[_merged(s)][k] += by_string[s]
     joined = [list(keys.values()) for keys in classes.values() if len(keys) > 1]
     return {
-        "strings": len(by_string), "keys": len(strings_of), "keys_with_several_strings": len(shared),
-        "strings_in_them": sum(len(g) for g in shared), "seed_sd": seed_sd, "seed_sd_single_strings": single_sd,
-        "between_strings_sd": _between_sd(shared), "flagged_keys": _flagged(shared),
-        "identity_classes": len(classes), "identity_merges": len(joined),
+        "strings": len(by_string),
+        "keys": len(strings_of),
+        "keys_with_several_strings": len(shared),
+        "strings_in_them": sum(len(g) for g in shared),
+        "seed_sd": seed_sd,
+        "seed_sd_single_strings": single_sd,
+        "between_strings_sd": _between_sd(shared),
+        "flagged_keys": _flagged(shared),
+        "identity_classes": len(classes),
+        "identity_merges": len(joined),
         "keys_in_identity_merges": sum(len(g) for g in joined),
-        "between_keys_sd": _between_sd(joined), "flagged_identity_merges": _flagged(joined),
-    }  # fmt: skip
+        "between_keys_sd": _between_sd(joined),
+        "flagged_identity_merges": _flagged(joined),
+    }
 
 
 @functools.lru_cache(maxsize=None)
@@ -72,7 +79,6 @@ def _flagged(families: list[list[list[float]]]) -> int:
     """Families whose groups differ beyond seed noise: one-way ANOVA p below 0.05 / number of families tested."""
     tested = [f for f in families if all(len(g) > 1 for g in f) and np.ptp(np.concatenate(f)) > 0]
     return int(sum(f_oneway(*f).pvalue < 0.05 / len(tested) for f in tested))
-
 
 
 SURROGATE_SIZES = (100, 200, 500, 1000, 5000)
@@ -119,8 +125,14 @@ def surrogate_study(rows: list[Evaluation]) -> dict[str, Any]:
         test = order[-SURROGATE_TEST:]
         for n in SURROGATE_SIZES:
             predicted = Surrogate.regressor(split).fit(x[order[:n]], y[order[:n]]).predict(x[test])
-            results.append({"train": n, "split": split, "kendall_tau": float(kendalltau(y[test], predicted).statistic),
-                            "mae": float(np.mean(np.abs(predicted - y[test])))})  # fmt: skip
+            results.append(
+                {
+                    "train": n,
+                    "split": split,
+                    "kendall_tau": float(kendalltau(y[test], predicted).statistic),
+                    "mae": float(np.mean(np.abs(predicted - y[test]))),
+                }
+            )
     return {"networks": len(keys), "test": SURROGATE_TEST, "results": results}
 
 

@@ -26,7 +26,11 @@ class RegularizedEvolution(Strategy):
     """
 
     def __init__(
-        self, space: SearchSpace[Any], rng: np.random.Generator, population_size: int = 20, sample_size: int = 5,
+        self,
+        space: SearchSpace[Any],
+        rng: np.random.Generator,
+        population_size: int = 20,
+        sample_size: int = 5,
         replace: bool = False,
     ) -> None:
         super().__init__(space, rng)
@@ -66,6 +70,7 @@ class RegularizedEvolution(Strategy):
 class RandomMutationSearch(RegularizedEvolution):
     """The REMNet paper's random-search baseline: regularized evolution with sample size 1."""
 
-    def __init__(self, space: SearchSpace[Any], rng: np.random.Generator, population_size: int = 20,
-                 replace: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self, space: SearchSpace[Any], rng: np.random.Generator, population_size: int = 20, replace: bool = False
+    ) -> None:
         super().__init__(space, rng, population_size=population_size, sample_size=1, replace=replace)

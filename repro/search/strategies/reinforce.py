@@ -28,14 +28,19 @@ from repro.spaces.base import SearchSpace
 class Reinforce(Strategy):
     """REINFORCE (NAS-Bench-201's RL baseline): a softmax policy per edge, Adam, a moving-average baseline."""
 
-    def __init__(self, space: SearchSpace[Any], rng: np.random.Generator, learning_rate: float = 0.001,
-                 ema_momentum: float = 0.9) -> None:  # fmt: skip
+    def __init__(
+        self, space: SearchSpace[Any], rng: np.random.Generator, learning_rate: float = 0.001, ema_momentum: float = 0.9
+    ) -> None:
         super().__init__(space, rng)
         if not hasattr(space, "candidates") or not hasattr(space, "derive"):
-            raise ReproError(f"reinforce samples one operation per edge of a cell: the space {space.name!r} has no "
-                             "per-edge candidates (use nb201)")  # fmt: skip
+            raise ReproError(
+                f"reinforce samples one operation per edge of a cell: the space {space.name!r} has no "
+                "per-edge candidates (use nb201)"
+            )
         if learning_rate <= 0 or not 0 <= ema_momentum < 1:
-            raise ReproError(f"reinforce needs learning_rate > 0 and 0 <= ema_momentum < 1, got {learning_rate}, {ema_momentum}")
+            raise ReproError(
+                f"reinforce needs learning_rate > 0 and 0 <= ema_momentum < 1, got {learning_rate}, {ema_momentum}"
+            )
         self.learning_rate = learning_rate
         self.ema_momentum = ema_momentum
         self.shapes = {c: (len(space.candidates(c)), len(space.candidates(c)[0])) for c in space.cell_types}
@@ -75,7 +80,9 @@ class Reinforce(Strategy):
             grad = -(np.eye(self.shapes[cell][1])[a] - self._probabilities(cell)) * advantage
             self.logits[cell] -= self._adam(cell, grad)
 
-    def _adam(self, cell: str, grad: np.ndarray, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> np.ndarray:
+    def _adam(
+        self, cell: str, grad: np.ndarray, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ) -> np.ndarray:
         """One Adam step (PyTorch's defaults, as NB201's ``torch.optim.Adam``)."""
         first, second = self._moments[cell]
         first = beta1 * first + (1 - beta1) * grad

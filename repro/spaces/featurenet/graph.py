@@ -157,8 +157,10 @@ def start(input_shape: tuple[int, int, int]) -> State:
 def next_block(state: State, where: str) -> State:
     """Close a block: the next one reads its Block outputs (at most two: they target its first cell)."""
     if len(state.next_inputs) > 2:
-        raise Violation("cell_target_at_most_two", f"{where}: its first cell is the target of "
-                                                   f"{len(state.next_inputs)} Block outputs")  # fmt: skip
+        raise Violation(
+            "cell_target_at_most_two",
+            f"{where}: its first cell is the target of {len(state.next_inputs)} Block outputs",
+        )
     return replace(state, pending=(), block_inputs=state.next_inputs, next_inputs=())
 
 

@@ -73,12 +73,26 @@ LAYERS = (
     Feature("Zeros"),
     Feature("Identity"),
     Feature("Dense", attributes=(Attribute("neurons", (10, 32, 64, 84, 120, 128, 256, 512)), _ACTIVATION)),
-    Feature("Pooling", attributes=(Attribute("type", ("max", "average")), Attribute("kernel", (2, 3, 4, 5)),
-                                   Attribute("stride", (1, 2, 3)), _PADDING)),
-    Feature("Convolution", attributes=(Attribute("kernel", (1, 2, 3, 4, 5)),
-                                       Attribute("filters", (4, 6, 8, 16, 32, 64, 120, 128)),
-                                       Attribute("stride", (1, 2, 3)), _PADDING, _ACTIVATION)),
-)  # fmt: skip
+    Feature(
+        "Pooling",
+        attributes=(
+            Attribute("type", ("max", "average")),
+            Attribute("kernel", (2, 3, 4, 5)),
+            Attribute("stride", (1, 2, 3)),
+            _PADDING,
+        ),
+    ),
+    Feature(
+        "Convolution",
+        attributes=(
+            Attribute("kernel", (1, 2, 3, 4, 5)),
+            Attribute("filters", (4, 6, 8, 16, 32, 64, 120, 128)),
+            Attribute("stride", (1, 2, 3)),
+            _PADDING,
+            _ACTIVATION,
+        ),
+    ),
+)
 """Input layers of a cell (Section 3, "Inputs"); filters <= 128, kernels <= 5x5, dense <= 512 (Section 5.2)."""
 
 OPERATIONS = (
@@ -99,19 +113,27 @@ FEATURE_MODEL = Feature(
     "Architecture",
     children=(
         Feature("Input"),
-        Feature("Block", cardinality=(1, MAX_BLOCKS), children=(
-            Feature("Cell", cardinality=(1, MAX_CELLS), children=(
-                Feature("Input1", "alternative", LAYERS),
-                Feature("Input2", "alternative", LAYERS),
-                Feature("Operation1", "alternative", OPERATIONS),
-                Feature("Operation2", "alternative", OPERATIONS),
-                Feature("Combination", "alternative", COMBINATIONS),
-                Feature("Output", "alternative", OUTPUTS),
-            )),
-        )),
+        Feature(
+            "Block",
+            cardinality=(1, MAX_BLOCKS),
+            children=(
+                Feature(
+                    "Cell",
+                    cardinality=(1, MAX_CELLS),
+                    children=(
+                        Feature("Input1", "alternative", LAYERS),
+                        Feature("Input2", "alternative", LAYERS),
+                        Feature("Operation1", "alternative", OPERATIONS),
+                        Feature("Operation2", "alternative", OPERATIONS),
+                        Feature("Combination", "alternative", COMBINATIONS),
+                        Feature("Output", "alternative", OUTPUTS),
+                    ),
+                ),
+            ),
+        ),
         Feature("Output"),
     ),
-)  # fmt: skip
+)
 """Fig. 2: Input and Output are mandatory; 1..5 Blocks of 1..5 Cells; every cell part is an alternative group."""
 
 CELL = FEATURE_MODEL.child("Block").child("Cell")
@@ -119,32 +141,55 @@ CELL = FEATURE_MODEL.child("Block").child("Cell")
 CONSTRAINTS = (
     Constraint("cardinality", "1..5 blocks, each with 1..5 cells", "Section 5.2 (Fig. 2's multi-features)"),
     Constraint("alternative_group", "every cell part selects exactly one known child of its group", "Fig. 2"),
-    Constraint("attribute_domain", "a selected feature sets exactly its attributes, each within its domain",
-               "Section 3 and the limits of Section 5.2"),
+    Constraint(
+        "attribute_domain",
+        "a selected feature sets exactly its attributes, each within its domain",
+        "Section 3 and the limits of Section 5.2",
+    ),
     Constraint("block_requires_previous", "the i-th block exists only if the (i-1)-th does", "Section 3"),
     Constraint("cell_requires_previous", "the i-th cell of a block exists only if the (i-1)-th does", "Section 3"),
     Constraint("block_output_needs_next_block", "a cell with a Block output needs a next block", "Section 3"),
-    Constraint("cell_output_in_range", "a Cell output needs relativeIndex + 1 subsequent cells in its block",
-               "Section 3"),
-    Constraint("cell_target_at_most_two", "no cell is the target of more than two outputs (the first cell of a "
-               "block is the target of the previous block's Block outputs)", "Section 3"),
-    Constraint("kernel_fits_input", "Pooling and Convolution run on matrices, with a valid-padded kernel no "
-               "larger than the matrix", "Section 3"),
+    Constraint(
+        "cell_output_in_range", "a Cell output needs relativeIndex + 1 subsequent cells in its block", "Section 3"
+    ),
+    Constraint(
+        "cell_target_at_most_two",
+        "no cell is the target of more than two outputs (the first cell of a "
+        "block is the target of the previous block's Block outputs)",
+        "Section 3",
+    ),
+    Constraint(
+        "kernel_fits_input",
+        "Pooling and Convolution run on matrices, with a valid-padded kernel no larger than the matrix",
+        "Section 3",
+    ),
     Constraint("no_flatten_of_vector", "Flatten is not applied to a 1-D input", "Section 3"),
-    Constraint("combination_shapes_compatible", "Sum and Product need equal shapes, Concat equal shapes but "
-               "for the channels (matrices) or any two vectors", "Section 3"),
+    Constraint(
+        "combination_shapes_compatible",
+        "Sum and Product need equal shapes, Concat equal shapes but for the channels (matrices) or any two vectors",
+        "Section 3",
+    ),
     Constraint("padding_needs_matrix", "the Padding operation pads matrices only", "ours: Section 3 implies it"),
-    Constraint("single_out_output", "exactly one Out output, from the last cell of the last block",
-               "Section 5.2 (one Out output); its place follows from the two output constraints above"),
-    Constraint("cell_has_an_input", "a cell's two input layers are not both Zeros",
-               "ours: Input 2 may be Zeros to give a one-input cell, so Input 1 carries it"),
+    Constraint(
+        "single_out_output",
+        "exactly one Out output, from the last cell of the last block",
+        "Section 5.2 (one Out output); its place follows from the two output constraints above",
+    ),
+    Constraint(
+        "cell_has_an_input",
+        "a cell's two input layers are not both Zeros",
+        "ours: Input 2 may be Zeros to give a one-input cell, so Input 1 carries it",
+    ),
     Constraint("no_batch_normalization", "BatchNormalization is forbidden", "Section 5.2 (variant paper)"),
     Constraint("no_padding_operation", "the Padding operation is forbidden", "Section 5.2 (variant paper)"),
     Constraint("no_concat_or_product", "Concat and Product combinations are forbidden", "Section 5.2 (variant paper)"),
     Constraint("max_params", "at most the space's max_params trainable weights", "ours: a size cap for CPU profiles"),
-    Constraint("max_macs", "at most the space's max_macs multiply-accumulates per image",
-               "ours: a compute cap for CPU profiles"),
-)  # fmt: skip
+    Constraint(
+        "max_macs",
+        "at most the space's max_macs multiply-accumulates per image",
+        "ours: a compute cap for CPU profiles",
+    ),
+)
 """Constraints by name; the validator raises :class:`~repro.spaces.featurenet.graph.Violation` with one."""
 
 RESTRICTIONS = {
@@ -170,11 +215,20 @@ class Variant:
 
 
 VARIANTS = {
-    "paper": Variant(MAX_BLOCKS, MAX_CELLS, ("no_batch_normalization", "no_padding_operation", "no_concat_or_product"),
-                     "Section 3's model with Section 5.2's restrictions (the paper's experiments)"),
-    "full": Variant(10, 10, (), "Section 3's model without the restrictions, up to 10 blocks of 10 cells (Fig. 6's "
-                               "Inception module has 9 cells and concatenations)"),
-}  # fmt: skip
+    "paper": Variant(
+        MAX_BLOCKS,
+        MAX_CELLS,
+        ("no_batch_normalization", "no_padding_operation", "no_concat_or_product"),
+        "Section 3's model with Section 5.2's restrictions (the paper's experiments)",
+    ),
+    "full": Variant(
+        10,
+        10,
+        (),
+        "Section 3's model without the restrictions, up to 10 blocks of 10 cells (Fig. 6's "
+        "Inception module has 9 cells and concatenations)",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -210,8 +264,9 @@ class Cell:
 
     def parts(self) -> dict[str, Choice]:
         """The constituents by feature name (``Input1`` ... ``Output``)."""
-        return dict(zip(CELL_PARTS, (self.input1, self.input2, self.operation1, self.operation2, self.combination,
-                                     self.output)))  # fmt: skip
+        return dict(
+            zip(CELL_PARTS, (self.input1, self.input2, self.operation1, self.operation2, self.combination, self.output))
+        )
 
 
 Block = tuple["Cell | None", ...]
@@ -230,8 +285,12 @@ class Config:
 
 def to_json(config: Config) -> str:
     """Compact JSON: ``{"blocks": [[{"input1": {"kind": "Convolution", ...}, ...}, null], ...]}``."""
-    blocks = [None if b is None else [None if c is None else {k.lower(): v.to_data() for k, v in c.parts().items()}
-                                      for c in b] for b in config.blocks]  # fmt: skip
+    blocks = [
+        None
+        if b is None
+        else [None if c is None else {k.lower(): v.to_data() for k, v in c.parts().items()} for c in b]
+        for b in config.blocks
+    ]
     return json.dumps({"blocks": blocks}, separators=(",", ":"))
 
 

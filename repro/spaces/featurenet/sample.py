@@ -152,7 +152,9 @@ def model_config(rng: np.random.Generator, limits: Limits) -> Config:
     those; RQ1 asks how many of these build."""
     variant = VARIANTS[limits.variant]
     for _ in range(RESTARTS):
-        sizes = [int(rng.integers(1, variant.max_cells + 1)) for _ in range(int(rng.integers(1, variant.max_blocks + 1)))]
+        sizes = [
+            int(rng.integers(1, variant.max_cells + 1)) for _ in range(int(rng.integers(1, variant.max_blocks + 1)))
+        ]
         outputs = _outputs(rng, sizes)
         if outputs is None:
             continue
@@ -256,8 +258,13 @@ class DiverseSample:
     """Mean pairwise distance after each replacement (the first entry: the initial random set)."""
 
 
-def diverse_sample(count: int, rng: np.random.Generator, draw: Callable[[np.random.Generator], Config],
-                   iterations: int, seconds: float | None = None) -> DiverseSample:  # fmt: skip
+def diverse_sample(
+    count: int,
+    rng: np.random.Generator,
+    draw: Callable[[np.random.Generator], Config],
+    iterations: int,
+    seconds: float | None = None,
+) -> DiverseSample:
     """PLEDGE's (1+1) search for ``count`` diverse products drawn by ``draw``.
 
     ``seconds`` adds PLEDGE's time limit; a run stopped by it depends on the machine's speed,

@@ -26,8 +26,14 @@ class FeatureNetSpace(SearchSpace[Config]):
 
     name = "featurenet"
 
-    def __init__(self, variant: str = "paper", input_shape: tuple[int, ...] = (1, 28, 28), classes: int = 10,
-                 max_params: int | None = None, max_macs: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        variant: str = "paper",
+        input_shape: tuple[int, ...] = (1, 28, 28),
+        classes: int = 10,
+        max_params: int | None = None,
+        max_macs: int | None = None,
+    ) -> None:
         if variant not in VARIANTS:
             raise ReproError(f"featurenet: unknown variant {variant!r}; use one of {', '.join(VARIANTS)}")
         if len(input_shape) != 3:
@@ -90,7 +96,8 @@ class FeatureNetSpace(SearchSpace[Config]):
             kernel = f"k{a['kernel']}" if "kernel" in a else ""
             return f"{short[c.kind]}{size}{kernel}"
 
-        cells = [",".join(layer(c.input1) + (f"+{layer(c.input2)}" if c.input2.kind != "Zeros" else "") for c in row)
-                 for row in genome.present()]  # fmt: skip
+        cells = [
+            ",".join(layer(c.input1) + (f"+{layer(c.input2)}" if c.input2.kind != "Zeros" else "") for c in row)
+            for row in genome.present()
+        ]
         return "|".join(cells)
-

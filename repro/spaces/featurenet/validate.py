@@ -15,16 +15,21 @@ from repro.spaces.featurenet.model import CELL, RESTRICTIONS, VARIANTS, Cell, Co
 def _slots(config: Config, variant: Variant) -> None:
     blocks, max_blocks, max_cells = config.blocks, variant.max_blocks, variant.max_cells
     if not 1 <= sum(b is not None for b in blocks) <= max_blocks or len(blocks) > max_blocks:
-        raise Violation("cardinality", f"{len(blocks)} block slots, {sum(b is not None for b in blocks)} selected; "
-                                       f"allowed 1..{max_blocks}")  # fmt: skip
+        raise Violation(
+            "cardinality",
+            f"{len(blocks)} block slots, {sum(b is not None for b in blocks)} selected; allowed 1..{max_blocks}",
+        )
     for b, block in enumerate(blocks):
         if block is None:
             continue
         if b and blocks[b - 1] is None:
             raise Violation("block_requires_previous", f"block {b + 1} is selected but block {b} is not")
         if not 1 <= sum(c is not None for c in block) <= max_cells or len(block) > max_cells:
-            raise Violation("cardinality", f"block {b + 1} has {sum(c is not None for c in block)} cells in "
-                                           f"{len(block)} slots; allowed 1..{max_cells}")  # fmt: skip
+            raise Violation(
+                "cardinality",
+                f"block {b + 1} has {sum(c is not None for c in block)} cells in "
+                f"{len(block)} slots; allowed 1..{max_cells}",
+            )
         for c, cell in enumerate(block):
             if cell is not None and c and block[c - 1] is None:
                 raise Violation("cell_requires_previous", f"block {b + 1} cell {c + 1} is selected but cell {c} is not")
@@ -40,13 +45,16 @@ def _tree(cell: Cell, where: str) -> None:
             raise Violation("alternative_group", f"{where} {part} is {chosen.kind!r}; choose one of {known}") from None
         names = [a.name for a in feature.attributes]
         if sorted(dict(chosen.attrs)) != sorted(names):
-            raise Violation("attribute_domain", f"{where} {part} {chosen.kind} sets {sorted(dict(chosen.attrs))}, "
-                                                f"it has {sorted(names)}")  # fmt: skip
+            raise Violation(
+                "attribute_domain",
+                f"{where} {part} {chosen.kind} sets {sorted(dict(chosen.attrs))}, it has {sorted(names)}",
+            )
         for name, value in chosen.attrs:
             domain = feature.domain(name)
             if value not in domain or isinstance(value, bool):
-                raise Violation("attribute_domain", f"{where} {part} {chosen.kind}.{name} = {value!r} is not in "
-                                                    f"{list(domain)}")  # fmt: skip
+                raise Violation(
+                    "attribute_domain", f"{where} {part} {chosen.kind}.{name} = {value!r} is not in {list(domain)}"
+                )
 
 
 def _restrictions(cell: Cell, where: str, variant: str) -> None:
@@ -77,15 +85,24 @@ def check_structure(config: Config, variant: str) -> None:
             if out.kind == "Block" and last_block:
                 raise Violation("block_output_needs_next_block", f"{where} has a Block output in the last block")
             if out.kind == "Cell" and out["relativeIndex"] + 1 > after:
-                raise Violation("cell_output_in_range", f"{where} sends its output {out['relativeIndex'] + 1} cells "
-                                                        f"on, but {after} follow in its block")  # fmt: skip
+                raise Violation(
+                    "cell_output_in_range",
+                    f"{where} sends its output {out['relativeIndex'] + 1} cells on, but {after} follow in its block",
+                )
             if out.kind == "Out" and not (last_block and after == 0):
-                raise Violation("single_out_output", f"{where} has an Out output; only the last cell of the last "
-                                                     "block has one")  # fmt: skip
+                raise Violation(
+                    "single_out_output", f"{where} has an Out output; only the last cell of the last block has one"
+                )
 
 
-def validate(config: Config, input_shape: tuple[int, int, int], classes: int, variant: str = "paper",
-             max_params: int | None = None, max_macs: int | None = None) -> Graph:  # fmt: skip
+def validate(
+    config: Config,
+    input_shape: tuple[int, int, int],
+    classes: int,
+    variant: str = "paper",
+    max_params: int | None = None,
+    max_macs: int | None = None,
+) -> Graph:
     """The layer graph of a valid configuration; raises :class:`Violation` naming the first constraint broken."""
     check_structure(config, variant)
     graph = build_graph(config, input_shape, classes)

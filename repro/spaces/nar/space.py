@@ -98,7 +98,7 @@ class NarSpace(SearchSpace[NarGenome]):
             data = json.loads(text)
             backbone, ops = str(data["backbone"]), tuple(str(op) for op in data["ops"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise ReproError(f"not a NAR genome ({exc}); expected {{\"backbone\": ..., \"ops\": [...]}}") from None
+            raise ReproError(f'not a NAR genome ({exc}); expected {{"backbone": ..., "ops": [...]}}') from None
         if backbone not in BACKBONES:
             raise ReproError(f"nar: unknown backbone {backbone!r}; known: {', '.join(BACKBONES)}")
         if len(ops) != BACKBONES[backbone].num_choices or any(op not in OPERATORS for op in ops):

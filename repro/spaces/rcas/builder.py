@@ -76,7 +76,9 @@ class Block(nn.Module):
         self.body = nn.Sequential(*layers)
         self.residual = spec.stride == 1
         self.shortcut: nn.Module = (
-            nn.Identity() if spec.c_in == spec.c_out or not self.residual else nn.Sequential(*_conv_bn(spec.c_in, spec.c_out, 1))
+            nn.Identity()
+            if spec.c_in == spec.c_out or not self.residual
+            else nn.Sequential(*_conv_bn(spec.c_in, spec.c_out, 1))
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -106,28 +106,50 @@ def _paper_stages(strides: tuple[int, ...]) -> tuple[Stage, ...]:
 
 SKELETONS: dict[str, Skeleton] = {
     "cifar": Skeleton(
-        "cifar", 32, 32, 1, 16, _paper_stages((1, 2, 2, 1, 2, 1)), 1280,
+        "cifar",
+        32,
+        32,
+        1,
+        16,
+        _paper_stages((1, 2, 2, 1, 2, 1)),
+        1280,
         "CIFAR 32x32: stem stride 1, 36 positions, stride 2 at stages 2, 3, 5",
     ),
     "imagenet": Skeleton(
-        "imagenet", 224, 32, 2, 16, _paper_stages((2, 2, 2, 1, 2, 1)), 1280,
+        "imagenet",
+        224,
+        32,
+        2,
+        16,
+        _paper_stages((2, 2, 2, 1, 2, 1)),
+        1280,
         "ImageNet 224x224: stem stride 2, 36 positions, stride 2 at stages 1, 2, 3, 5",
     ),
     "fmnist-proxy": Skeleton(
-        "fmnist-proxy", 28, 16, 1, 8,
-        (Stage(16, 3, 1, True), Stage(24, 3, 2, True), Stage(32, 3, 2, True)), 256,
+        "fmnist-proxy",
+        28,
+        16,
+        1,
+        8,
+        (Stage(16, 3, 1, True), Stage(24, 3, 2, True), Stage(32, 3, 2, True)),
+        256,
         "proxy for CPU smoke runs on Fashion-MNIST 28x28: stem 16, t=1 block 16->8, 9 positions in 3 stages "
         "of 3 (channels 16, 24, 32; stride 2 at stages 2 and 3; every stage's first position forced), head 256",
         first_block_expands=False,
     ),
     "fmnist-small": Skeleton(
-        "fmnist-small", 28, 16, 2, 8,
-        (Stage(16, 3, 1, True), Stage(24, 3, 2, True), Stage(32, 3, 2, True)), 256,
+        "fmnist-small",
+        28,
+        16,
+        2,
+        8,
+        (Stage(16, 3, 1, True), Stage(24, 3, 2, True), Stage(32, 3, 2, True)),
+        256,
         "fmnist-proxy with a stride-2 stem (blocks at 14x14, 7x7, 4x4): about 4x less CPU per evaluation, so the "
         "~300 evaluations of a smoke reproduction fit in CPU minutes",
         first_block_expands=False,
     ),
-}  # fmt: skip
+}
 """Skeleton variants by name. ``fmnist-proxy`` and ``fmnist-small`` are ours (not the paper's): scaled-down CPU proxies."""
 
 

@@ -92,8 +92,13 @@ MIN_INPUT = ("reject", "enlarge")
 input to kernel x kernel (the authors' code)."""
 
 
-def plan(labels: Sequence[str], edges: Sequence[tuple[int, int]], input_shape: Shape, channels: int,
-         min_input: str = "reject") -> Plan:  # fmt: skip
+def plan(
+    labels: Sequence[str],
+    edges: Sequence[tuple[int, int]],
+    input_shape: Shape,
+    channels: int,
+    min_input: str = "reject",
+) -> Plan:
     """Every shape of the network, without creating a module (microseconds, where building takes milliseconds).
 
     Raises :class:`InvalidArchitecture` exactly when :class:`RemnetNet` would.

@@ -15,11 +15,19 @@ import numpy as np
 from repro.errors import ReproError
 
 LAYERS: tuple[str, ...] = (
-    "CONV_2.H", "CONV_3.H", "CONV_5.H",
-    "CONV_2.N", "CONV_3.N", "CONV_5.N",
-    "POOL_2.A", "POOL_3.A", "POOL_5.A",
-    "POOL_2.M", "POOL_3.M", "POOL_5.M",
-)  # fmt: skip
+    "CONV_2.H",
+    "CONV_3.H",
+    "CONV_5.H",
+    "CONV_2.N",
+    "CONV_3.N",
+    "CONV_5.N",
+    "POOL_2.A",
+    "POOL_3.A",
+    "POOL_5.A",
+    "POOL_2.M",
+    "POOL_3.M",
+    "POOL_5.M",
+)
 """The 12 layer choices of Table 1: kind, kernel size, and H(alf)/N(ormal) filters or A(vg)/M(ax) pooling."""
 
 INPUT = -2

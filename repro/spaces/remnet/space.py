@@ -35,7 +35,9 @@ class RemnetSpace(SearchSpace[Genome]):
 
     def __init__(self, p_add: float = 0.25, p_identity: float = 0.05, initial_nodes: int = 4) -> None:
         if not (0 <= p_add and 0 <= p_identity and p_add + p_identity <= 1):
-            raise ReproError(f"remnet: need p_add, p_identity >= 0 with p_add + p_identity <= 1, got {p_add}, {p_identity}")
+            raise ReproError(
+                f"remnet: need p_add, p_identity >= 0 with p_add + p_identity <= 1, got {p_add}, {p_identity}"
+            )
         self.p_add = p_add
         self.p_identity = p_identity
         self.initial_nodes = initial_nodes
@@ -71,7 +73,9 @@ class RemnetSpace(SearchSpace[Genome]):
         if graph is None:
             text = json.dumps({"invalid": NO_PATH})
         else:
-            text = json.dumps({"nodes": list(graph.labels), "edges": [list(e) for e in graph.edges]}, separators=(",", ":"))
+            text = json.dumps(
+                {"nodes": list(graph.labels), "edges": [list(e) for e in graph.edges]}, separators=(",", ":")
+            )
         return CanonicalForm(text=text, key=canonical_key(self.name, text))
 
     def build(self, genome: Genome, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> Any:
@@ -83,7 +87,9 @@ class RemnetSpace(SearchSpace[Genome]):
         channels = int(options.pop("channels", 64))
         min_input = _min_input(options.pop("min_input", "reject"))
         if options:
-            raise ReproError(f"remnet: unknown model options {sorted(options)}; the space takes 'channels' and 'min_input'")
+            raise ReproError(
+                f"remnet: unknown model options {sorted(options)}; the space takes 'channels' and 'min_input'"
+            )
         return RemnetNet(graph.labels, graph.edges, input_shape, num_classes, channels, min_input)
 
     def check(self, genome: Genome, input_shape: tuple[int, int, int], num_classes: int, **options: Any) -> None:
@@ -99,8 +105,13 @@ class RemnetSpace(SearchSpace[Genome]):
             raise InvalidArchitecture(NO_PATH)
         labels = [_label(n, genome.layer_of) for n in nodes]
         index = {n: i for i, n in enumerate(nodes)}
-        plan(labels, [(index[a], index[b]) for a, b in edges], input_shape, int(options.get("channels", 64)),
-             _min_input(options.get("min_input", "reject")))
+        plan(
+            labels,
+            [(index[a], index[b]) for a, b in edges],
+            input_shape,
+            int(options.get("channels", 64)),
+            _min_input(options.get("min_input", "reject")),
+        )
 
     def features(self, genome: Genome) -> np.ndarray:
         """Counts of the active graph: layers per type (12), edges per (source type, target type) with
@@ -178,7 +189,9 @@ def _from_canonical(data: dict[str, Any]) -> Genome:
         layers = tuple((ids[i], label) for i, label in enumerate(labels) if label not in ("IN", "OUT"))
         connections = tuple(gen.Connection(k, ids[a], ids[b], True) for k, (a, b) in enumerate(edges))
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise ReproError(f"not a REMNet canonical genome ({exc}); expected {{\"nodes\": [...], \"edges\": [[a, b], ...]}}") from None
+        raise ReproError(
+            f'not a REMNet canonical genome ({exc}); expected {{"nodes": [...], "edges": [[a, b], ...]}}'
+        ) from None
     genome = Genome(layers=layers, connections=connections)
     gen.check(genome)
     return genome
