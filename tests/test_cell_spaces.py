@@ -12,6 +12,7 @@ from repro.cost import count_params
 from repro.errors import ReproError
 from repro.spaces import get_space
 from repro.spaces.darts import DartsGenome, from_genotype
+from repro.spaces.darts_known import PUBLISHED
 from repro.spaces.nb201 import EDGES, OPS, from_string, live_edges, to_string, unique_cells
 
 NB201 = get_space("nb201")
@@ -93,28 +94,7 @@ def test_nb201_network_widths():
     assert count_params(small) < count_params(NB201.build(g, (3, 32, 32), 10, channels=32, layers=5))
 
 
-GDAS_V1 = from_genotype(
-    [
-        ("skip_connect", 0),
-        ("skip_connect", 1),
-        ("skip_connect", 0),
-        ("sep_conv_5x5", 2),
-        ("sep_conv_3x3", 3),
-        ("skip_connect", 0),
-        ("sep_conv_5x5", 4),
-        ("sep_conv_3x3", 3),
-    ],
-    [
-        ("sep_conv_5x5", 0),
-        ("sep_conv_3x3", 1),
-        ("sep_conv_5x5", 2),
-        ("sep_conv_5x5", 1),
-        ("dil_conv_5x5", 2),
-        ("sep_conv_3x3", 1),
-        ("sep_conv_5x5", 0),
-        ("sep_conv_5x5", 1),
-    ],
-)
+GDAS_V1 = PUBLISHED["GDAS"]
 
 
 def test_darts_the_two_operations_of_a_node_commute():

@@ -11,51 +11,10 @@ from papers.gdas.reproduce import LABELS, Outcome, space_of
 from repro import stats
 from repro.cost import count_params
 from repro.spaces import get_space
-from repro.spaces.darts import DartsGenome, from_genotype
-
+from repro.spaces.darts import DartsGenome
+from repro.spaces.darts_known import PUBLISHED
 
 CIFAR = (3, 32, 32)
-
-
-PUBLISHED = {
-    "GDAS": from_genotype(
-        [
-            ("skip_connect", 0),
-            ("skip_connect", 1),
-            ("skip_connect", 0),
-            ("sep_conv_5x5", 2),
-            ("sep_conv_3x3", 3),
-            ("skip_connect", 0),
-            ("sep_conv_5x5", 4),
-            ("sep_conv_3x3", 3),
-        ],
-        [
-            ("sep_conv_5x5", 0),
-            ("sep_conv_3x3", 1),
-            ("sep_conv_5x5", 2),
-            ("sep_conv_5x5", 1),
-            ("dil_conv_5x5", 2),
-            ("sep_conv_3x3", 1),
-            ("sep_conv_5x5", 0),
-            ("sep_conv_5x5", 1),
-        ],
-    ),
-    "GDAS (FRC)": from_genotype(
-        [
-            ("skip_connect", 0),
-            ("skip_connect", 1),
-            ("skip_connect", 0),
-            ("sep_conv_3x3", 2),
-            ("skip_connect", 0),
-            ("sep_conv_3x3", 2),
-            ("skip_connect", 0),
-            ("sep_conv_3x3", 2),
-        ],
-        None,
-    ),
-}
-"""Fig. 4's cells as the authors' public code lists them (D-X-Y/AutoDL-Projects, lib/nas/genotypes.py,
-GDAS_V1 and GDAS_F1), copied as data."""
 
 
 def accuracies(outcome: Outcome, label: str) -> list[float]:
