@@ -44,6 +44,7 @@ def _search_argv(cache: Path, output: Path) -> list[str]:
         "2",
         "--cache",
         str(cache),
+        "--no-shipped",  # a fresh cache alone: every step trains
         "--output",
         str(output),
     ]
