@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from repro.cache.store import Store
 from repro.cli import main
 from repro.errors import ReproError
+from tests.rows import placeholder_row
 
 ROOT = Path(__file__).resolve().parents[1]
 GENOME = '{"layers": [[0, "CONV_3.N"]], "connections": [[0, -2, 0, true], [1, 0, -1, true]]}'
@@ -76,29 +77,7 @@ def test_cuda_without_a_gpu_is_refused_up_front(capsys, monkeypatch):
 
 
 def _small_cache(root: Path) -> Path:
-    from repro.records import Evaluation
-
-    row = Evaluation(
-        space="s",
-        genome_key="k",
-        recipe_key="r",
-        train_seed=0,
-        genome="{}",
-        status="ok",
-        train_loss=1.0,
-        train_acc=0.5,
-        val_loss=1.0,
-        val_acc=0.5,
-        test_loss=1.0,
-        test_acc=0.5,
-        params=1,
-        macs=1,
-        epochs=1,
-        train_seconds=0.1,
-        device="cpu",
-        code_version="v",
-        libraries="l",
-    )
+    row = placeholder_row()
     with Store(root) as store:
         for seed in range(4):
             store.put(

@@ -20,36 +20,11 @@ import pytest
 from repro.cache.store import Store
 from repro.cli import main
 from repro.errors import ReproError
-from repro.records import Evaluation
-from tests.rows import RECIPE, curve_of, put_sound, sound_row
+from tests.rows import RECIPE, curve_of, placeholder_row, put_sound, sound_row
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "cache"
 CURVE = np.array([[1, 0.9, 0.6, 0.8, 0.5]])
-
-
-def _row(seed: int, genome_key: str = "k") -> Evaluation:
-    return Evaluation(
-        space="s",
-        genome_key=genome_key,
-        recipe_key="r",
-        train_seed=seed,
-        genome="{}",
-        status="ok",
-        train_loss=1.0,
-        train_acc=0.5,
-        val_loss=1.0,
-        val_acc=0.5,
-        test_loss=1.0,
-        test_acc=0.5,
-        params=1,
-        macs=1,
-        epochs=1,
-        train_seconds=0.1,
-        device="cpu",
-        code_version="v",
-        libraries="l",
-    )
 
 
 def _digests(root: Path) -> dict[str, str]:
@@ -119,7 +94,7 @@ def test_writes_go_to_the_local_layer_and_reads_see_both(tmp_path):
 
 def test_a_missing_local_layer_reads_the_shipped_cache_alone(tmp_path):
     with Store(tmp_path / "shipped") as store:
-        store.put(_row(0), "{}", "p", CURVE)
+        store.put(placeholder_row(0), "{}", "p", CURVE)
     with Store(tmp_path / "local", read_only=True, shipped=tmp_path / "shipped") as store:
         assert len(store.evaluations("s")) == 1 and not (tmp_path / "local").exists()
     with pytest.raises(ReproError, match="no cache at"):
@@ -137,7 +112,7 @@ def test_a_read_only_query_cannot_change_the_snapshot(tmp_path, capsys):
 def test_a_replay_writes_nothing(tmp_path):
     shipped, local = tmp_path / "shipped", tmp_path / "local"
     with Store(shipped) as store:
-        store.put(_row(0), "{}", "p", CURVE)
+        store.put(placeholder_row(0), "{}", "p", CURVE)
         _run(shipped, store, [("k", 0)])
     with Store(local, shipped=shipped) as store:
         _run(local, store, [("k", 0)])  # the same run, told the same again

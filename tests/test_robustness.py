@@ -24,6 +24,7 @@ from repro.evaluator import Evaluator
 from repro.search.loop import run_search
 from repro.spaces import get_space
 from tests.conftest import fashion_available
+from tests.rows import placeholder_row
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,7 +119,7 @@ def test_a_second_writer_is_refused_clearly(tmp_path):
 
 def test_truncated_files_are_refused_at_open(tmp_path):
     with Store(tmp_path / "c") as store:
-        store.put(_row(), "{}", "p", np.zeros((1, 5)))
+        store.put(placeholder_row(), "{}", "p", np.zeros((1, 5)))
     curves = tmp_path / "c" / "curves.h5"
     curves.write_bytes(curves.read_bytes()[:100])
     with pytest.raises(ReproError, match="curves.h5 is not a readable HDF5 file"):
@@ -129,37 +130,11 @@ def test_truncated_files_are_refused_at_open(tmp_path):
         Store(tmp_path / "c")
 
 
-def _row(seed: int = 0, val_acc: float = 0.5):
-    from repro.records import Evaluation
-
-    return Evaluation(
-        space="s",
-        genome_key="k",
-        recipe_key="r",
-        train_seed=seed,
-        genome="{}",
-        status="ok",
-        train_loss=1.0,
-        train_acc=0.5,
-        val_loss=1.0,
-        val_acc=val_acc,
-        test_loss=1.0,
-        test_acc=0.5,
-        params=1,
-        macs=1,
-        epochs=1,
-        train_seconds=0.1,
-        device="cpu",
-        code_version="v",
-        libraries="l",
-    )
-
-
 def test_check_finds_missing_curves_and_orphan_trials(tmp_path):
     with Store(tmp_path) as store:
-        store.put(_row(0), "{}", "p", np.array([[1, 1.0, 0.5, 1.0, 0.5]]))
+        store.put(placeholder_row(0), "{}", "p", np.array([[1, 1.0, 0.5, 1.0, 0.5]]))
         assert store.check() == []
-        store.put(_row(1), "{}", "p")  # no curve
+        store.put(placeholder_row(1), "{}", "p")  # no curve
         store.record_run(
             "run",
             space="s",
