@@ -307,7 +307,9 @@ def test_kill_9_at_random_moments_loses_at_most_the_evaluation_in_flight(tmp_pat
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         with Store(local, read_only=True) as store:
-            assert store.check() == []
+            # A kill between the curve and its row leaves that one curve without a row (the contract's orphan).
+            left = store.check()
+        assert len(left) <= 1 and all("has no row" in p for p in left), left
         kept = _rows(local)
         assert kept >= started - 1  # every training but the one in flight was stored
         again = subprocess.run(
@@ -317,3 +319,5 @@ def test_kill_9_at_random_moments_loses_at_most_the_evaluation_in_flight(tmp_pat
             len(re.findall(r"^training \d+$", again.stdout, re.MULTILINE)) == trained - kept
         )  # nothing stored is trained again
         assert _trajectory(output) == whole
+        with Store(local, read_only=True) as store:
+            assert store.check() == []  # the resumed search wrote that key again, over the orphan
