@@ -119,8 +119,8 @@ class Case:
     """One graph to hash; ``baseline`` if the unpruned search finishes in seconds; ``quick`` if small.
 
     ``mixed``: components of different kinds that colour refinement cannot tell apart. No
-    automorphism maps one kind onto another, so the search may try their orders; how many it
-    tries depends on the vertex numbering (worst of 5 random numberings reported).
+    automorphism maps one kind onto another, and the visiting order of the search depends on
+    the vertex numbering, so the worst of 5 random numberings is reported too.
     """
 
     name: str

@@ -30,22 +30,35 @@ The search visits only part of the tree, skipping subtrees of two kinds:
   node maps the subtree of its child v onto that of child g(v): same encodings. Swapping two
   twins (same colour, predecessors and successors) is such an automorphism, known in advance;
   the others are found at leaves: when a leaf encodes like an earlier one, mapping the earlier
-  leaf's vertex at each position to this leaf's is an automorphism. Per node, one child per
-  orbit of the automorphisms found that fix its path is searched. And as an individualised
-  vertex keeps the first position of its class, that automorphism maps the earlier leaf's
-  path onto this one's: the child where the two paths part holds the image of its earlier
-  sibling's subtree, searched already, so the search returns to the node where they part.
-  This is what keeps k identical branches at k leaves instead of k!.
-* *Subtrees that can only encode larger.* At a node whose first classes are single vertices,
-  their rows of the encoding are already known (see :meth:`_Search.worse_than_best`); if they
-  exceed the best leaf's, so does every leaf below.
+  leaf's vertex at each position to this leaf's is an automorphism. Per node, a child is skipped
+  when its orbit under the automorphisms found that fix the path holds a child searched or
+  bounded (below) already. And as an individualised vertex keeps the first position of its
+  class, that automorphism maps the earlier leaf's path onto this one's: the child where the
+  two paths part holds the image of its earlier sibling's subtree, searched already, so the
+  search returns to the node where they part. This keeps k identical branches at k leaves
+  instead of k!.
+* *Subtrees that can only encode larger.* The first rows of every encoding below a node are
+  bounded from below by its colouring alone (exact for classes of one vertex, see
+  :meth:`_Search.bound`); if these bounds exceed the best leaf's rows, so does every leaf below.
 
-Neither changes the result: a skipped image repeats encodings of an earlier subtree, searched
+The order in which a node's children are searched does not change the minimum. Children go in
+index order until one whose bound lies strictly below the best leaf's rows (each of its leaves
+would be a new best); then the remaining children are refined and searched in the order of their
+bounds, ties by index, so that the better leaves come first and bound the rest. Without this,
+components of several kinds that refinement cannot tell apart (cycles of different lengths) had
+the search improve its best leaf one kind at a time, in as many orders of the kinds as the vertex
+numbering happened to give (hundreds of milliseconds for seven kinds in some numberings).
+
+None of this changes the result: a skipped image repeats encodings of an earlier subtree, searched
 or itself skipped by the same rules, and a bounded subtree holds only larger encodings. So the
-minimum is the whole tree's, and the first leaf attaining it in depth-first order (whose
-preimage under a skipped image would come earlier with the same encoding) is visited: forms,
-orders and cache keys are those of the full search. ``prune=False`` runs the full search (with
-twin pruning only, as the labelling did before 2026-11-30), for tests and benchmarks.
+minimum is the whole tree's. The children of a node whose subtrees hold leaves of the minimal
+encoding form one orbit of the automorphisms fixing its path; they share their bounds, so they are
+met in index order in either phase, and the first of them is the one the depth-first search in
+index order meets first. Each later member is skipped or searched after it, and only a strictly
+smaller encoding replaces the best leaf: by induction down the tree, ``order`` is that of the
+first minimal leaf in depth-first order. Forms, orders and cache keys are those of the full
+search. ``prune=False`` runs the full search (with twin pruning only, as the labelling did before
+2026-11-30), for tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -54,6 +67,7 @@ import bisect
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 Edge = tuple[int, int]
 
@@ -68,65 +82,133 @@ class CanonicalGraph:
     """``order[i]`` is the original index of canonical vertex i."""
 
 
-def _refine(
-    colours: list[int], split: Iterable[int] | None, preds: list[list[int]], succs: list[list[int]]
-) -> list[int]:
-    """Colour refinement to a stable colouring.
+@dataclass
+class _Partition:
+    """An ordered partition of the vertices, each cell a range of positions.
 
-    ``colours`` are class indices ``0..m-1``; ``split`` holds the vertices whose class just changed
-    (None: any class may split). Each round recolours a vertex by (its colour, its predecessors'
-    colours, its successors' colours) and numbers the classes in the order of these signatures.
-    Only a class next to a vertex whose class split in the previous round can split, so only
-    those are recomputed; the result is the same as recomputing every vertex every round.
+    ``lab[p]`` is the vertex at position p and ``pos`` its inverse. A vertex's colour is ``end[v]``,
+    the end (exclusive) of its cell's range, so colours compare like the cells' order; ``start[e]``
+    is the start of the cell ending at e. Positions inside a cell carry no meaning.
     """
-    touched = set(colours) if split is None else _classes_next_to(split, colours, preds, succs)
-    while touched:
-        members: dict[int, list[int]] = {c: [] for c in touched}
-        for v, c in enumerate(colours):
-            if c in members:
-                members[c].append(v)
-        parts: dict[int, list[list[int]]] = {}  # class -> its new classes, in signature order
-        for c, vs in members.items():
-            if len(vs) > 1:
-                signature = {v: (_sorted_colours(colours, preds[v]), _sorted_colours(colours, succs[v])) for v in vs}
-                if len(set(signature.values())) > 1:
-                    by_signature: dict[tuple[tuple[int, ...], tuple[int, ...]], list[int]] = {}
-                    for v in vs:
-                        by_signature.setdefault(signature[v], []).append(v)
-                    parts[c] = [by_signature[sig] for sig in sorted(by_signature)]
-        if not parts:
-            return colours
-        shift, extra = {}, 0  # classes after a split one move up by its number of new classes
-        for c in range(max(colours) + 1):
-            shift[c] = extra
-            extra += len(parts[c]) - 1 if c in parts else 0
-        colours = [c + shift[c] for c in colours]
-        for new in parts.values():
-            for i, vs in enumerate(new):
-                for v in vs:
-                    colours[v] += i
-        touched = _classes_next_to((v for new in parts.values() for vs in new for v in vs), colours, preds, succs)
-    return colours
+
+    lab: list[int]
+    pos: list[int]
+    end: list[int]
+    start: list[int]
+
+    def individualised(self, vertex: int) -> _Partition:
+        """A copy in which ``vertex`` has a cell of its own, just before the rest of its cell."""
+        lab, pos, end, start = self.lab[:], self.pos[:], self.end[:], self.start[:]
+        e = end[vertex]
+        s = start[e]
+        other, p = lab[s], pos[vertex]
+        lab[s], lab[p], pos[vertex], pos[other] = vertex, other, s, p
+        end[vertex], start[s + 1], start[e] = s + 1, s, s + 1
+        return _Partition(lab, pos, end, start)
+
+    def first_cell(self, scan_from: int) -> tuple[int, int] | None:
+        """The first cell with several vertices at or after position ``scan_from`` (a cell start), or None."""
+        s, n = scan_from, len(self.lab)
+        while s < n:
+            e = self.end[self.lab[s]]
+            if e - s > 1:
+                return s, e
+            s = e
+        return None
 
 
-def _classes_next_to(
-    vertices: Iterable[int], colours: list[int], preds: list[list[int]], succs: list[list[int]]
-) -> set[int]:
-    """The classes of the predecessors and successors of ``vertices``."""
-    return {colours[u] for v in vertices for u in (*preds[v], *succs[v])}
+def _partition(ranks: list[int], classes: int) -> _Partition:
+    """The partition of the vertices by ``ranks`` (``0..classes-1``), cells in rank order."""
+    size = [0] * classes
+    for r in ranks:
+        size[r] += 1
+    ends = list(itertools.accumulate(size))
+    lab = sorted(range(len(ranks)), key=ranks.__getitem__)
+    pos = [0] * len(ranks)
+    for p, v in enumerate(lab):
+        pos[v] = p
+    start = [0] * (len(ranks) + 1)
+    for e, k in zip(ends, size):
+        start[e] = e - k
+    return _Partition(lab, pos, [ends[r] for r in ranks], start)
+
+
+def _refine(
+    part: _Partition,
+    changed: Iterable[int] | None,
+    preds: list[list[int]],
+    succs: list[list[int]],
+) -> None:
+    """Colour refinement of ``part``, in place, to a stable colouring.
+
+    Each round gives every vertex the signature (sorted colours of its predecessors, sorted colours
+    of its successors), computed with the colours the round starts from, and splits every cell into
+    parts in the order of their signatures. ``changed`` holds the vertices whose colour just
+    changed (None: a first refinement, every signature is computed).
+
+    Only a member of a cell next to a vertex whose colour changed can get a new signature; the
+    others keep the one they shared in the round before. Colours only decrease (a split cell's last
+    part keeps its end), and a sorted tuple in which some entries decrease compares smaller, so
+    every new signature is smaller than that shared one: the untouched members stay together as
+    the cell's last part, keeping their colour. A round therefore costs the neighbourhood of the
+    changed vertices, and its result is that of recomputing every signature.
+    """
+    lab, pos, end, start = part.lab, part.pos, part.end, part.start
+    while True:
+        members: dict[int, list[int]] = {}  # cell (its end) -> the members whose signature may have changed
+        if changed is None:
+            for w in range(len(lab)):
+                members.setdefault(end[w], []).append(w)
+        else:
+            for w in {w for v in changed for near in (preds[v], succs[v]) for w in near}:
+                e = end[w]
+                if e - start[e] > 1:
+                    members.setdefault(e, []).append(w)
+        splits = []
+        for e, ws in members.items():
+            size = e - start[e]
+            if len(ws) == 1 < size:  # one new signature, below the others'
+                splits.append((e, [ws]))
+            elif size > 1:
+                groups: dict[tuple[tuple[int, ...], tuple[int, ...]], list[int]] = {}
+                for w in ws:
+                    signature = (_sorted_colours(end, preds[w]), _sorted_colours(end, succs[w]))
+                    if signature in groups:
+                        groups[signature].append(w)
+                    else:
+                        groups[signature] = [w]
+                if len(groups) > 1 or len(ws) < size:
+                    splits.append((e, [groups[signature] for signature in sorted(groups)]))
+        if not splits:
+            return
+        changed = []
+        for e, parts in splits:  # the cells are disjoint ranges: split each in place
+            i = start[e]
+            for vs in parts:
+                begin = i
+                for w in vs:
+                    other, p = lab[i], pos[w]
+                    lab[i], lab[p], pos[w], pos[other] = w, other, i, p
+                    i += 1
+                if i < e:  # not the last part: a new, smaller colour
+                    start[i] = begin
+                    for w in vs:
+                        end[w] = i
+                    changed += vs
+                else:
+                    start[e] = begin
+            if i < e:  # the untouched members
+                start[e] = i
 
 
 def _sorted_colours(colours: list[int], vertices: list[int]) -> tuple[int, ...]:
-    """The multiset of the colours of ``vertices``, as a sorted tuple (most vertices have one neighbour)."""
+    """The multiset of the colours of ``vertices``, as a sorted tuple (most vertices have one or two neighbours)."""
     if len(vertices) == 1:
         return (colours[vertices[0]],)
+    if len(vertices) == 2:
+        a, b = colours[vertices[0]], colours[vertices[1]]
+        return (a, b) if a <= b else (b, a)
     return tuple(sorted([colours[u] for u in vertices]))
-
-
-def _individualise(colours: list[int], vertex: int) -> list[int]:
-    """Give ``vertex`` a class of its own, ordered just before the rest of its class."""
-    own = colours[vertex]
-    return [c + (c > own or (c == own and v != vertex)) for v, c in enumerate(colours)]
 
 
 @dataclass
@@ -160,9 +242,10 @@ def canonical_graph(
         succs[a].append(b)
         preds[b].append(a)
     label_rank = {lab: i for i, lab in enumerate(sorted(set(labels)))}
-    start = _refine([label_rank[lab] for lab in labels], None, preds, succs)
-    search = _Search(start, edge_set, preds, succs, prune, stats if stats is not None else SearchStats())
-    search.node(start, ())
+    search = _Search(edge_set, preds, succs, prune, stats if stats is not None else SearchStats())
+    root = _partition([label_rank[lab] for lab in labels], len(label_rank))
+    search.refine(root, None)
+    search.node(root, (), (), None)
     assert search.best is not None
     order = search.best.order
     return CanonicalGraph(labels=tuple(labels[v] for v in order), edges=search.best.encoding, order=order)
@@ -176,17 +259,31 @@ class _Leaf:
     """The individualised vertices, root first."""
 
 
+class _Rows(NamedTuple):
+    """Rows of the encoding for the positions ``start..end-1``, as its pairs."""
+
+    start: int
+    pairs: tuple[Edge, ...]
+    end: int
+
+    def key(self) -> tuple[Edge, ...]:
+        """The pairs, then one below every later pair of an encoding and above every pair of these rows:
+        comparing keys compares what the rows say of the encodings."""
+        return (*self.pairs, (self.end, -1))
+
+
+def _root(parent: dict[int, int], v: int) -> int:
+    """The root of v in the union-find forest ``parent``, halving the path."""
+    while parent[v] != v:
+        parent[v] = v = parent[parent[v]]
+    return v
+
+
 class _Search:
     """Depth-first individualisation-refinement keeping the smallest leaf, pruned by known automorphisms."""
 
     def __init__(
-        self,
-        colours: list[int],
-        edge_set: list[Edge],
-        preds: list[list[int]],
-        succs: list[list[int]],
-        prune: bool,
-        stats: SearchStats,
+        self, edge_set: list[Edge], preds: list[list[int]], succs: list[list[int]], prune: bool, stats: SearchStats
     ) -> None:
         self.edge_set, self.preds, self.succs, self.prune, self.stats = edge_set, preds, succs, prune, stats
         self.best: _Leaf | None = None
@@ -194,84 +291,142 @@ class _Search:
         """The first leaf of every encoding met."""
         self.generators: list[dict[int, int]] = []
         """Automorphisms found at leaves, as {vertex: image} of the vertices they move."""
-        # Swapping two twins (same colour, predecessors and successors) is an automorphism that
-        # fixes every other vertex, known before the search (and only needed if the root branches).
-        twins: dict[tuple[int, tuple[int, ...], tuple[int, ...]], int] = {}
-        self.twin = [
-            twins.setdefault((c, tuple(preds[v]), tuple(succs[v])), v)
-            for v, c in enumerate(colours if max(colours, default=-1) + 1 < len(colours) else ())
-        ]
+        self.twin: list[int] = []
         """The first vertex of each vertex's twin class."""
 
-    def node(self, colours: list[int], path: tuple[int, ...]) -> int:
-        """Search below the node ``path``; return the depth the search resumes at (``len(path)``: carry on)."""
+    def refine(self, part: _Partition, changed: Iterable[int] | None) -> None:
+        """Refine ``part`` in place (see :func:`_refine`), counting a node."""
         self.stats.nodes += 1
-        n_classes = max(colours, default=-1) + 1
-        if n_classes == len(colours):
-            return self.leaf(colours, path)
-        size = [0] * n_classes
-        for c in colours:
-            size[c] += 1
-        target = next(c for c in range(n_classes) if size[c] > 1)
+        _refine(part, changed, self.preds, self.succs)
+
+    def set_twins(self, root: _Partition) -> None:
+        """Swapping two twins (same colour, predecessors and successors) is an automorphism that fixes
+        every other vertex, known before the search."""
+        twins: dict[tuple[int, tuple[int, ...], tuple[int, ...]], int] = {}
+        self.twin = [
+            twins.setdefault((c, tuple(self.preds[v]), tuple(self.succs[v])), v) for v, c in enumerate(root.end)
+        ]
+
+    def node(self, part: _Partition, path: tuple[int, ...], known: tuple[Edge, ...], rows: _Rows | None) -> int:
+        """Search below the node ``path``; return the depth the search resumes at (``len(path)``: carry on).
+
+        ``known`` are the (exact) rows of the single vertices before ``rows.start``, ``rows`` those
+        of :meth:`bound` from there (None at the root: all of them).
+        """
+        target = part.first_cell(0 if rows is None else rows.start)
+        if target is None:
+            return self.leaf(part, path)
+        if rows is None:  # the root, which branches
+            rows = self.bound(part, 0) if self.prune else _Rows(0, (), 0)
+            self.set_twins(part)
+        s, e = target
         depth = len(path)
-        if self.prune and self.best is not None and target and self.worse_than_best(colours, size, target):
-            return depth
-        cell = [v for v, c in enumerate(colours) if c == target]
-        # Children in one orbit of the automorphisms that fix the path have equal subtrees: explore one.
+        known += rows.pairs[: bisect.bisect_left(rows.pairs, (s, -1))]  # every cell before s is a single vertex
+        cell = sorted(part.lab[s:e])
+        # Children in one orbit of the automorphisms that fix the path have equal subtrees: search one.
         # Twins in the cell start in one orbit.
         first_twin: dict[int, int] = {}
         parent = {v: first_twin.setdefault(self.twin[v], v) for v in cell}
-
-        def root(v: int) -> int:
-            while parent[v] != v:
-                parent[v] = v = parent[parent[v]]
-            return v
-
         used = 0
-        explored: list[int] = []
-        for v in cell:
-            if explored:
-                for g in self.generators[used:]:
-                    if g.keys().isdisjoint(path):
-                        for a, b in g.items():  # g fixes the path, so it maps this cell onto itself
-                            if a in parent:
-                                parent[root(a)] = root(b)
-                used = len(self.generators)
-                if any(root(u) == root(v) for u in explored):
-                    continue
-            explored.append(v)
-            resume = self.node(_refine(_individualise(colours, v), cell, self.preds, self.succs), (*path, v))
+
+        def orbit(v: int) -> int:
+            """The least vertex of v's orbit under the automorphisms found so far that fix the path."""
+            nonlocal used
+            for g in self.generators[used:]:
+                if g.keys().isdisjoint(path):
+                    for a, b in g.items():  # g fixes the path, so it maps this cell onto itself
+                        if a in parent:
+                            ra, rb = _root(parent, a), _root(parent, b)
+                            parent[max(ra, rb)] = min(ra, rb)
+            used = len(self.generators)
+            return _root(parent, v)
+
+        evaluated: dict[int, tuple[_Rows, _Partition]] = {}
+
+        def child(v: int) -> tuple[_Rows, _Partition]:
+            """The refined child that individualises v, and its rows from s on."""
+            if v not in evaluated:
+                q = part.individualised(v)
+                self.refine(q, (v,))
+                evaluated[v] = (self.bound(q, s) if self.prune else _Rows(s, (), s)), q
+            return evaluated[v]
+
+        queue, k, ordered = cell, 0, False
+        done: set[int] = set()  # searched, or all its leaves encode larger than the best
+        while k < len(queue):
+            v = queue[k]
+            k += 1
+            if orbit(v) in {orbit(u) for u in done}:
+                continue
+            rows_v, q = child(v)
+            order = self.compare(known, rows_v) if self.prune else 0
+            if order < 0 and not ordered and self.best is not None:
+                # Every leaf below v beats the best so far: refine the rest of the cell and search it in
+                # the order of the rows, so that the best of these leaves tends to come first.
+                ordered = True
+                queue, k = sorted((u for u in queue[k - 1 :] if orbit(u) == u), key=lambda u: (child(u)[0].key(), u)), 0
+                continue
+            done.add(v)
+            if order > 0:
+                continue
+            resume = self.node(q, (*path, v), known, rows_v)
             if resume < depth:
                 return resume
         return depth
 
-    def worse_than_best(self, colours: list[int], size: list[int], fixed: int) -> bool:
-        """Whether every leaf below this node encodes larger than the best leaf so far.
+    def bound(self, part: _Partition, scan_from: int) -> _Rows:
+        """Rows no larger than those of any leaf below ``part``, from position ``scan_from`` (a cell start) up
+        to its first cell of more than two vertices.
 
-        The classes ``0..fixed-1`` are single vertices, at those positions in every leaf below. In a
-        stable colouring a single vertex is joined to all or none of every class, and a class keeps
-        its range of positions, so the rows of these vertices, the start of every encoding below,
-        are already known; the rest of an encoding has sources from ``fixed`` on.
+        The rows of an encoding (the sorted targets of the vertex at each position) compare like
+        the encodings, and the positions of a cell's vertices in every leaf below are its range.
+        In a stable colouring each vertex of a cell X has the same number d of successors in a
+        cell Y. A single vertex is joined to all of Y or none, so its row is exact (and stays so
+        below). For X of two vertices, either both are joined to all of Y, or each to half of it
+        (every vertex of Y having one predecessor in X): the smallest first row takes Y's first
+        half, and then the second row holds the other half; so where a leaf's first row agrees
+        with this one its second row does too, and where it differs it is larger. Larger cells
+        give weak bounds, so the rows stop there.
         """
-        start = list(itertools.accumulate(size, initial=0))
-        vertex = {c: v for v, c in enumerate(colours) if c < fixed}
-        known = tuple(
-            (s, t)
-            for s in range(fixed)
-            for c in sorted({colours[u] for u in self.succs[vertex[s]]})
-            for t in range(start[c], start[c + 1])
-        )
-        best = self.best.encoding if self.best is not None else ()
-        rest = ((fixed, -1),)  # below every later pair of an encoding below, above every pair of a known row
-        return known + rest > best[: bisect.bisect_left(best, (fixed, -1))] + rest
+        lab, end, start, succs = part.lab, part.end, part.start, self.succs
+        pairs: list[Edge] = []
+        s, n = scan_from, len(lab)
+        while s < n:
+            e = end[lab[s]]
+            if e - s > 2:
+                break
+            count: dict[int, int] = {}  # cell (its end) -> targets there
+            for u in succs[lab[s]]:
+                count[end[u]] = count.get(end[u], 0) + 1
+            for i in range(e - s):
+                for y in sorted(count):
+                    d = count[y]
+                    first = start[y] + i * (y - start[y] - d)  # all of a cell joined to both rows, else half each
+                    pairs += [(s + i, t) for t in range(first, first + d)]
+            s = e
+        return _Rows(scan_from, tuple(pairs), s)
 
-    def leaf(self, colours: list[int], path: tuple[int, ...]) -> int:
+    def compare(self, known: tuple[Edge, ...], rows: _Rows) -> int:
+        """-1, 0 or 1 as the rows ``known`` then ``rows`` are below, equal to or above the best leaf's first
+        rows: 1 means every leaf below encodes larger than the best, -1 smaller."""
+        if self.best is None:
+            return -1
+        best = self.best.encoding
+        middle = bisect.bisect_left(best, (rows.start, -1))
+        for mine, theirs in (
+            (_Rows(0, known, rows.start), _Rows(0, best[:middle], rows.start)),
+            (rows, _Rows(rows.start, best[middle : bisect.bisect_left(best, (rows.end, -1))], rows.end)),
+        ):
+            if mine != theirs:
+                return -1 if mine.key() < theirs.key() else 1
+        return 0
+
+    def leaf(self, part: _Partition, path: tuple[int, ...]) -> int:
         """Keep the leaf if it is the smallest so far; on meeting an earlier leaf's encoding again, record the
         automorphism and return to where the two paths part."""
         self.stats.leaves += 1
-        order = tuple(sorted(range(len(colours)), key=colours.__getitem__))
-        position = {v: i for i, v in enumerate(order)}
-        leaf = _Leaf(tuple(sorted((position[a], position[b]) for a, b in self.edge_set)), order, path)
+        position = part.pos
+        leaf = _Leaf(tuple(sorted((position[a], position[b]) for a, b in self.edge_set)), tuple(part.lab), path)
         if self.best is None or leaf.encoding < self.best.encoding:
             self.best = leaf
         if not self.prune:
@@ -280,7 +435,7 @@ class _Search:
         if known is leaf:
             return len(path)
         self.stats.automorphisms += 1
-        self.generators.append({a: b for a, b in zip(known.order, order) if a != b})
+        self.generators.append({a: b for a, b in zip(known.order, leaf.order) if a != b})
         return next(i for i, (a, b) in enumerate(zip(known.path, path)) if a != b)
 
 
