@@ -54,6 +54,7 @@ CORE = {
     # tests), and the imported tables it serves beside its own rows.
     "repro/cache/store.py": [
         "tests/test_store.py",
+        "tests/test_store_integrity.py",
         "tests/test_cache.py",
         "tests/test_robustness.py",
         "tests/test_tables.py",
@@ -70,15 +71,14 @@ COPIED = [
     "repro",
     "papers",
     "benchmarks",
-    "tests/__init__.py",
-    "tests/conftest.py",
     "tests/fixtures",
     "cache",
     "README.md",
     "pyproject.toml",
 ]
-"""What a scratch copy holds besides the module's test files (tests read the shipped cache, the README and the
-benchmark scripts they run in quick mode)."""
+"""What a scratch copy holds besides the module's test files and the tests' helper modules (every ``tests/*.py``
+that is not a ``test_`` file: conftest, row builders); tests read the shipped cache, the README and the benchmark
+scripts they run in quick mode."""
 
 KILLED = {"killed", "timeout", "segfault", "caught by type check"}
 
@@ -90,6 +90,9 @@ SQL_TEXT = re.compile(
     r"|USING|UNION|GROUP|ORDER|BY|AS|IS|NULL|LIMIT|VALUES|CASE|WHEN|THEN|ELSE|END|TRUE|FALSE)\b|=\s*\?"
 )
 """SQL text: an upper-case SQL keyword, or a ``= ?`` parameter."""
+
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+"""A quoted SQL string literal or identifier."""
 
 
 @dataclass
@@ -164,10 +167,10 @@ def sql_case_mutants(mutated_file: Path, prefix: str) -> set[str]:
     SQL text, which are equivalent mutants: DuckDB reads keywords, unquoted identifiers, function and setting names
     case-insensitively.
 
-    The rule: the mutant differs from the original function in one string constant only, by letter case, and that
+    The rule: the mutant differs from the original function in one string constant only, by letter case, that
     string (an implicit concatenation joined, as Python joins it; an f-string's literal parts joined) matches
-    :data:`SQL_TEXT` and holds no quote: a quoted SQL literal (``'oom'``) or identifier may be case-sensitive, so
-    those mutants are kept and run.
+    :data:`SQL_TEXT`, and its quoted parts are unchanged: a quoted SQL literal (``'oom'``) or identifier may be
+    case-sensitive, so a mutant that changes one (``'oom'`` -> ``'OOM'``) is kept and run.
     """
     tree = ast.parse(mutated_file.read_text())
     functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -194,7 +197,7 @@ def sql_case_mutants(mutated_file: Path, prefix: str) -> set[str]:
             ),
             old,
         )
-        if SQL_TEXT.search(text) and "'" not in text and '"' not in text:
+        if SQL_TEXT.search(text) and QUOTED.findall(old) == QUOTED.findall(new):
             dropped.add(f"{prefix}.{name}")
     return dropped
 
@@ -209,7 +212,8 @@ def mutmut(scratch: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def prepare(scratch: Path, module: str, tests: list[str], timeout: tuple[float, float]) -> None:
     """A copy of the project whose pyproject tells mutmut to mutate ``module`` against ``tests``, each mutant's run
     bounded by ``timeout`` (mutmut's timeout_multiplier, timeout_constant)."""
-    for rel in [*COPIED, *files_among(tests)]:
+    helpers = [p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("*.py") if not p.name.startswith("test_")]
+    for rel in [*COPIED, *sorted(helpers), *files_among(tests)]:
         src, dst = ROOT / rel, scratch / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
