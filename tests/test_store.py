@@ -482,3 +482,17 @@ def test_a_failed_merge_takes_the_curves_it_wrote_back(tmp_path, monkeypatch):
             home.merge(shard)
         assert home.curve(sound_row(0)) is None and home.curve(sound_row(1)) is not None
         assert home.check() == []  # no curve left without its row
+
+
+def test_merge_counts_every_trial_of_a_run_the_shard_does_not_log(tmp_path):
+    from repro.cache.store import MergeRefused
+    from tests.rows import put_sound, sound_row
+
+    with Store(tmp_path / "shard") as shard:
+        put_sound(shard, sound_row(0))
+        for step in (0, 1):  # a trial log whose run header was lost
+            shard.record_trial("lost", step, sound_row(0).genome_key, 0, sound_row(0).genome, "train")
+    with Store(tmp_path / "home") as home, Store(tmp_path / "shard", read_only=True) as shard:
+        with pytest.raises(MergeRefused) as refused:
+            home.merge(shard)
+        assert refused.value.reasons == {"trial of a run the shard does not log": 2}
