@@ -7,6 +7,13 @@ sample of each module's mutants is run, so the whole run takes minutes; ``--samp
 all. Prints one score line per module (killed + timed out over mutants run) and the survivors;
 ``--diff`` adds each survivor's diff.
 
+A mutant can make the code loop for ever (``_refine``'s ``> 1`` -> ``>= 1`` in the canonical labelling does). Its
+test run is bounded by mutmut's own limit: mutmut measures each test's duration on the unmutated code and stops a
+mutant's run (SIGXCPU, status "timeout", counted killed as mutmut counts it) after ``(its tests' duration +
+timeout_constant) x timeout_multiplier`` seconds of wall time. mutmut's default multiplier, 15, let that mutant run
+for many minutes on the shared machine; ``--timeout-multiplier`` (default 5) and ``--timeout-constant`` (default 5 s)
+set both in the scratch copy's ``[tool.mutmut]``.
+
     nice -n 19 .venv/bin/python benchmarks/mutation.py                      # the core modules
     nice -n 19 .venv/bin/python benchmarks/mutation.py repro/search/greedy.py --sample 0
     nice -n 19 .venv/bin/python benchmarks/mutation.py repro/evaluator.py=tests/test_search.py,tests/test_cache.py
@@ -20,6 +27,7 @@ benchmarks/RESULTS.md ("Mutation testing").
 from __future__ import annotations
 
 import argparse
+import ast
 import fnmatch
 import json
 import random
@@ -46,6 +54,7 @@ CORE = {
     # tests), and the imported tables it serves beside its own rows.
     "repro/cache/store.py": [
         "tests/test_store.py",
+        "tests/test_store_integrity.py",
         "tests/test_cache.py",
         "tests/test_robustness.py",
         "tests/test_tables.py",
@@ -62,17 +71,28 @@ COPIED = [
     "repro",
     "papers",
     "benchmarks",
-    "tests/__init__.py",
-    "tests/conftest.py",
     "tests/fixtures",
     "cache",
     "README.md",
     "pyproject.toml",
 ]
-"""What a scratch copy holds besides the module's test files (tests read the shipped cache, the README and the
-benchmark scripts they run in quick mode)."""
+"""What a scratch copy holds besides the module's test files and the tests' helper modules (every ``tests/*.py``
+that is not a ``test_`` file: conftest, row builders); tests read the shipped cache, the README and the benchmark
+scripts they run in quick mode."""
 
 KILLED = {"killed", "timeout", "segfault", "caught by type check"}
+
+SQL_MODULES = {"repro/cache/store.py", "repro/cache/layers.py"}
+"""Modules whose SQL-case mutants are dropped before sampling (see :func:`sql_case_mutants`)."""
+
+SQL_TEXT = re.compile(
+    r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|BEGIN|COMMIT|ROLLBACK|SET|FROM|WHERE|AND|OR|NOT|ON|JOIN"
+    r"|USING|UNION|GROUP|ORDER|BY|AS|IS|NULL|LIMIT|VALUES|CASE|WHEN|THEN|ELSE|END|TRUE|FALSE)\b|=\s*\?"
+)
+"""SQL text: an upper-case SQL keyword, or a ``= ?`` parameter."""
+
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+"""A quoted SQL string literal or identifier."""
 
 
 @dataclass
@@ -83,6 +103,9 @@ class Score:
     tests: list[str]
     scratch: Path
     total: int
+    """Mutants made, less those dropped."""
+    dropped: int
+    """SQL-case mutants dropped as equivalent (:func:`sql_case_mutants`)."""
     statuses: dict[str, str]
     seconds: float
 
@@ -125,14 +148,72 @@ def mutant_names(scratch: Path, module: str) -> list[str]:
     return sorted(set(names), key=lambda n: (n.rsplit("__mutmut_", 1)[0], int(n.rsplit("_", 1)[1])))
 
 
+def _scalars(node: ast.AST) -> list[object]:
+    """A node's own fields that are not nodes (names, attributes, constants' values), to compare two trees."""
+    return [
+        (field, value)
+        for field, value in ast.iter_fields(node)
+        if not isinstance(value, ast.AST) and not (isinstance(value, list) and value and isinstance(value[0], ast.AST))
+    ]
+
+
+def _nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """Every node of a function's arguments and body, in a fixed (breadth-first) order."""
+    return [node for part in (function.args, *function.body) for node in ast.walk(part)]
+
+
+def sql_case_mutants(mutated_file: Path, prefix: str) -> set[str]:
+    """The mutants in mutmut's copy of a module (``prefix``: its dotted name) that only change the letter case of
+    SQL text, which are equivalent mutants: DuckDB reads keywords, unquoted identifiers, function and setting names
+    case-insensitively.
+
+    The rule: the mutant differs from the original function in one string constant only, by letter case, that
+    string (an implicit concatenation joined, as Python joins it; an f-string's literal parts joined) matches
+    :data:`SQL_TEXT`, and its quoted parts are unchanged: a quoted SQL literal (``'oom'``) or identifier may be
+    case-sensitive, so a mutant that changes one (``'oom'`` -> ``'OOM'``) is kept and run.
+    """
+    tree = ast.parse(mutated_file.read_text())
+    functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    dropped = set()
+    for name, mutant in functions.items():
+        base, marker, number = name.rpartition("__mutmut_")
+        original = functions.get(f"{base}__mutmut_orig")
+        if not marker or not number.isdigit() or original is None:
+            continue
+        before, after = _nodes(original), _nodes(mutant)
+        if len(before) != len(after) or any(type(a) is not type(b) for a, b in zip(before, after)):
+            continue
+        changed = [(a, b) for a, b in zip(before, after) if _scalars(a) != _scalars(b)]
+        if len(changed) != 1 or not isinstance(changed[0][0], ast.Constant):
+            continue
+        old, new = changed[0][0].value, changed[0][1].value
+        if not (isinstance(old, str) and isinstance(new, str) and old.lower() == new.lower()):
+            continue
+        text = next(
+            (
+                "".join(part.value for part in node.values if isinstance(part, ast.Constant))
+                for node in before
+                if isinstance(node, ast.JoinedStr) and changed[0][0] in node.values
+            ),
+            old,
+        )
+        if SQL_TEXT.search(text) and QUOTED.findall(old) == QUOTED.findall(new):
+            dropped.add(f"{prefix}.{name}")
+    return dropped
+
+
 def mutmut(scratch: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run mutmut's command line in a scratch copy (mutmut reads its settings from the pyproject there)."""
-    return subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=scratch, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "mutmut", *args], check=False, cwd=scratch, capture_output=True, text=True
+    )
 
 
-def prepare(scratch: Path, module: str, tests: list[str]) -> None:
-    """A copy of the project whose pyproject tells mutmut to mutate ``module`` against ``tests``."""
-    for rel in [*COPIED, *files_among(tests)]:
+def prepare(scratch: Path, module: str, tests: list[str], timeout: tuple[float, float]) -> None:
+    """A copy of the project whose pyproject tells mutmut to mutate ``module`` against ``tests``, each mutant's run
+    bounded by ``timeout`` (mutmut's timeout_multiplier, timeout_constant)."""
+    helpers = [p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("*.py") if not p.name.startswith("test_")]
+    for rel in [*COPIED, *sorted(helpers), *files_among(tests)]:
         src, dst = ROOT / rel, scratch / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
@@ -144,23 +225,31 @@ def prepare(scratch: Path, module: str, tests: list[str]) -> None:
         out.write(
             f'\n[tool.mutmut]\nsource_paths = ["repro"]\nonly_mutate = ["{module}"]\n'
             f'pytest_add_cli_args_test_selection = [{quoted}]\nalso_copy = ["papers", "benchmarks", "cache", "README.md"]\n'
+            f"timeout_multiplier = {float(timeout[0])}\ntimeout_constant = {float(timeout[1])}\n"
         )
 
 
-def run_module(module: str, tests: list[str], sample: int, seed: int, workdir: Path) -> Score:
-    """Mutate ``module``, run a sample of its mutants (all when ``sample`` is 0) and collect their statuses."""
+def run_module(
+    module: str, tests: list[str], sample: int, seed: int, workdir: Path, timeout: tuple[float, float]
+) -> Score:
+    """Mutate ``module``, run a sample of its mutants (all when ``sample`` is 0), each bounded by ``timeout`` (see
+    :func:`prepare`), and collect their statuses."""
     for test in files_among(tests):
         if not (ROOT / test).is_file():
             sys.exit(f"mutation: no test file {test} for {module}; name them as {module}=tests/a.py,tests/b.py")
     scratch = workdir / re.sub(r"\W+", "_", module).strip("_")
     shutil.rmtree(scratch, ignore_errors=True)
-    prepare(scratch, module, tests)
+    prepare(scratch, module, tests, timeout)
     start = time.monotonic()
     # Generating the mutants needs a run; a name that matches no mutant makes mutmut stop right after.
     mutmut(scratch, "run", "--max-children", "1", "no.such.mutant__mutmut_0")
     names = mutant_names(scratch, module)
     if not names:
         sys.exit(f"mutation: mutmut made no mutants of {module} (is the path right?)")
+    dropped = set()
+    if module in SQL_MODULES:
+        dropped = sql_case_mutants(scratch / "mutants" / module, module.removesuffix(".py").replace("/", "."))
+        names = [n for n in names if n not in dropped]
     chosen = sorted(random.Random(seed).sample(names, sample)) if 0 < sample < len(names) else names
     run = mutmut(scratch, "run", "--max-children", "1", *chosen)
     broken = ("Failed to run clean test", "failed to collect stats")  # the unmutated tests fail: nothing is scored
@@ -174,7 +263,7 @@ def run_module(module: str, tests: list[str], sample: int, seed: int, workdir: P
     missing = set(chosen) - set(statuses)
     if missing:
         sys.exit(f"mutation: mutmut reported no result for {len(missing)} mutants of {module}, e.g. {min(missing)}")
-    return Score(module, tests, scratch, len(names), statuses, time.monotonic() - start)
+    return Score(module, tests, scratch, len(names), len(dropped), statuses, time.monotonic() - start)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,6 +271,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help="PATH[=ARG,ARG] (default: the core modules)")
     parser.add_argument("--sample", type=int, default=60, help="mutants per module, 0 for all (default 60)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
+    parser.add_argument(
+        "--timeout-multiplier",
+        type=float,
+        default=5.0,
+        help="a mutant's run stops (killed: timeout) after (its tests' clean duration + constant) x this (default 5)",
+    )
+    parser.add_argument("--timeout-constant", type=float, default=5.0, help="seconds, see above (default 5)")
     parser.add_argument("--diff", action="store_true", help="print each survivor's diff")
     parser.add_argument("--workdir", type=Path, help="keep the scratch copies here (default: a temporary folder)")
     args = parser.parse_args(argv)
@@ -189,11 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="repro-mutation-"))
     scores = []
     for module, tests in modules:
-        score = run_module(module, tests, args.sample, args.seed, workdir)
+        timeout = (args.timeout_multiplier, args.timeout_constant)
+        score = run_module(module, tests, args.sample, args.seed, workdir, timeout)
         scores.append(score)
         print(
-            f"{module}: {score.percent:.1f}% killed ({score.killed}/{len(score.statuses)} of {score.total} mutants, "
-            f"{score.seconds:.0f} s) by {' '.join(tests)}",
+            f"{module}: {score.percent:.1f}% killed ({score.killed}/{len(score.statuses)} of {score.total} mutants"
+            + (f" after {score.dropped} equivalent SQL-case mutants dropped" if score.dropped else "")
+            + f", {score.seconds:.0f} s) by {' '.join(tests)}",
             flush=True,
         )
         for name in score.survivors:
@@ -201,9 +299,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.diff:
                 diff = mutmut(score.scratch, "show", name).stdout
                 print("    " + "\n    ".join(diff.strip().splitlines()[1:]))
-    print("\n| module | mutants run | killed | score |\n|---|---:|---:|---:|")
+    print("\n| module | mutants run | killed | score | SQL-case dropped |\n|---|---:|---:|---:|---:|")
     for s in scores:
-        print(f"| `{s.module}` | {len(s.statuses)} of {s.total} | {s.killed} | {s.percent:.1f}% |")
+        print(f"| `{s.module}` | {len(s.statuses)} of {s.total} | {s.killed} | {s.percent:.1f}% | {s.dropped} |")
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

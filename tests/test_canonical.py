@@ -707,12 +707,16 @@ def test_parallel_chains_take_k_leaves_not_k_factorial() -> None:
         cg, stats = searched(*g)
         check_order(*g, cg)
         assert stats.leaves == k and stats.nodes == k * (k + 1) // 2, (k, stats)
+        # the chains are interchangeable: every leaf after the first encodes like it, and each such leaf is one
+        # automorphism found (SearchStats' documented count)
+        assert stats.automorphisms == k - 1, (k, stats)
         for _ in range(2):
             pcg, pstats = searched(*permuted(*g, rng))
             assert (pcg.labels, pcg.edges) == (cg.labels, cg.edges)
             assert pstats.leaves <= k and pstats.nodes <= k * (k + 1) // 2, (k, pstats)
     # the counter counts what the unpruned search does: every ordering of the chains
-    assert searched(*bench.parallel_chains(6), prune=False)[1].leaves == 720
+    unpruned = searched(*bench.parallel_chains(6), prune=False)[1]
+    assert unpruned.leaves == 720 and unpruned.automorphisms == 0  # without pruning no leaf is compared
 
 
 @pytest.mark.parametrize("case", bench.CASES, ids=[c.name for c in bench.CASES])

@@ -386,3 +386,113 @@ def test_cached_table_serves_one_space_and_recipe_and_takes_new_rows(tmp_path):
         table.add(row(2))
         assert table.get("k1", 2) == row(2) and len(table) == 4
         assert table.get("k3", 0) is None
+
+
+# --- what the mutation run (benchmarks/mutation.py, issue 23) found untested ---------------------------
+
+
+def test_the_data_fingerprint_is_the_one_the_recipes_rows_record(tmp_path):
+    with Store(tmp_path) as store:
+        assert store.data_fingerprint("r1") is None  # no row at all
+        store.put(row(0), "{}", "p")
+        assert store.data_fingerprint("r1") is None  # a row that records none
+        store.put(row(1), "{}", "p", data_fingerprint="f1")
+        store.put(row(0, recipe="r2"), "{}", "p", data_fingerprint="f2")
+        assert (store.data_fingerprint("r1"), store.data_fingerprint("r2")) == ("f1", "f2")
+
+
+def test_a_read_only_query_is_refused_naming_every_statement_kind(tmp_path):
+    Store(tmp_path).close()
+    with Store(tmp_path, read_only=True) as store:
+        with pytest.raises(ReproError, match=r"only SELECT runs here, not CREATE, INSERT$"):
+            store.query("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")
+
+
+def test_a_store_whose_shipped_cache_is_its_own_folder_reads_it_once(tmp_path):
+    from tests.rows import put_sound, sound_row
+
+    with Store(tmp_path / "ship") as store:
+        put_sound(store, sound_row(0))
+    with Store(tmp_path / "ship", shipped=tmp_path / "ship") as store:
+        assert [layer.name for layer in store.layers] == ["shipped"]
+        assert store.evaluations("remnet") == [sound_row(0)]
+    with Store(tmp_path / "local", shipped=tmp_path / "ship") as store:
+        assert [layer.name for layer in store.layers] == ["shipped", "local"]
+        assert store.evaluations("remnet") == [sound_row(0)]
+
+
+def test_a_corrupt_curves_file_is_reported_with_the_reason_h5py_gives(tmp_path):
+    import h5py
+
+    Store(tmp_path).close()
+    (tmp_path / "curves.h5").write_bytes(b"garbage")
+    with pytest.raises(OSError) as h5py_says:
+        h5py.File(tmp_path / "curves.h5", "r")
+    with pytest.raises(ReproError) as refused:
+        Store(tmp_path)
+    assert f"is not a readable HDF5 file ({str(h5py_says.value).splitlines()[0]})" in str(refused.value)
+
+
+def test_merge_refuses_rows_of_an_imported_recipe_and_of_other_data(tmp_path):
+    from repro.cache.store import MergeRefused
+    from repro.tables.importer import import_table
+    from tests.rows import RECIPE, curve_of, put_sound, sound_row
+    from tests.test_tables import FIXTURES, TWELVE, definition_for
+
+    Store(tmp_path / "home").close()
+    import_table(definition_for(FIXTURES), FIXTURES, tmp_path / "home")
+    with Store(tmp_path / "shard") as shard:  # the shard imported nothing, so it trained under NB201's recipe
+        imported_recipe = sound_row(0, recipe_key=TWELVE.key)
+        shard.put(imported_recipe, TWELVE.to_json(), TWELVE.profile, curve_of(imported_recipe))
+    with Store(tmp_path / "home") as home, Store(tmp_path / "shard", read_only=True) as shard:
+        with pytest.raises(MergeRefused) as refused:
+            home.merge(shard)
+        assert refused.value.reasons == {"recipe is an imported table's here": 1}
+
+    def stored(name: str, rows: list, fingerprint: str) -> Store:
+        with Store(tmp_path / name) as store:
+            for r in rows:
+                store.put(r, RECIPE.to_json(), RECIPE.profile, curve_of(r), data_fingerprint=fingerprint)
+        return Store(tmp_path / name, read_only=True)
+
+    with Store(tmp_path / "mine") as mine:
+        put_sound(mine, sound_row(0))  # a row that records no fingerprint decides nothing
+        mine.put(sound_row(1), RECIPE.to_json(), RECIPE.profile, curve_of(sound_row(1)), data_fingerprint="f1")
+        with stored("same", [sound_row(2)], "f1") as same:
+            assert mine.merge(same)[0] == 1
+        with stored("other", [sound_row(3), sound_row(4)], "f2") as other, pytest.raises(MergeRefused) as refused:
+            mine.merge(other)
+        assert refused.value.reasons == {"data fingerprint differs from the recipe's rows": 2}
+        assert mine.get("remnet", sound_row(3).genome_key, RECIPE.key, 3) is None
+
+
+def test_a_failed_merge_takes_the_curves_it_wrote_back(tmp_path, monkeypatch):
+    from tests.rows import put_sound, sound_row
+
+    with Store(tmp_path / "shard") as shard:
+        put_sound(shard, sound_row(0))
+    with Store(tmp_path / "home") as home, Store(tmp_path / "shard", read_only=True) as shard:
+        put_sound(home, sound_row(1))
+
+        def crash(*args: object) -> None:
+            raise KeyboardInterrupt  # a kill between the curves and the rows' commit
+
+        monkeypatch.setattr(home, "_commit_merge", crash)
+        with pytest.raises(KeyboardInterrupt):
+            home.merge(shard)
+        assert home.curve(sound_row(0)) is None and home.curve(sound_row(1)) is not None
+        assert home.check() == []  # no curve left without its row
+
+
+def test_merge_counts_every_trial_of_a_run_the_shard_does_not_log(tmp_path):
+    from repro.cache.store import MergeRefused
+    from tests.rows import put_sound, sound_row
+
+    with Store(tmp_path / "shard") as shard:
+        put_sound(shard, sound_row(0))
+        for step in (0, 1):  # a trial log whose run header was lost
+            shard.record_trial("lost", step, sound_row(0).genome_key, 0, sound_row(0).genome, "train")
+    with Store(tmp_path / "home") as home, Store(tmp_path / "shard", read_only=True) as shard:
+        with pytest.raises(MergeRefused) as refused:
+            home.merge(shard)
+        assert refused.value.reasons == {"trial of a run the shard does not log": 2}
