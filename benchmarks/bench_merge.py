@@ -3,9 +3,9 @@
     PYTHONPATH=. python benchmarks/bench_merge.py             # 20,000 rows with curves
     PYTHONPATH=. python benchmarks/bench_merge.py --rows 500  # a quick check
 
-The shard is a fixture in a temporary folder: rows whose genome texts are made up (``{"nodes":[i]}``)
-but hashed to their keys, under the smoke recipe, each with a two-epoch curve, so every row passes
-the merge's verification. The baseline stores a sample of the same rows one ``put`` at a time (a
+The shard is a fixture in a temporary folder: the tests' sound rows (``tests/rows.py``), whose genome
+texts are made up (``{"nodes":[i]}``) but hashed to their keys, under the smoke recipe, each with a
+two-epoch curve, so every row passes the merge's verification. The baseline stores a sample of the same rows one ``put`` at a time (a
 transaction and an opening of the curves file each), as the merge did before it was verified.
 """
 
@@ -17,44 +17,20 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_cache import FIXTURE_DEVICE
 
 from repro.cache.store import Store
-from repro.recipe import get_profile
 from repro.records import Evaluation
-from repro.spaces.base import canonical_key
+from tests.rows import RECIPE, curve_of, sound_row
 
 
 def _rows(n: int) -> tuple[list[Evaluation], list[np.ndarray]]:
-    recipe = get_profile("smoke")
-    rows, curves = [], []
-    for i in range(n):
-        genome = f'{{"nodes":[{i}]}}'
-        val = 0.5 + (i % 1000) / 4000
-        rows.append(
-            Evaluation(
-                space="remnet",
-                genome_key=canonical_key("remnet", genome),
-                recipe_key=recipe.key,
-                train_seed=0,
-                genome=genome,
-                status="ok",
-                train_loss=1.0,
-                train_acc=0.5,
-                val_loss=1.0,
-                val_acc=val,
-                test_loss=1.0,
-                test_acc=0.5,
-                params=1,
-                macs=1,
-                epochs=2,
-                train_seconds=0.1,
-                device="benchmark fixture (not trained)",
-                code_version="v",
-                libraries="l",
-            )
-        )
-        curves.append(np.array([[1, 1.2, 0.4, 1.1, 0.45], [2, 1.0, 0.5, 1.0, val]]))
-    return rows, curves
+    """``n`` rows that pass the merge's verification (the tests' sound rows, marked as a fixture), with their curves."""
+    rows = [
+        sound_row(0, genome=f'{{"nodes":[{i}]}}', val_acc=0.5 + (i % 1000) / 4000, device=FIXTURE_DEVICE)
+        for i in range(n)
+    ]
+    return rows, [curve_of(row) for row in rows]
 
 
 def main() -> None:
@@ -63,11 +39,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20000)
     parser.add_argument("--baseline-rows", type=int, default=300, help="rows the per-row baseline stores")
     args = parser.parse_args()
-    recipe = get_profile("smoke")
     rows, curves = _rows(args.rows)
     with tempfile.TemporaryDirectory() as tmp:
         with Store(Path(tmp) / "shard") as shard:
-            shard.put_many(rows, recipe.to_json(), recipe.profile, curves)
+            shard.put_many(rows, RECIPE.to_json(), RECIPE.profile, curves)
         start, cpu = time.perf_counter(), time.process_time()
         with Store(Path(tmp) / "home") as home, Store(Path(tmp) / "shard", read_only=True) as shard:
             added, _, _ = home.merge(shard)
@@ -78,7 +53,7 @@ def main() -> None:
         start, cpu = time.perf_counter(), time.process_time()
         with Store(Path(tmp) / "baseline") as base:
             for row, curve in zip(rows[: args.baseline_rows], curves):
-                base.put(row, recipe.to_json(), recipe.profile, curve)
+                base.put(row, RECIPE.to_json(), RECIPE.profile, curve)
         per_row_s = (time.perf_counter() - start) / args.baseline_rows
         per_row_cpu = (time.process_time() - cpu) / args.baseline_rows
     merge_rate, base_rate = args.rows / merge_s, 1 / per_row_s

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from repro.cache.layers import commit
 from repro.cache.store import Store
 from repro.cli import main
 from repro.errors import ReproError
@@ -118,6 +119,34 @@ def test_a_replay_writes_nothing(tmp_path):
         _run(local, store, [("k", 0)])  # the same run, told the same again
     with Store(local, read_only=True) as alone:
         assert all(alone.query(f"SELECT count(*) FROM {t}")[1] == [(0,)] for t in ("evaluations", "runs", "trials"))
+
+
+def test_a_write_commits_only_what_it_names_and_a_failed_commit_is_retried(tmp_path, monkeypatch):
+    shipped, local = tmp_path / "shipped", tmp_path / "local"
+    with Store(shipped) as store:
+        put_sound(store, sound_row(0))
+        _run(shipped, store, [(sound_row(0).genome_key, 0)])
+    with Store(local, shipped=shipped) as store:
+        store.record_trial("run", 0, sound_row(0).genome_key, 0, "{}", "cache")  # as the shipped layer logs it
+        store.record_trial("run", 1, sound_row(0).genome_key, 0, "{}", "train")  # a new step: its run comes along
+        failing = iter([OSError("disk full")])
+
+        def commit_once(*args: object) -> None:
+            error = next(failing, None)
+            if error is not None:
+                raise error
+            commit(*args)
+
+        monkeypatch.setattr("repro.cache.layers.commit", commit_once)
+        with pytest.raises(OSError):
+            put_sound(store, sound_row(1))
+        put_sound(store, sound_row(2))  # commits the row of the failed write too
+    with Store(local, read_only=True) as alone:
+        assert alone.query("SELECT step FROM trials")[1] == [(1,)]
+        assert alone.query("SELECT count(*) FROM runs")[1] == [(1,)]
+        assert sorted(alone.query("SELECT train_seed FROM evaluations")[1]) == [(1,), (2,)]
+        assert alone.query("SELECT count(*) FROM genomes")[1] == [(1,)]
+        assert alone.query("SELECT count(*) FROM recipes")[1] == [(1,)]
 
 
 def _writer(tiny_mnist: Path, gate: str, *argv: str) -> list[str]:

@@ -54,6 +54,13 @@ def test_cache_benchmarks_run_in_quick_mode(benchmarks, capsys):
     assert len(lines) == 6 and all("| target" in line for line in lines)
 
 
+@shipped
+def test_write_benchmark_runs_in_quick_mode(benchmarks, capsys):
+    assert benchmarks("bench_writes").main(["--quick"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert sum("| ratio" in line for line in lines) == 2 and sum(line.startswith("open ") for line in lines) == 2
+
+
 def test_gpu_trainer_benchmark_refuses_without_cuda(benchmarks, capsys):
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA: the benchmark would run")

@@ -28,7 +28,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,11 +40,9 @@ WRITER_LOCK = ".repro-writer.lock"
 FILES_LOCK = ".repro-files.lock"
 LOCK_TIMEOUT_S = 120.0
 """How long one file operation waits for the other side's operation (each takes milliseconds)."""
-DEPENDENCIES = {
-    "evaluations": (("genomes", ("space", "genome_key")), ("recipes", ("recipe_key",))),
-    "trials": (("runs", ("run_id",)),),
-}
-"""Rows a layer must hold beside a new row so that the layer stands on its own (table -> (needed table, key))."""
+DEPENDENCIES = {"evaluations": ("genomes", "recipes"), "trials": ("runs",)}
+"""Rows a layer must hold beside a new row so that the layer stands on its own (table -> the tables of the
+rows it needs, found by their key columns, which the needing row has under the same names)."""
 
 
 @dataclass(frozen=True)
@@ -144,14 +142,41 @@ def connect_error(path: Path, exc: Exception) -> ReproError:
     return ReproError(f"cannot open the cache {path}: {str(exc).splitlines()[0]}")
 
 
-def tables(db: Any, schema: str = "main") -> list[str]:
-    """The tables of one schema of the in-memory snapshot, in name order."""
+def tables(db: Any, schema: str = "main", database: str | None = None) -> list[str]:
+    """The tables of one schema of the in-memory snapshot (or of an attached ``database``), in name order."""
     rows = db.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = ? "
-        "ORDER BY 1",
-        [schema],
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = coalesce(?, current_database()) "
+        "AND table_schema = ? ORDER BY 1",
+        [database, schema],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def _attached_version(db: Any) -> str | None:
+    """The schema version recorded by the file attached as ``layer_file`` (None: it records none)."""
+    if "meta" not in tables(db, "main", "layer_file"):
+        return None
+    found = db.execute("SELECT value FROM layer_file.meta WHERE key = 'schema_version'").fetchone()
+    return None if found is None else found[0]
+
+
+def file_version(db: Any, path: Path) -> str | None:
+    """The schema version the database file ``path`` records, read through the snapshot ``db`` without
+    writing; None where there is no file, no version, or a file DuckDB cannot open (opening it says why)."""
+    import duckdb
+
+    if not path.exists():
+        return None
+    try:
+        db.execute(f"ATTACH '{_quoted(path)}' AS layer_file (READ_ONLY)")
+    except duckdb.Error:
+        return None
+    try:
+        return _attached_version(db)
+    except duckdb.Error:
+        return None
+    finally:
+        db.execute("DETACH layer_file")
 
 
 def load(db: Any, layer: Layer, path: Path, version: str) -> None:
@@ -170,13 +195,8 @@ def load(db: Any, layer: Layer, path: Path, version: str) -> None:
         definitions = db.execute(
             "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = 'layer_file' ORDER BY 1"
         ).fetchall()
-        found = (
-            db.execute("SELECT value FROM layer_file.meta WHERE key = 'schema_version'").fetchone()
-            if "meta" in dict(definitions)
-            else None
-        )
-        if found is None or found[0] != version:
-            have = None if found is None else found[0]
+        have = _attached_version(db)
+        if have != version:
             fix = (
                 f"upgrade it with `repro cache upgrade` (--cache {layer.root})"
                 if have is not None and int(have) < int(version)
@@ -211,32 +231,116 @@ def stack(db: Any, layers: list[Layer]) -> None:
             db.execute(f"INSERT OR IGNORE INTO main.{table} SELECT * FROM {layer.name}.{table}")
 
 
-def persist(db: Any, layers: list[Layer], path: Path, only: set[str] | None = None) -> int:
-    """Write the snapshot's new rows (in no layer yet) to the top layer's file ``path``, in one transaction.
+def primary_keys(db: Any) -> dict[str, tuple[str, ...]]:
+    """Each table of the snapshot's ``main`` schema by the columns of its primary key."""
+    rows = db.execute(
+        "SELECT table_name, constraint_column_names FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+        "AND database_name = current_database() AND schema_name = 'main'"
+    ).fetchall()
+    return {table: tuple(columns) for table, columns in rows}
 
-    ``only``: the tables that can have changed (None: all). Returns the number of rows written.
-    Nothing is opened when nothing is new (a replay only re-logs its trials as they were)."""
+
+def _keyed(schema: str, table: str, columns: Sequence[str]) -> str:
+    """SQL for the rows of ``schema.table`` whose key ``columns`` match one of the keys given as one list per column."""
+    keys = ", ".join(f"unnest(?) AS {c}" for c in columns)
+    return f"SELECT * FROM {schema}.{table} SEMI JOIN (SELECT {keys}) USING ({', '.join(columns)})"
+
+
+def _by_column(keys: Iterable[tuple[Any, ...]]) -> list[list[Any]]:
+    """Keys (tuples) as one list per key column: the parameters of :func:`_keyed`."""
+    return [list(column) for column in zip(*keys)]
+
+
+def new_rows(
+    db: Any, layers: list[Layer], table: str, columns: Sequence[str], keys: Iterable[tuple[Any, ...]]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The keys, among ``keys``, whose row in the snapshot no layer holds as it is (new, or changed since),
+    and those of them whose row the top layer holds with other values (to be replaced there).
+
+    Only those rows are read, one query over the snapshot and every layer, and compared here: their
+    number, not the table's, sets the cost. A key the snapshot has no row for is none of them."""
+    params = _by_column(keys)
+    if not params:
+        return [], []
+    sources = ["main", *(layer.name for layer in layers)]
+    cursor = db.execute(
+        " UNION ALL ".join(
+            f"SELECT {i} AS source, * FROM ({_keyed(s, table, columns)})" for i, s in enumerate(sources)
+        ),
+        params * len(sources),
+    )
+    where = [[d[0] for d in cursor.description].index(c) - 1 for c in columns]  # the row without its source
+    snapshot: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    stored: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    in_top = set()
+    for source, *row in cursor.fetchall():
+        key = tuple(row[i] for i in where)
+        if source == 0:
+            snapshot[key] = tuple(row)
+        else:
+            stored.setdefault(key, []).append(tuple(row))
+            if source == len(layers):
+                in_top.add(key)
+    new = sorted(key for key, row in snapshot.items() if row not in stored.get(key, ()))
+    return new, [key for key in new if key in in_top]
+
+
+def persist(
+    db: Any,
+    layers: list[Layer],
+    path: Path,
+    changed: dict[str, set[tuple[Any, ...]]],
+    keys: dict[str, tuple[str, ...]],
+) -> int:
+    """Write the rows a write named that no layer holds yet to the top layer's file ``path``, in one transaction.
+
+    ``changed``: table -> the primary keys (``keys``: each table's key columns) of the rows the write
+    added or changed. Only those rows are compared with the layers (:func:`new_rows`), so a write's
+    commit costs what it wrote, not the size of the cache; each new row brings the rows it needs that
+    the layer lacks (:data:`DEPENDENCIES`). Returns the number of new rows written. Nothing is
+    opened when nothing is new (a replay only re-logs its trials as they were).
+
+    Rows are replaced by a DELETE and a plain INSERT, and needed rows looked up before they are
+    inserted: DuckDB's ``INSERT OR REPLACE`` / ``OR IGNORE`` cost several times as much per statement."""
+    top = layers[-1].name
+    inserts: dict[str, set[tuple[Any, ...]]] = {}
+    deletes: dict[str, list[tuple[Any, ...]]] = {}
+    written = 0
+    for table, named in sorted(changed.items()):
+        new, deletes[table] = new_rows(db, layers, table, keys[table], named)
+        written += len(new)
+        inserts.setdefault(table, set()).update(new)
+        for needed in DEPENDENCIES.get(table, ()) if new else ():
+            columns = ", ".join(keys[needed])
+            missing = db.execute(
+                f"SELECT {columns} FROM main.{needed} SEMI JOIN ({_keyed('main', table, keys[table])}) "
+                f"USING ({columns}) ANTI JOIN {top}.{needed} USING ({columns})",
+                _by_column(new),
+            ).fetchall()
+            inserts.setdefault(needed, set()).update(missing)
+    statements: list[tuple[str, list[list[Any]]]] = []
+    for table, rows in sorted(inserts.items()):
+        columns = keys[table]
+        if deletes.get(table):
+            unnest = ", ".join("unnest(?)" for _ in columns)
+            statements.append(
+                (
+                    f"DELETE FROM {{into}}.{table} WHERE ({', '.join(columns)}) IN (SELECT {unnest})",
+                    _by_column(deletes[table]),
+                )
+            )
+        if rows:
+            statements.append((f"INSERT INTO {{into}}.{table} {_keyed('main', table, columns)}", _by_column(rows)))
+    if statements:
+        commit(db, layers, path, statements)
+    return written
+
+
+def commit(db: Any, layers: list[Layer], path: Path, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Run ``statements`` (SQL naming the schema written ``{into}``, and its parameters) in one transaction
+    on the top layer's file ``path``, then on the snapshot's copy of that layer, which then equals the file."""
     import duckdb
 
-    top = layers[-1]
-    new: dict[str, int] = {}
-    for table in tables(db) if only is None else sorted(only):
-        layered = " ".join(f"EXCEPT SELECT * FROM {layer.name}.{table}" for layer in layers)
-        db.execute(f"CREATE OR REPLACE TEMP TABLE new_{table} AS SELECT * FROM main.{table} {layered}")
-        count = db.execute(f"SELECT count(*) FROM new_{table}").fetchone()[0]
-        if count:
-            new[table] = count
-    if not new:
-        return 0
-    statements = []
-    for table in new:
-        statements.append(f"INSERT OR REPLACE INTO {{into}}.{table} SELECT * FROM new_{table}")
-        for needed, key in DEPENDENCIES.get(table, ()):
-            same = " AND ".join(f"n.{k} = d.{k}" for k in key)
-            statements.append(
-                f"INSERT OR IGNORE INTO {{into}}.{needed} SELECT * FROM main.{needed} d "
-                f"WHERE EXISTS (SELECT 1 FROM new_{table} n WHERE {same})"
-            )
     try:
         db.execute(f"ATTACH '{_quoted(path)}' AS layer_file")
     except duckdb.Error as exc:
@@ -244,19 +348,16 @@ def persist(db: Any, layers: list[Layer], path: Path, only: set[str] | None = No
     try:
         db.execute("BEGIN TRANSACTION")
         try:
-            for statement in statements:
-                db.execute(statement.format(into="layer_file"))
+            for statement, params in statements:
+                db.execute(statement.format(into="layer_file"), params)
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
     finally:
         db.execute("DETACH layer_file")  # checkpoints: the file alone holds everything
-    for statement in statements:  # the snapshot's copy of the layer now equals its file
-        db.execute(statement.format(into=top.name))
-    for table in new:
-        db.execute(f"DROP TABLE new_{table}")
-    return sum(new.values())
+    for statement, params in statements:
+        db.execute(statement.format(into=layers[-1].name), params)
 
 
 def _quoted(path: Path) -> str:

@@ -78,14 +78,24 @@ import functools
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from repro.cache.layers import FilesGuard, Layer, WriterLock, connect_error, load, persist, stack
+from repro.cache.layers import (
+    FilesGuard,
+    Layer,
+    WriterLock,
+    connect_error,
+    file_version,
+    load,
+    persist,
+    primary_keys,
+    stack,
+)
 from repro.cache.verify import curve_checksum, data_mismatch, refusal, require_path_parts
 from repro.errors import ReproError
 from repro.records import CURVE_COLUMNS, MEASURED, METRICS, Evaluation
@@ -229,31 +239,29 @@ class MergeRefused(ReproError):
         )
 
 
-def _writes(*only: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a method that writes: it runs holding the writable layer's files lock, and when the
-    outermost such call returns, what it added to the snapshot is committed to the layer's file.
+    outermost such call returns, the rows it named (:meth:`Store._wrote`) are committed to the
+    layer's file where no layer holds them as they are (:func:`repro.cache.layers.persist`).
 
-    ``only`` names the tables the method can change, for the methods a replay calls once per step
-    (their commit then compares one table, not all of them); without it every table is compared."""
+    Naming the rows makes a commit cost what the write added, not the size of the tables. Rows
+    named but not committed (the commit failed: a lock timed out, a disk filled) stay named, so the
+    next write commits them too, as they stay in the snapshot."""
 
-    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def write(self: Store, *args: Any, **kwargs: Any) -> Any:
-            self._require_writable()
-            with self._guard(exclusive=True):
-                self._writing += 1
-                self._touched.update(only or ("*",))
-                try:
-                    return method(self, *args, **kwargs)
-                finally:
-                    self._writing -= 1
-                    if not self._writing:
-                        touched, self._touched = self._touched, set()
-                        persist(self.db, self.layers, self.root / METRICS_FILE, None if "*" in touched else touched)
+    @functools.wraps(method)
+    def write(self: Store, *args: Any, **kwargs: Any) -> Any:
+        self._require_writable()
+        with self._guard(exclusive=True):
+            self._writing += 1
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self._writing -= 1
+                if not self._writing and self._named:
+                    persist(self.db, self.layers, self.root / METRICS_FILE, self._named, self._keys)
+                    self._named = {}
 
-        return write
-
-    return decorate
+    return write
 
 
 class Store:
@@ -284,21 +292,24 @@ class Store:
         self._guards = {layer.name: FilesGuard(layer.root) for layer in self.layers}
         self._writer: WriterLock | None = None
         self._writing = 0
-        self._touched: set[str] = set()
+        self._named: dict[str, set[tuple[Any, ...]]] = {}
         if not read_only:
             if self.root.exists() and not self.root.is_dir():
                 raise ReproError(f"--cache {self.root} is a file, not a cache folder; name a folder")
             self.root.mkdir(parents=True, exist_ok=True)
             self._writer = WriterLock(self.root, metrics_path)
         try:
+            self.db = duckdb.connect(":memory:")
             if not read_only:
                 with self._guard(exclusive=True):
-                    self._open_file(metrics_path)
-            self.db = duckdb.connect(":memory:")
+                    # Opening the file writable costs a connection and a checkpoint: only to create or migrate it.
+                    if file_version(self.db, metrics_path) != str(SCHEMA_VERSION):
+                        self._open_file(metrics_path)
             for layer in self.layers:
                 with self._guards[layer.name].hold(exclusive=False):
                     load(self.db, layer, layer.root / METRICS_FILE, str(SCHEMA_VERSION))
             stack(self.db, self.layers)
+            self._keys = primary_keys(self.db)
             self._check_curves_file()
             # A user's own import (`repro tables import --cache DIR`) replaces the shipped tables.
             imported_root = next(
@@ -310,9 +321,11 @@ class Store:
             raise
 
     def _open_file(self, metrics_path: Path) -> None:
-        """Create or migrate the writable layer's database file, then close it again."""
+        """Create or migrate the writable layer's database file, then close it again (``self.db``, the
+        snapshot, is the file's connection meanwhile: the migration steps work on ``store.db``)."""
         import duckdb
 
+        snapshot = self.db
         try:
             self.db = duckdb.connect(str(metrics_path))
         except duckdb.Error as exc:
@@ -321,6 +334,7 @@ class Store:
             self._check_schema()
         finally:
             self.db.close()
+            self.db = snapshot
 
     def _guard(self, exclusive: bool) -> Any:
         """The files lock of the writable layer (exclusive while writing, shared while reading)."""
@@ -412,6 +426,13 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
+    def _wrote(self, table: str, keys: Iterable[tuple[Any, ...]]) -> None:
+        """Name rows (their primary keys) that a write method added to ``table`` or changed, for its commit.
+
+        A row needed beside a named one (an evaluation's genome and recipe, a trial's run) goes with
+        it and need not be named (:data:`repro.cache.layers.DEPENDENCIES`)."""
+        self._named.setdefault(table, set()).update(keys)
+
     # -- evaluations -------------------------------------------------------------------------
 
     def get(self, space: str, genome_key: str, recipe_key: str, train_seed: int) -> Evaluation | None:
@@ -450,7 +471,7 @@ class Store:
         ).fetchall()
         return [Evaluation(**dict(zip(_EVAL_COLUMNS, row[:-1])), genome=row[-1]) for row in rows]
 
-    @_writes()
+    @_writes
     def put(
         self,
         evaluation: Evaluation,
@@ -489,6 +510,7 @@ class Store:
                     data_fingerprint,
                 ],
             )
+        self._wrote("evaluations", [(e.space, e.genome_key, e.recipe_key, e.train_seed)])
         return True
 
     def data_fingerprint(self, recipe_key: str) -> str | None:
@@ -505,7 +527,7 @@ class Store:
         if recorded is not None and recorded != fingerprint:
             raise data_mismatch(recipe_key, recorded, fingerprint)
 
-    @_writes()
+    @_writes
     def put_many(
         self,
         evaluations: Sequence[Evaluation],
@@ -550,6 +572,7 @@ class Store:
                 [*_EVAL_COLUMNS, "curve_sha256"],
                 [[*(getattr(e, c) for c in _EVAL_COLUMNS), sha] for e, sha in zip(evaluations, checksums)],
             )
+        self._wrote("evaluations", [(e.space, e.genome_key, e.recipe_key, e.train_seed) for e in evaluations])
 
     def _insert_columns(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """INSERT OR IGNORE ``rows`` as one statement of column lists (``executemany`` costs a statement per row)."""
@@ -660,7 +683,7 @@ class Store:
         rows = self.db.execute("SELECT record FROM artefacts WHERE kind = ? ORDER BY key", [kind]).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    @_writes()
+    @_writes
     def put_artefact(self, kind: str, key: str, record: dict[str, Any]) -> bool:
         """Store an artefact (a JSON-ready dict); returns False if (kind, key) was already stored (kept as it is)."""
         self._require_writable()
@@ -672,14 +695,16 @@ class Store:
             "INSERT INTO artefacts VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
             [kind, key, json.dumps(record), record.get("code_version")],
         )
+        self._wrote("artefacts", [(kind, key)])
         return True
 
     # -- runs and trials -------------------------------------------------------------------------
 
-    @_writes("runs")
+    @_writes
     def record_run(self, run_id: str, **fields: Any) -> None:
         """Create or update a search run's header (its budget grows when a run is extended)."""
         self._require_writable()
+        self._wrote("runs", [(run_id,)])
         existing = self.db.execute("SELECT budget FROM runs WHERE run_id = ?", [run_id]).fetchone()
         if existing:
             self.db.execute("UPDATE runs SET budget = greatest(budget, ?) WHERE run_id = ?", [fields["budget"], run_id])
@@ -690,7 +715,7 @@ class Store:
             [run_id, *fields.values()],
         )
 
-    @_writes("trials")
+    @_writes
     def record_trial(
         self, run_id: str, step: int, genome_key: str, train_seed: int, genome: str, served_by: str
     ) -> None:
@@ -706,6 +731,7 @@ class Store:
             "train_seed = excluded.train_seed, genome = excluded.genome",
             [run_id, step, genome_key, train_seed, genome, served_by],
         )
+        self._wrote("trials", [(run_id, step)])
 
     # -- integrity and merging -------------------------------------------------------------------
 
@@ -775,7 +801,7 @@ class Store:
                 )
         return problems
 
-    @_writes()
+    @_writes
     def merge(self, shard: Store, skip_refused: bool = False) -> tuple[int, int, list[str]]:
         """Fold another cache into this one: (rows and artefacts added, already identical, conflicts).
 
@@ -933,6 +959,10 @@ class Store:
             self._insert_columns("artefacts", ["kind", "key", "record", "code_version", "created_at"], artefacts)
             self._insert_columns("runs", runs[0], runs[1])
             self._insert_columns("trials", trials[0], trials[1])
+        self._wrote("evaluations", [(r["space"], r["genome_key"], r["recipe_key"], r["train_seed"]) for r in new])
+        self._wrote("artefacts", [(a[0], a[1]) for a in artefacts])
+        self._wrote("runs", [(r[runs[0].index("run_id")],) for r in runs[1]])
+        self._wrote("trials", [(t[trials[0].index("run_id")], t[trials[0].index("step")]) for t in trials[1]])
 
     # -- inspection ------------------------------------------------------------------------------
 
