@@ -71,7 +71,8 @@ class CachedTable:
         c = self._slice.columns
         forms: dict[str, CanonicalForm] = {}
         for arch, text, key in zip(c["source_arch"], c["genome"], c["genome_key"]):
-            forms.setdefault(arch, CanonicalForm(text, key))
+            if arch not in forms:  # one form per architecture, not one per row (seed)
+                forms[arch] = CanonicalForm(text, key)
         return {genome_json(arch): form for arch, form in forms.items()}
 
     def add(self, evaluation: Evaluation) -> None:
