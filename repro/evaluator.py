@@ -213,20 +213,15 @@ class Evaluator:
         self.cached = Cached(self.table)
         self.sources: tuple[Source, ...] = (self.cached, miss)
         # Canonicalising is the costliest step of a cached lookup; searches revisit genomes often, and
-        # an imported table knows the forms of all its architectures (read on the first miss).
+        # an imported table knows the forms of all its architectures.
         self._forms: dict[str, CanonicalForm] = {}
-        self._known_forms = False
 
     def identify(self, genome: Any) -> tuple[str, CanonicalForm]:
         """The genome's JSON text and the space's canonical form of it (memoised by the text)."""
         text = self.space.to_json(genome)
         form = self._forms.get(text)
         if form is None:
-            if not self._known_forms:
-                self._known_forms = True
-                self._forms.update(self.table.forms(self.space))
-                return self.identify(genome)
-            form = self._forms[text] = self.space.canonical(genome)
+            form = self._forms[text] = self.table.form(self.space, text) or self.space.canonical(genome)
         return text, form
 
     def request(self, genome: Any, train_seed: int, form: CanonicalForm | None = None) -> Request:
