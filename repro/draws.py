@@ -7,7 +7,8 @@ reads the Generator's own 32-bit stream (its bit generator's ``next_uint32``, th
 ctypes interface) and applies the algorithm numpy applies (Lemire's bounded integers; for ``choice``
 without replacement Floyd's sampling, then a Fisher-Yates shuffle), so it returns the same values
 and leaves the generator in the same state, draw for draw (``tests/test_draws.py`` checks both
-against numpy over many seeds).
+against numpy over many seeds). They skip the Generator's lock: a generator they draw from belongs to
+one thread (a strategy's, as every search's generator does).
 """
 
 from __future__ import annotations
