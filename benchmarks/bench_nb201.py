@@ -1,6 +1,6 @@
 """NAS-Bench-201 protocol benchmark: repro's replay of the imported tables against a plain-Python loop.
 
-    PYTHONPATH=. python benchmarks/bench_nb201.py [--seeds 500]
+    PYTHONPATH=. python benchmarks/bench_nb201.py [--seeds 500] [--re-only]
 
 Measured in one process: (1) opening the shipped cache and loading the imported tables the
 protocol reads (the 12-epoch rewards and the 200-epoch test accuracies), after importing DuckDB and
@@ -86,7 +86,9 @@ def main() -> None:
     """Run the three measurements and print them."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=500)
-    seeds = range(parser.parse_args().seeds)
+    parser.add_argument("--re-only", action="store_true", help="measure re alone, not then every strategy")
+    args = parser.parse_args()
+    seeds = range(args.seeds)
     imports, load_seconds, table = load_tables()
     print(
         f"import duckdb + h5py: {imports:.3f} s; open the cache and load the imported NB201 tables "
@@ -94,7 +96,7 @@ def main() -> None:
     )
     params = {"population_size": 10, "sample_size": 3}
     with Store(CACHE, read_only=True) as store:
-        for names in (["re"], STRATEGIES.names()):
+        for names in (["re"],) if args.re_only else (["re"], STRATEGIES.names()):
             plain: list[tuple[int, float]] = []
             plain_seconds = 0.0
 

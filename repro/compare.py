@@ -199,12 +199,18 @@ def final_metric(store: Store, space: str, spec: str) -> FinalMetric:
     profile, _, metric = spec.partition(":")
     if metric not in METRICS:
         raise ReproError(f"bad final metric {spec!r}: write PROFILE:METRIC with METRIC one of {', '.join(METRICS)}")
+    key = get_profile(profile).key
+    columns = ["genome_key", "status", metric, "source_arch", "genome"]
+    if store.imported.manifest_of(key) is not None:  # five columns of a table, not a record per row
+        rows = store.imported.select(store.db, columns, space, key)
+    else:
+        rows = [tuple(getattr(e, c) for c in columns) for e in store.evaluations(space, key)]
     values: dict[str, list[float]] = {}
     names: dict[str, str] = {}
-    for e in store.evaluations(space, get_profile(profile).key):
-        if e.status == "ok" and getattr(e, metric) is not None:
-            values.setdefault(e.genome_key, []).append(getattr(e, metric))
-            names.setdefault(e.genome_key, e.source_arch or e.genome)
+    for genome_key, status, value, source_arch, genome in rows:
+        if status == "ok" and value is not None:
+            values.setdefault(genome_key, []).append(value)
+            names.setdefault(genome_key, source_arch or genome)
     if not values:
         raise ReproError(f"final metric {spec}: the cache has no {metric} rows of {space} under profile {profile}")
     return FinalMetric(profile, metric, {k: sum(v) / len(v) for k, v in values.items()}, names)

@@ -63,11 +63,22 @@ class Cached:
 
     def __init__(self, table: CachedTable) -> None:
         self.table = table
+        # A replayed search serves the same rows over and over; one record per (key, seed) served, not one per step.
+        self._served: dict[tuple[str, int], Ready] = {}
 
     def serve(self, genome: Any, request: Request) -> Ready | None:
         """The stored row for exactly this training seed, or None."""
-        hit = self.table.get(request.genome_key, request.train_seed)
-        return None if hit is None else Ready(hit, "cache")
+        return self.hit(request.genome_key, request.train_seed)
+
+    def hit(self, genome_key: str, train_seed: int) -> Ready | None:
+        """The stored row of ``genome_key`` for ``train_seed``, or None."""
+        ready = self._served.get((genome_key, train_seed))
+        if ready is None:
+            row = self.table.get(genome_key, train_seed)
+            if row is None:
+                return None
+            ready = self._served[(genome_key, train_seed)] = Ready(row, "cache")
+        return ready
 
 
 class Refuse:
@@ -199,22 +210,18 @@ class Evaluator:
             miss = surrogate
         else:
             miss = self.training = Training(space, recipe, store, self.table, device, data_root)
-        self.sources: tuple[Source, ...] = (Cached(self.table), miss)
+        self.cached = Cached(self.table)
+        self.sources: tuple[Source, ...] = (self.cached, miss)
         # Canonicalising is the costliest step of a cached lookup; searches revisit genomes often, and
-        # an imported table knows the forms of all its architectures (read on the first miss).
+        # an imported table knows the forms of all its architectures.
         self._forms: dict[str, CanonicalForm] = {}
-        self._known_forms = False
 
     def identify(self, genome: Any) -> tuple[str, CanonicalForm]:
         """The genome's JSON text and the space's canonical form of it (memoised by the text)."""
         text = self.space.to_json(genome)
         form = self._forms.get(text)
         if form is None:
-            if not self._known_forms:
-                self._known_forms = True
-                self._forms.update(self.table.forms(self.space))
-                return self.identify(genome)
-            form = self._forms[text] = self.space.canonical(genome)
+            form = self._forms[text] = self.table.form(self.space, text) or self.space.canonical(genome)
         return text, form
 
     def request(self, genome: Any, train_seed: int, form: CanonicalForm | None = None) -> Request:
@@ -234,6 +241,12 @@ class Evaluator:
             if answer is not None:
                 return answer
         raise AssertionError("the last source always answers")
+
+    def answer(self, genome: Any, form: CanonicalForm, train_seed: int) -> Ready | TrainJob:
+        """``serve(genome, request(genome, train_seed, form))``, without making the request when the cache answers
+        (a replayed search's every step)."""
+        ready = self.cached.hit(form.key, train_seed)
+        return ready if ready is not None else self.serve(genome, self.request(genome, train_seed, form))
 
     def record(self, result: JobResult) -> Ready:
         """Store a finished training job's result and return it as an evaluation."""

@@ -247,14 +247,21 @@ def test_canonical_texts_parse_back_to_their_networks() -> None:
 def test_lazy_rows_equal_the_store_rows_and_known_forms_are_the_space_forms(cache) -> None:
     """The lazily read table serves the rows the store reads eagerly, and the canonical forms a search takes
     from the imported table (instead of canonicalising) are the space's own."""
+    import itertools
+
+    from repro.spaces.nb201 import OPS
+
     space = Nb201Space()
     with Store(cache, read_only=True) as store:
         for profile in NB201.profiles:
             key = get_profile(profile).key
             table = CachedTable(store, "nb201", key)
             assert table.rows == {(e.genome_key, e.train_seed): e for e in store.evaluations("nb201", key)}
-            forms = table.forms(space)
-            assert forms and all(space.canonical(space.from_json(text)) == form for text, form in forms.items())
+            imported = {e.source_arch for e in table.rows.values()}
+            for genome in itertools.product(OPS, repeat=6):
+                form = table.form(space, space.to_json(genome))
+                assert form == (space.canonical(genome) if space.describe(genome) in imported else None)
+        assert CachedTable(store, "nb201", get_profile("smoke").key).form(space, space.to_json(genome)) is None
 
 
 def test_export_adds_imported_rows_only_when_asked(cache, tmp_path, capsys) -> None:

@@ -12,6 +12,7 @@ lazily (:class:`repro.tables.shipped.ImportedSlice`): opening one reads only the
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,6 +30,7 @@ class CachedTable:
         self.imported = store.imported.manifest_of(recipe_key) is not None
         self._slice = store.imported.slice(store.db, space, recipe_key) if self.imported else None
         self._rows: dict[tuple[str, int], Evaluation] | None = None
+        self._form_rows: dict[str, int] | None = None
         if self._slice is None:
             self._rows = {(e.genome_key, e.train_seed): e for e in store.evaluations(space, recipe_key)}
 
@@ -57,22 +59,24 @@ class CachedTable:
             return self._slice.rows_of(genome_key)
         return sorted((e for (key, _), e in self.rows.items() if key == genome_key), key=lambda e: e.train_seed)
 
-    def forms(self, space: SearchSpace[Any]) -> dict[str, CanonicalForm]:
-        """Genome JSON text -> canonical form, for every source architecture of an imported table ({} otherwise).
+    def form(self, space: SearchSpace[Any], genome_json: str) -> CanonicalForm | None:
+        """The canonical form of the genome whose JSON text is ``genome_json``, as the importer computed it for
+        that source architecture; None when the table is not imported or lacks it.
 
-        The importer canonicalised each source architecture; a search that meets one of them can
-        take its key from here instead of canonicalising it again (the costliest step of a lookup).
+        A search takes it from here instead of canonicalising (the costliest step of a lookup). The text -> row
+        index is built on the first call, in one pass over the source column; the forms are made when asked.
         """
         if self._slice is None:
-            return {}
-        from repro.tables.registry import TABLES
-
-        genome_json = TABLES.get(self._slice.table).json_of(space)
+            return None
         c = self._slice.columns
-        forms: dict[str, CanonicalForm] = {}
-        for arch, text, key in zip(c["source_arch"], c["genome"], c["genome_key"]):
-            forms.setdefault(arch, CanonicalForm(text, key))
-        return {genome_json(arch): form for arch, form in forms.items()}
+        if self._form_rows is None:
+            from repro.tables.registry import TABLES
+
+            genome_json_of = TABLES.get(self._slice.table).json_of(space)
+            # Every row of an architecture holds its form, so any one of its rows will do.
+            self._form_rows = dict(zip(map(genome_json_of, c["source_arch"]), itertools.count()))
+        row = self._form_rows.get(genome_json)
+        return None if row is None else CanonicalForm(c["genome"][row], c["genome_key"][row])
 
     def add(self, evaluation: Evaluation) -> None:
         """Record a row just written to the store, so the table stays a complete view of it."""

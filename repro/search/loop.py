@@ -28,9 +28,10 @@ from repro.records import Evaluation, Ready
 from repro.search.strategies import make_strategy
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Trial:
-    """One step of a run."""
+    """One step of a run (a record: not frozen only because a frozen dataclass costs a replayed step several
+    times more to make)."""
 
     step: int
     genome: str
@@ -55,16 +56,7 @@ class SearchResult:
     trials: list[Trial] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=lambda: {"strategy": 0.0, "lookup": 0.0, "wall": 0.0})
     """Elapsed seconds in the strategy's ask/tell and in cache lookups and job preparation, and the run's
-    wall-clock (simulated under the simulated executor)."""
-
-    def charge(self, part: str, started: float) -> float:
-        """Add the time since ``started`` (a :func:`time.perf_counter`) to ``seconds[part]``; returns the time now.
-
-        Called in line rather than as a context manager, and elapsed rather than CPU time (a system
-        call each): a replayed step costs microseconds, and either would be a fair share of them."""
-        now = time.perf_counter()
-        self.seconds[part] += now - started
-        return now
+    wall-clock (simulated under the simulated executor); set when the run ends."""
 
     @property
     def best(self) -> Trial | None:
@@ -149,18 +141,25 @@ def run_search(
             created_at=provenance.now(),
         )
     result = SearchResult(run_id=rid, metric=metric, strategy_config=strategy.config())
-    occurrences: Counter[str] = Counter()
+    trials = result.trials
+    occurrences: dict[str, int] = {}
     asked = in_flight = 0
-    while len(result.trials) < budget:
+    # Timed in line with elapsed time, not with context managers or CPU time (a system call each): a
+    # replayed step costs microseconds, and either would be a fair share of them.
+    clock = time.perf_counter
+    strategy_seconds = lookup_seconds = 0.0
+    while len(trials) < budget:
         while asked < budget and in_flight < executor.capacity:
-            started = time.perf_counter()
+            started = clock()
             genome = strategy.ask()
-            started = result.charge("strategy", started)
+            asked_at = clock()
             genome_json, form = evaluator.identify(genome)
-            train_seed = occurrences[form.key]
-            occurrences[form.key] += 1
-            executor.submit((genome, genome_json), evaluator.serve(genome, evaluator.request(genome, train_seed, form)))
-            result.charge("lookup", started)
+            train_seed = occurrences.get(form.key, 0)
+            occurrences[form.key] = train_seed + 1
+            executor.submit((genome, genome_json), evaluator.answer(genome, form, train_seed))
+            done_at = clock()
+            strategy_seconds += asked_at - started
+            lookup_seconds += done_at - asked_at
             asked += 1
             in_flight += 1
         (genome, genome_json), done = executor.wait()
@@ -168,19 +167,22 @@ def run_search(
         if time_budget is not None and executor.now > time_budget:
             break
         ready = done if isinstance(done, Ready) else evaluator.record(done)
-        value = ready.evaluation.value(metric)
-        started = time.perf_counter()
+        evaluation = ready.evaluation
+        value = evaluation.value(metric)
+        started = clock()
         strategy.tell(genome, value)
-        result.charge("strategy", started)
-        step = len(result.trials)
+        strategy_seconds += clock() - started
+        step = len(trials)
         if log:
-            store.record_trial(
-                rid, step, ready.evaluation.genome_key, ready.evaluation.train_seed, genome_json, ready.served_by
-            )
-        trial = Trial(step, genome_json, ready.evaluation, ready.served_by, value, executor.now)
-        result.trials.append(trial)
+            store.record_trial(rid, step, evaluation.genome_key, evaluation.train_seed, genome_json, ready.served_by)
+        trial = Trial(step, genome_json, evaluation, ready.served_by, value, executor.now)
+        trials.append(trial)
         if on_step is not None:
             on_step(trial, result)
-    result.seconds["wall"] = executor.now if time_budget is None else min(executor.now, time_budget)
+    result.seconds.update(
+        strategy=strategy_seconds,
+        lookup=lookup_seconds,
+        wall=executor.now if time_budget is None else min(executor.now, time_budget),
+    )
     result.recommended = strategy.recommend()
     return result

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ import torch
 from torch import nn
 
 from repro.canonical import canonical_graph
+from repro.draws import below, integers_below
 from repro.errors import ReproError
 from repro.spaces.base import CanonicalForm, SearchSpace, canonical_key
 from repro.spaces.cells import NB201_OPS, CellEdge, DagCell, EdgeWeights, ReLUConvBN, cell_widths
@@ -35,6 +37,9 @@ EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 
 Nb201Genome = tuple[str, ...]
 """One operation name per edge of :data:`EDGES`."""
+
+_OTHERS = {op: tuple(o for o in OPS if o != op) for op in OPS}
+"""Each operation's alternatives, in :data:`OPS` order (what a mutation draws from)."""
 
 RESNET = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
 """The cell that makes NAS-Bench-201's network a ResNet (NB201 Section 5 uses it as the hand-designed reference)."""
@@ -212,14 +217,14 @@ class Nb201Space(SearchSpace[Nb201Genome]):
     """The architecture logits a search learns: one (edges × operations) table, shared by all cells."""
 
     def sample(self, rng: np.random.Generator) -> Nb201Genome:
-        return tuple(OPS[int(i)] for i in rng.integers(len(OPS), size=len(EDGES)))
+        return tuple(OPS[i] for i in integers_below(rng, len(OPS), len(EDGES)))
 
     def mutate(self, genome: Nb201Genome, rng: np.random.Generator) -> Nb201Genome:
         """Change one edge to a different operation."""
         ops = list(genome)
-        e = int(rng.integers(len(ops)))
-        others = [op for op in OPS if op != ops[e]]
-        ops[e] = others[int(rng.integers(len(others)))]
+        e = below(rng, len(ops))
+        others = _OTHERS[ops[e]]
+        ops[e] = others[below(rng, len(others))]
         return tuple(ops)
 
     def canonical(self, genome: Nb201Genome) -> CanonicalForm:
@@ -249,7 +254,8 @@ class Nb201Space(SearchSpace[Nb201Genome]):
         return np.eye(len(OPS))[[OPS.index(op) for op in genome]].ravel()
 
     def to_json(self, genome: Nb201Genome) -> str:
-        return json.dumps(to_string(genome))
+        # What json.dumps(text) returns for a str, without its argument handling (a replayed step's cost).
+        return encode_basestring_ascii(to_string(genome))
 
     def from_json(self, text: str) -> Nb201Genome:
         """A JSON string in the NAS-Bench-201 format, or a canonical text as the cache stores it beside each row."""

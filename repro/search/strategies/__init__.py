@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any
 
@@ -30,9 +31,8 @@ def strategy_params(name: str, strict: bool = True, **params: Any) -> dict[str, 
     A parameter the strategy does not take is an error, or with ``strict=False`` is left out (for
     callers that run several strategies under one protocol). An unknown name is an error too.
     """
-    factory = STRATEGIES.get(name)
     given = {k: v for k, v in params.items() if v is not None}
-    accepted = set(inspect.signature(factory).parameters) - {"space", "rng"}
+    accepted = _accepted(STRATEGIES.get(name))
     unknown = sorted(set(given) - accepted)
     if not strict:
         return {k: v for k, v in given.items() if k in accepted}
@@ -40,6 +40,13 @@ def strategy_params(name: str, strict: bool = True, **params: Any) -> dict[str, 
         takes = ", ".join(sorted(accepted)) or "no parameters"
         raise ReproError(f"strategy {name!r} does not take {', '.join(unknown)} (it takes {takes})")
     return given
+
+
+@functools.lru_cache(maxsize=None)
+def _accepted(factory: Any) -> frozenset[str]:
+    """The parameters a strategy factory takes besides the space and the generator (read once: a study builds
+    thousands of strategies)."""
+    return frozenset(inspect.signature(factory).parameters) - {"space", "rng"}
 
 
 def make_strategy(

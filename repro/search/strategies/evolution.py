@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from repro.draws import choice_indices
 from repro.errors import ReproError
 from repro.search.strategies.base import Strategy, rank_key
 from repro.spaces.base import SearchSpace
@@ -50,9 +51,15 @@ class RegularizedEvolution(Strategy):
         if self.asked <= self.population_size or not self.population:
             return self.space.sample(self.rng)
         size = self.sample_size if self.replace else min(self.sample_size, len(self.population))
-        picks = self.rng.choice(len(self.population), size=size, replace=self.replace)
-        parent = max((self.population[int(i)] for i in picks), key=lambda member: rank_key(member[1]))
-        return self.space.mutate(parent[0], self.rng)
+        picks = choice_indices(self.rng, len(self.population), size, self.replace)  # rng.choice's draws, cheaper
+        # The best pick, the earliest among ties (as max() would; a loop costs a replayed step less).
+        parent, best = self.population[picks[0]]
+        best = rank_key(best)
+        for i in picks[1:]:
+            genome, value = self.population[i]
+            if rank_key(value) > best:
+                parent, best = genome, rank_key(value)
+        return self.space.mutate(parent, self.rng)
 
     def tell(self, genome: Any, value: float) -> None:
         self.population.append((genome, value))
