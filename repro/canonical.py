@@ -222,6 +222,16 @@ class SearchStats:
     """Automorphisms found at leaves (twin swaps, known before the search, are not counted)."""
 
 
+def _adjacency(n: int, edges: list[tuple[int, int]]) -> tuple[list[list[int]], list[list[int]]]:
+    """Each vertex's predecessors and successors, in the order of ``edges``."""
+    preds: list[list[int]] = [[] for _ in range(n)]
+    succs: list[list[int]] = [[] for _ in range(n)]
+    for a, b in edges:
+        succs[a].append(b)
+        preds[b].append(a)
+    return preds, succs
+
+
 def canonical_graph(
     labels: Sequence[str], edges: Sequence[Edge], *, prune: bool = True, stats: SearchStats | None = None
 ) -> CanonicalGraph:
@@ -236,11 +246,7 @@ def canonical_graph(
     for a, b in edge_set:
         if not (0 <= a < n and 0 <= b < n):
             raise ValueError(f"edge {(a, b)} names a vertex outside 0..{n - 1}")
-    preds: list[list[int]] = [[] for _ in range(n)]
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for a, b in edge_set:
-        succs[a].append(b)
-        preds[b].append(a)
+    preds, succs = _adjacency(n, edge_set)
     label_rank = {lab: i for i, lab in enumerate(sorted(set(labels)))}
     search = _Search(edge_set, preds, succs, prune, stats if stats is not None else SearchStats())
     root = _partition([label_rank[lab] for lab in labels], len(label_rank))

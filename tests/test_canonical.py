@@ -22,7 +22,15 @@ import numpy as np
 import pytest
 
 from repro.cache.store import Store
-from repro.canonical import CanonicalGraph, SearchStats, _partition, _refine, canonical_graph, topological_order
+from repro.canonical import (
+    CanonicalGraph,
+    SearchStats,
+    _adjacency,
+    _partition,
+    _refine,
+    canonical_graph,
+    topological_order,
+)
 from repro.spaces import CanonicalForm, get_space, nb201
 from repro.spaces.base import canonical_key
 
@@ -872,11 +880,7 @@ def test_incremental_refinement_equals_recomputing_every_signature() -> None:
         labels, edges = small_mixed_graph(rng) if i % 2 else next(stable_random_graphs(i, 1))
         n = len(labels)
         edge_set = sorted(set(edges))
-        preds: list[list[int]] = [[] for _ in range(n)]
-        succs: list[list[int]] = [[] for _ in range(n)]
-        for a, b in edge_set:
-            succs[a].append(b)
-            preds[b].append(a)
+        preds, succs = _adjacency(n, edge_set)
         ranks = {label: r for r, label in enumerate(sorted(set(labels)))}
         part = _partition([ranks[label] for label in labels], len(ranks))
         _refine(part, None, preds, succs)
