@@ -224,6 +224,8 @@ def prepare(scratch: Path, module: str, tests: list[str], timeout: tuple[float, 
     with open(scratch / "pyproject.toml", "a") as out:
         out.write(
             f'\n[tool.mutmut]\nsource_paths = ["repro"]\nonly_mutate = ["{module}"]\n'
+            # -n 0: mutmut records which tests reach which function in its own process, so no xdist workers.
+            'pytest_add_cli_args = ["-n", "0"]\n'
             f'pytest_add_cli_args_test_selection = [{quoted}]\nalso_copy = ["papers", "benchmarks", "cache", "README.md"]\n'
             f"timeout_multiplier = {float(timeout[0])}\ntimeout_constant = {float(timeout[1])}\n"
         )

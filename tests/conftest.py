@@ -47,9 +47,9 @@ def tiny_mnist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tiny_recipe() -> Recipe:
-    """One epoch on the tiny dataset with 4 channels."""
+    """One epoch on the tiny dataset with 4 channels (a frozen dataclass: one instance serves every test)."""
     return Recipe(
         profile="test-tiny",
         epochs=1,

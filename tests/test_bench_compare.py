@@ -1,6 +1,6 @@
 """The comparison benchmark (100 seeds x 3 strategies x 500 evaluations) under pytest-benchmark.
 
-Skipped unless benchmarks are enabled (``pytest --benchmark-enable tests/test_bench_compare.py``):
+Skipped unless benchmarks are enabled (``pytest --benchmark-enable -n 0 tests/test_bench_compare.py``):
 the project's pytest configuration disables them, and this one takes tens of seconds.
 """
 
@@ -17,7 +17,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_compare.
 def test_compare_100_seeds_3_strategies_budget_500(benchmark, request, monkeypatch):
     options = request.config.getoption
     if options("benchmark_disable") and not options("benchmark_enable"):
-        pytest.skip("a benchmark: run with --benchmark-enable")
+        pytest.skip("a benchmark: run with --benchmark-enable -n 0")
     monkeypatch.syspath_prepend(str(SCRIPT.parent))  # the script imports its neighbours, as when run directly
     spec = importlib.util.spec_from_file_location("bench_compare", SCRIPT)
     assert spec is not None and spec.loader is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import runpy
 import sys
 
 import pytest
@@ -56,8 +56,14 @@ def test_bad_argument_values_are_rejected_by_the_parser(capsys):
     assert "must be at least 1" in capsys.readouterr().err
 
 
-def test_python_dash_m_runs():
-    out = subprocess.run([sys.executable, "-m", "repro", "list"], capture_output=True, text=True, check=True).stdout
+def test_python_dash_m_runs(capsys, monkeypatch):
+    # What ``python -m repro list`` runs, in this process: a fresh interpreter would only add its imports
+    # (a fresh process's imports are test_layout's subject).
+    monkeypatch.setattr(sys, "argv", ["repro", "list"])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_module("repro", run_name="__main__", alter_sys=True)
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
     assert "remnet" in out and "rs-mutation" in out and "smoke" in out
 
 

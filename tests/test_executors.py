@@ -26,13 +26,14 @@ def _rows(store):
     return store.query("SELECT genome_key, train_seed, status, val_acc FROM evaluations ORDER BY 1, 2")[1]
 
 
-@pytest.fixture
-def filled(tmp_path, tiny_mnist, tiny_recipe):
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory, tiny_mnist, tiny_recipe):
     """A cache holding a synchronous random-search run (random search ignores values, so any
-    executor asks for the same genomes and the simulated clock finds them all)."""
-    with Store(tmp_path / "cache") as store:
+    executor asks for the same genomes and the simulated clock finds them all); the tests only read it."""
+    cache = tmp_path_factory.mktemp("filled") / "cache"
+    with Store(cache) as store:
         sync = _run(store, tiny_recipe, tiny_mnist, strategy="rs", budget=10)
-    return tmp_path / "cache", sync
+    return cache, sync
 
 
 def test_simulated_single_worker_reproduces_the_synchronous_run(filled, tiny_mnist, tiny_recipe):
