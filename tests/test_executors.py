@@ -85,6 +85,7 @@ def test_asynchronous_evolution_on_a_local_pool(tmp_path, tiny_mnist, tiny_recip
         executor.close()
 
 
+@pytest.mark.slow  # starting a Ray instance and its workers takes ~20 s of the 2-core machine
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="Ray is not installed")
 def test_a_tiny_search_on_a_local_ray_instance(tmp_path, tiny_mnist, tiny_recipe):
     import ray
