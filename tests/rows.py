@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from repro.cache.curves import CURVES_DIR, CurveFiles
 from repro.cache.store import Store
 from repro.recipe import get_profile
 from repro.records import Evaluation
@@ -62,3 +65,60 @@ def curve_of(row: Evaluation) -> np.ndarray:
 def put_sound(store: Store, row: Evaluation) -> None:
     """Store ``row`` with its curve under the smoke recipe."""
     store.put(row, RECIPE.to_json(), RECIPE.profile, curve_of(row))
+
+
+# -- a cache's curve files, as damage or a hand-made shard leaves them ----------------------------------------
+
+
+def segments(root: Path) -> list[Path]:
+    """The curve segment files of the cache folder ``root``, oldest first."""
+    return sorted((Path(root) / CURVES_DIR).glob("seg-*.h5"))
+
+
+def curve_files(root: Path) -> dict[str, bytes]:
+    """Every curve file of ``root`` by name, with its bytes (to show that nothing changed)."""
+    return {file.name: file.read_bytes() for file in segments(root)}
+
+
+def write_curve(root: Path, path: str, curve: np.ndarray) -> None:
+    """Store a curve at ``path`` with no row (an orphan, or half of a hand-made row)."""
+    CurveFiles(Path(root)).write([(path, curve)])
+
+
+def alter_curve(root: Path, path: str, epoch: int, column: int, value: float) -> None:
+    """Change one number of a stored curve inside its file, as damage or a hand edit would."""
+    import h5py
+
+    files = CurveFiles(Path(root))
+    files.refresh()
+    file = files.where(path)
+    assert file is not None, f"no curve at {path}"
+    with h5py.File(file, "r+") as f:
+        index = f["paths"].asstr()[()].tolist().index(path)
+        f["values"][f["bounds"][index] + epoch, column] = value
+
+
+def drop_curves(root: Path, prefix: str) -> None:
+    """Rewrite every segment of ``root`` without the curves whose path starts with ``prefix`` (curves lost)."""
+    import h5py
+
+    for file in segments(root):
+        with h5py.File(file, "r") as f:
+            paths, bounds, values = f["paths"].asstr()[()].tolist(), f["bounds"][()], f["values"][()]
+        kept = [(p, values[bounds[i] : bounds[i + 1]]) for i, p in enumerate(paths) if not p.startswith(prefix)]
+        file.unlink()
+        if kept:
+            CurveFiles(Path(root)).write(kept)
+
+
+def to_legacy_curves(root: Path) -> None:
+    """Move ``root``'s curves into schema version 3's layout: one ``curves.h5``, a dataset per curve at its path."""
+    import shutil
+
+    import h5py
+
+    files = CurveFiles(Path(root))
+    with h5py.File(Path(root) / "curves.h5", "w") as f:
+        for path, (curve, _) in files.everything().items():
+            f.create_dataset(path, data=curve)
+    shutil.rmtree(files.folder)

@@ -11,6 +11,7 @@ from repro.cache.store import METRICS_FILE, Store
 from repro.errors import ReproError
 from repro.recipe import get_profile
 from repro.records import Evaluation
+from tests.rows import curve_files, segments, to_legacy_curves
 
 
 def _evaluation(seed: int = 0, **changes: object) -> Evaluation:
@@ -129,9 +130,9 @@ def test_read_only_and_missing_cache(tmp_path):
 
 def test_corrupt_curve_file_is_reported(tmp_path):
     with Store(tmp_path) as store:
-        store.put(_evaluation(0), "{}", "p")
-        (tmp_path / "curves.h5").write_bytes(b"garbage")
-        with pytest.raises(ReproError, match="not a readable HDF5 file"):
+        store.put(_evaluation(0), "{}", "p", np.array([[1, 0.9, 0.6, 0.8, 0.75]]))
+        segments(tmp_path)[0].write_bytes(b"garbage")
+        with pytest.raises(ReproError, match="seg-000001.h5 is not a readable curve file"):
             store.curve(store.get("remnet", "k1", "r1", 0))
 
 
@@ -141,30 +142,33 @@ def test_an_older_schema_is_migrated_on_a_writable_open(tmp_path, monkeypatch):
 
     with Store(tmp_path) as store:
         store.put(_evaluation(0), "{}", "p")
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
-    monkeypatch.setattr(store_module, "MIGRATIONS", {3: ("ALTER TABLE evaluations ADD COLUMN note VARCHAR",)})
+    now = store_module.SCHEMA_VERSION
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", now + 1)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {now: ("ALTER TABLE evaluations ADD COLUMN note VARCHAR",)})
     with pytest.raises(
-        ReproError, match="schema version 3, this repro reads version 4; upgrade it with `repro cache upgrade`"
+        ReproError,
+        match=f"schema version {now}, this repro reads version {now + 1}; upgrade it with `repro cache upgrade`",
     ):
         Store(tmp_path, read_only=True)
     assert main(["cache", "upgrade", "--cache", str(tmp_path)]) == 0
     with Store(tmp_path, read_only=True) as store:
         columns, rows = store.query("SELECT val_acc, note FROM evaluations")
         assert rows == [(0.75, None)]
-        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("4",)]
+        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [(str(now + 1),)]
 
 
 def test_a_missing_migration_step_is_refused(tmp_path, monkeypatch):
     from repro.cache import store as store_module
 
     Store(tmp_path).close()
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 5)
-    monkeypatch.setattr(store_module, "MIGRATIONS", {3: ()})
-    with pytest.raises(ReproError, match="no migration from cache schema version 4"):
+    now = store_module.SCHEMA_VERSION
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", now + 2)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {now: ()})
+    with pytest.raises(ReproError, match=f"no migration from cache schema version {now + 1}"):
         Store(tmp_path)
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", now)
     with Store(tmp_path, read_only=True) as store:  # the failed upgrade changed nothing
-        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("3",)]
+        assert store.query("SELECT value FROM meta WHERE key = 'schema_version'")[1] == [(str(now),)]
 
 
 def test_a_schema_1_cache_moves_its_artefact_files_into_the_store(tmp_path):
@@ -173,8 +177,9 @@ def test_a_schema_1_cache_moves_its_artefact_files_into_the_store(tmp_path):
 
     with Store(tmp_path) as store:
         store.put(_evaluation(0), "{}", "p", np.array([[1, 0.9, 0.6, 0.8, 0.7], [2, 0.5, 0.8, 0.6, 0.75]]))
-    # Make it a version-1 cache: no artefacts table, records as files.
+    # Make it a version-1 cache: no artefacts table, records as files, one curves.h5.
     _edit(tmp_path, "DROP TABLE artefacts", "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    to_legacy_curves(tmp_path)
     records = {
         ("gdas-searches", "aa11"): {"seed": 0, "logits": [[0.1, -0.2]], "code_version": "v1"},
         ("gdas-searches", "bb22"): {"seed": 1, "genome": "x"},
@@ -216,7 +221,7 @@ def test_artefacts_are_immutable_and_merged_like_rows(tmp_path):
 @pytest.mark.parametrize(
     "sql",
     [
-        "COPY (SELECT 'x') TO '{root}/curves.h5' (FORMAT CSV)",
+        "COPY (SELECT 'x') TO '{root}/curves/seg-000001.h5' (FORMAT CSV)",
         "SELECT * FROM read_csv('/etc/passwd')",
         "INSTALL httpfs",
         "ATTACH '{root}/other.duckdb' AS other",
@@ -229,11 +234,12 @@ def test_a_query_cannot_touch_files_or_the_network(tmp_path, capsys, sql):
     curve = np.array([[1, 0.9, 0.6, 0.8, 0.7], [2, 0.5, 0.8, 0.6, 0.75]])
     with Store(tmp_path) as store:
         store.put(_evaluation(0), "{}", "p", curve)
-    before = (tmp_path / "curves.h5").read_bytes()
+    before = curve_files(tmp_path)
+    assert list(before) == ["seg-000001.h5"]
     assert main(["cache", "query", sql.format(root=tmp_path), "--cache", str(tmp_path), "--no-shipped"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("repro: error: query failed:") and err.count("\n") == 1
-    assert (tmp_path / "curves.h5").read_bytes() == before and not (tmp_path / "other.duckdb").exists()
+    assert curve_files(tmp_path) == before and not (tmp_path / "other.duckdb").exists()
     assert (
         main(["cache", "query", "SELECT count(*) AS n FROM evaluations", "--cache", str(tmp_path), "--no-shipped"]) == 0
     )

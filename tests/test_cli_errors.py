@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 from repro.cache.store import Store
 from repro.cli import main
 from repro.errors import ReproError
-from tests.rows import placeholder_row
+from tests.rows import drop_curves, placeholder_row, segments
 
 ROOT = Path(__file__).resolve().parents[1]
 GENOME = '{"layers": [[0, "CONV_3.N"]], "connections": [[0, -2, 0, true], [1, 0, -1, true]]}'
@@ -102,12 +101,14 @@ def test_a_truncated_database_is_one_line(tmp_path, capsys, keep):
 
 def test_garbage_inside_the_curves_file_is_one_line(tmp_path, capsys):
     shutil.copytree(ROOT / "cache", tmp_path / "c", ignore=shutil.ignore_patterns("imported"))
-    curves = tmp_path / "c" / "curves.h5"
+    (curves,) = segments(tmp_path / "c")
     data = bytearray(curves.read_bytes())
     middle = len(data) // 2
-    data[middle : middle + 200_000] = np.random.default_rng(0).bytes(200_000)
+    data[middle : middle + 50_000] = np.random.default_rng(0).bytes(50_000)
     curves.write_bytes(bytes(data))
-    assert "curves.h5" in _one_line_error(capsys, ["cache", "check", "--cache", str(tmp_path / "c")])
+    assert f"{curves.name} is not a readable curve file" in _one_line_error(
+        capsys, ["cache", "check", "--cache", str(tmp_path / "c")]
+    )
 
 
 def test_a_missing_curve_stops_a_paper_replay_with_one_line(tmp_path):
@@ -115,14 +116,13 @@ def test_a_missing_curve_stops_a_paper_replay_with_one_line(tmp_path):
     from repro.context import RunContext
 
     root = _small_cache(tmp_path / "c")
-    with h5py.File(root / "curves.h5", "a") as f:
-        del f["s/k/r/seed_3"]
+    drop_curves(root, "s/k/r/seed_3")
     with Store(root, read_only=True) as store:
         rows = store.evaluations("s")
         assert _curve(RunContext(store), rows[0]).shape == (1, 5)
-        with pytest.raises(ReproError, match="s/k seed 3 has no curve in .*curves.h5; restore the cache"):
+        with pytest.raises(ReproError, match="s/k seed 3 has no curve in .*/c/curves/; restore the cache"):
             _curve(RunContext(store), rows[3])
-    (root / "curves.h5").unlink()
+    shutil.rmtree(root / "curves")
     with Store(root, read_only=True) as store, pytest.raises(ReproError, match="seed 0 has no curve"):
         _curve(RunContext(store), store.evaluations("s")[0])
 
@@ -131,12 +131,10 @@ def test_a_missing_curve_stops_a_paper_replay_with_one_line(tmp_path):
 @pytest.mark.parametrize("damage", ["deleted file", "deleted dataset"])
 def test_paper_commands_on_a_cache_without_curves_fail_in_one_line(tmp_path, capsys, damage, monkeypatch):
     shutil.copytree(ROOT / "cache", tmp_path / "c")
-    curves = tmp_path / "c" / "curves.h5"
     if damage == "deleted file":
-        curves.unlink()
+        shutil.rmtree(tmp_path / "c" / "curves")
     else:
-        with h5py.File(curves, "a") as f:
-            del f["featurenet"]
+        drop_curves(tmp_path / "c", "featurenet/")
     for argv in (
         ["regress", "featurenet"],
         ["reproduce", "featurenet", "--out", str(tmp_path / "r")],

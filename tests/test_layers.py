@@ -29,7 +29,8 @@ CURVE = np.array([[1, 0.9, 0.6, 0.8, 0.5]])
 
 
 def _digests(root: Path) -> dict[str, str]:
-    return {name: hashlib.sha256((root / name).read_bytes()).hexdigest() for name in ("metrics.duckdb", "curves.h5")}
+    files = [root / "metrics.duckdb", *sorted((root / "curves").iterdir())]
+    return {str(file.relative_to(root)): hashlib.sha256(file.read_bytes()).hexdigest() for file in files}
 
 
 def _run(root: Path, store: Store, steps: list[tuple[str, int]]) -> None:
@@ -220,6 +221,23 @@ def _wait_for(seen: list[str], line: str, proc: subprocess.Popen[str], timeout: 
         time.sleep(0.02)
 
 
+def test_an_atomic_block_commits_a_row_and_its_trial_log_together(tmp_path):
+    def seen() -> tuple[int, int]:
+        with Store(tmp_path, read_only=True) as reader:  # what a reader, or a resumed search, finds in the file
+            return tuple(reader.query(f"SELECT count(*) FROM {t}")[1][0][0] for t in ("evaluations", "trials"))
+
+    with Store(tmp_path) as store:
+        _run(tmp_path, store, [])
+        with store.atomic():
+            put_sound(store, sound_row(0))
+            assert seen() == (0, 0)  # a kill here loses the step whole, row and log line
+            store.record_trial("run", 0, sound_row(0).genome_key, 0, "{}", "train")
+            assert seen() == (0, 0)
+        assert seen() == (1, 1)
+        put_sound(store, sound_row(1))  # a write outside a block commits at once, as before
+        assert seen() == (2, 1)
+
+
 def _rows(local: Path) -> int:
     with Store(local, read_only=True) as store:
         return store.query("SELECT count(*) FROM evaluations WHERE status != 'invalid'")[1][0][0]
@@ -350,3 +368,5 @@ def test_kill_9_at_random_moments_loses_at_most_the_evaluation_in_flight(tmp_pat
         assert _trajectory(output) == whole
         with Store(local, read_only=True) as store:
             assert store.check() == []  # the resumed search wrote that key again, over the orphan
+            # Every step was trained or found invalid in this cache, before or after the kill, and is logged so.
+            assert "cache" not in {r[0] for r in store.query("SELECT served_by FROM trials")[1]}

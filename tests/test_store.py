@@ -425,12 +425,13 @@ def test_a_corrupt_curves_file_is_reported_with_the_reason_h5py_gives(tmp_path):
     import h5py
 
     Store(tmp_path).close()
-    (tmp_path / "curves.h5").write_bytes(b"garbage")
+    (tmp_path / "curves").mkdir()
+    (tmp_path / "curves" / "seg-000001.h5").write_bytes(b"garbage")
     with pytest.raises(OSError) as h5py_says:
-        h5py.File(tmp_path / "curves.h5", "r")
+        h5py.File(tmp_path / "curves" / "seg-000001.h5", "r")
     with pytest.raises(ReproError) as refused:
         Store(tmp_path)
-    assert f"is not a readable HDF5 file ({str(h5py_says.value).splitlines()[0]})" in str(refused.value)
+    assert f"seg-000001.h5 is not a readable curve file ({str(h5py_says.value).splitlines()[0]})" in str(refused.value)
 
 
 def test_merge_refuses_rows_of_an_imported_recipe_and_of_other_data(tmp_path):

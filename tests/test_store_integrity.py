@@ -8,19 +8,29 @@ from __future__ import annotations
 import shutil
 
 import duckdb
-import h5py
 import numpy as np
 import pytest
 
 from repro.cache import store as store_module
+from repro.cache.curves import curve_path
 from repro.cache.store import MergeRefused, Store
 from repro.cache.verify import curve_checksum
 from repro.cli import main
 from repro.errors import ReproError
-from tests.rows import RECIPE, curve_of, put_sound, sound_row
+from tests.rows import (
+    RECIPE,
+    alter_curve,
+    curve_files,
+    curve_of,
+    put_sound,
+    segments,
+    sound_row,
+    to_legacy_curves,
+    write_curve,
+)
 
 
-def _raw_put(root, e, recipe_json: str | None = RECIPE.to_json(), curve=None, curve_path: str | None = None) -> None:
+def _raw_put(root, e, recipe_json: str | None = RECIPE.to_json(), curve=None) -> None:
     """Write a row as a damaged or hostile cache would hold it, past every check of ``Store.put`` (straight into the
     database file: a store writes through its in-memory snapshot)."""
     Store(root).close()  # a cache of the current schema
@@ -34,15 +44,15 @@ def _raw_put(root, e, recipe_json: str | None = RECIPE.to_json(), curve=None, cu
             [*(getattr(e, c) for c in store_module._EVAL_COLUMNS), None if curve is None else curve_checksum(curve)],
         )
     if curve is not None:
-        with h5py.File(root / "curves.h5", "a") as f:
-            f.create_dataset(curve_path or f"{e.space}/{e.genome_key}/{e.recipe_key}/seed_{e.train_seed}", data=curve)
+        write_curve(root, curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed), curve)
 
 
 def _merge_refused(tmp_path, reason: str) -> None:
     """Merging ``shard`` into ``main`` is refused for ``reason`` and changes nothing in ``main``."""
     with Store(tmp_path / "main") as main_store:
         put_sound(main_store, sound_row(0))
-    before = (tmp_path / "main" / "curves.h5").read_bytes()
+    before = curve_files(tmp_path / "main")
+    assert before  # the sound row's curve
     with Store(tmp_path / "main") as main_store, Store(tmp_path / "shard", read_only=True) as shard:
         with pytest.raises(MergeRefused) as refused:
             main_store.merge(shard)
@@ -50,16 +60,15 @@ def _merge_refused(tmp_path, reason: str) -> None:
         assert main_store.query("SELECT count(*) FROM evaluations")[1] == [(1,)]
         assert main_store.query("SELECT count(*) FROM trials")[1] == [(0,)]
         assert main_store.check() == []
-    assert (tmp_path / "main" / "curves.h5").read_bytes() == before
+    assert curve_files(tmp_path / "main") == before
 
 
 def test_a_recipe_key_ending_in_a_slash_cannot_replace_another_rows_curve(tmp_path):
     row = sound_row(0)
     hostile = sound_row(0, val_acc=0.99, recipe_key=RECIPE.key + "/")
-    # HDF5 reads remnet/G/K//seed_0 as remnet/G/K/seed_0: the path of the sound row's curve.
-    _raw_put(
-        tmp_path / "shard", hostile, curve=curve_of(hostile), curve_path=f"remnet/{row.genome_key}/{RECIPE.key}//seed_0"
-    )
+    # Its curve's path remnet/G/K//seed_0 is one HDF5 reads as remnet/G/K/seed_0, the sound row's (schema version 3
+    # kept a dataset per path): a key part holding '/' is refused wherever curves are kept.
+    _raw_put(tmp_path / "shard", hostile, curve=curve_of(hostile))
     with Store(tmp_path / "shard") as shard_store:
         put_sound(shard_store, sound_row(5))  # a sound row beside it is not merged either
     _merge_refused(tmp_path, "recipe key malformed (not [0-9a-f]{16} hex)")
@@ -131,8 +140,7 @@ def test_refusals_are_counted_per_reason_and_skip_refused_salvages_the_sound_row
 def test_merge_verifies_curves_against_their_checksums(tmp_path):
     with Store(tmp_path / "shard") as shard_store:
         put_sound(shard_store, sound_row(3))
-    with h5py.File(tmp_path / "shard" / "curves.h5", "r+") as f:
-        f[f"remnet/{sound_row().genome_key}/{RECIPE.key}/seed_3"][0, 1] = 1e30
+    alter_curve(tmp_path / "shard", f"remnet/{sound_row().genome_key}/{RECIPE.key}/seed_3", 0, 1, 1e30)
     _merge_refused(tmp_path, "curve checksum differs from the row's")
 
 
@@ -140,11 +148,12 @@ def test_check_names_a_row_whose_curve_was_altered_and_the_advice_works(tmp_path
     with Store(tmp_path / "c") as store:
         put_sound(store, sound_row(0))
         put_sound(store, sound_row(1))
-    with h5py.File(tmp_path / "c" / "curves.h5", "r+") as f:
-        f[f"remnet/{sound_row().genome_key}/{RECIPE.key}/seed_1"][0, 2] = -5.0  # epoch 1's train_acc
+    alter_curve(
+        tmp_path / "c", f"remnet/{sound_row().genome_key}/{RECIPE.key}/seed_1", 0, 2, -5.0
+    )  # epoch 1's train_acc
     with Store(tmp_path / "c", read_only=True) as store:
         assert store.check() == [
-            f"remnet/{sound_row().genome_key} recipe {RECIPE.key} seed 1: its curve in curves.h5 "
+            f"remnet/{sound_row().genome_key} recipe {RECIPE.key} seed 1: its curve in {tmp_path}/c/curves/seg-000002.h5 "
             f"does not match the row's checksum {curve_checksum(curve_of(sound_row(1)))} "
             "(changed after it was stored)"
         ]
@@ -159,11 +168,10 @@ def test_check_names_a_row_whose_curve_was_altered_and_the_advice_works(tmp_path
 def test_check_reports_a_curve_without_a_row(tmp_path):
     with Store(tmp_path) as store:
         put_sound(store, sound_row(0))
-    with h5py.File(tmp_path / "curves.h5", "a") as f:
-        f.create_dataset(f"remnet/{'a' * 32}/{RECIPE.key}/seed_0", data=np.zeros((1, 5)))
+    write_curve(tmp_path, f"remnet/{'a' * 32}/{RECIPE.key}/seed_0", np.zeros((1, 5)))
     with Store(tmp_path, read_only=True) as store:
         assert store.check() == [
-            f"curve remnet/{'a' * 32}/{RECIPE.key}/seed_0 in curves.h5 has no row (its row was "
+            f"curve remnet/{'a' * 32}/{RECIPE.key}/seed_0 in {tmp_path}/curves/seg-000002.h5 has no row (its row was "
             "lost, or a crash came between the curve and its row)"
         ]
 
@@ -184,14 +192,17 @@ def test_a_version_2_cache_gets_checksums_of_its_stored_curves_and_keeps_its_key
         put_sound(store, rows[0])
         put_sound(store, rows[1])
         store.put(rows[2], RECIPE.to_json(), "smoke")
-    # Make it the version-2 layout: no checksum or fingerprint columns (in the file: a store writes through a snapshot).
+    # Make it the version-2 layout: no checksum or fingerprint columns (in the file: a store writes through a snapshot),
+    # one curves.h5.
     with duckdb.connect(str(tmp_path / "metrics.duckdb")) as db:
         db.execute("ALTER TABLE evaluations DROP COLUMN curve_sha256")
         db.execute("ALTER TABLE evaluations DROP COLUMN data_fingerprint")
         db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    with pytest.raises(ReproError, match="schema version 2, this repro reads version 3"):
+    to_legacy_curves(tmp_path)
+    with pytest.raises(ReproError, match="schema version 2, this repro reads version 4"):
         Store(tmp_path, read_only=True)
     assert main(["cache", "upgrade", "--cache", str(tmp_path)]) == 0
+    assert not (tmp_path / "curves.h5").exists() and len(segments(tmp_path)) == 1
     with Store(tmp_path, read_only=True) as store:
         got = store.query(
             "SELECT genome_key, train_seed, curve_sha256, data_fingerprint FROM evaluations ORDER BY 1, 2"
@@ -204,6 +215,31 @@ def test_a_version_2_cache_gets_checksums_of_its_stored_curves_and_keeps_its_key
         )
         assert store.evaluations("remnet") == sorted(rows, key=lambda e: (e.genome_key, e.recipe_key, e.train_seed))
         assert store.check() == []
+
+
+def test_a_version_3_cache_moves_its_curves_into_a_segment_and_keeps_keys_and_checksums(tmp_path):
+    rows = [sound_row(0), sound_row(1, val_acc=0.7), sound_row(0, genome='{"nodes":[2]}', val_acc=0.6)]
+    with Store(tmp_path) as store:
+        for row in rows:
+            put_sound(store, row)
+        before = store.query("SELECT * FROM evaluations ORDER BY ALL")
+    to_legacy_curves(tmp_path)
+    with duckdb.connect(str(tmp_path / "metrics.duckdb")) as db:
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with pytest.raises(ReproError, match="schema version 3, this repro reads version 4; upgrade it"):
+        Store(tmp_path, read_only=True)
+    assert main(["cache", "upgrade", "--cache", str(tmp_path)]) == 0
+    assert not (tmp_path / "curves.h5").exists() and [f.name for f in segments(tmp_path)] == ["seg-000001.h5"]
+    with Store(tmp_path, read_only=True) as store:
+        assert store.query("SELECT * FROM evaluations ORDER BY ALL") == before
+        for row in rows:
+            np.testing.assert_array_equal(store.curve(row), curve_of(row))
+        assert store.check() == []
+        (tmp_path / "curves.h5").write_bytes(b"")  # as a crash between the upgrade's commit and its clean-up leaves it
+        assert store.check() == [
+            f"{tmp_path}/curves.h5: the curves file of a schema-3 cache left after the upgrade; its curves are in "
+            f"{tmp_path}/curves, so move it away"
+        ]
 
 
 def _zero_labels(src, dst):

@@ -96,9 +96,7 @@ class StoreMachine(RuleBasedStateMachine):
                 self.home.merge(shard)
         finally:
             del self.home._insert_columns
-        for g, seed, _ in content:  # the merge wrote these curves over any orphan, then took them back
-            if (GENOMES[g], seed) not in self.model:
-                self.orphans.discard((GENOMES[g], seed))
+        # The merge took back the one curve file it wrote: an older orphan of one of its keys is left as it was.
 
     @rule(g=st.integers(0, 2), seed=st.integers(0, 1))
     def abandon_mid_transaction(self, g: int, seed: int) -> None:

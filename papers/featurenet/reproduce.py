@@ -255,11 +255,11 @@ def run(experiment: Experiment, ctx: RunContext) -> Outcome:
 
 
 def _curve(ctx: RunContext, row: Evaluation) -> np.ndarray:
-    """The stored curve of a trained row; a damaged cache (curves.h5 or the row's curve gone) is a one-line error."""
+    """The stored curve of a trained row; a damaged cache (its curve files or the row's curve gone) is a one-line error."""
     curve = ctx.store.curve(row)
     if curve is None:
         raise ReproError(
-            f"{row.space}/{row.genome_key} seed {row.train_seed} has no curve in {ctx.store.root}/curves.h5; "
+            f"{row.space}/{row.genome_key} seed {row.train_seed} has no curve in {ctx.store.root}/curves/; "
             f"restore the cache (git checkout -- {ctx.store.root}) and run `repro cache check`"
         )
     return curve

@@ -1,4 +1,4 @@
-"""The evaluation cache: metrics in DuckDB, per-epoch curves in HDF5.
+"""The evaluation cache: metrics in DuckDB, per-epoch curves in HDF5 segment files (:mod:`repro.cache.curves`).
 
 Contract:
 - Layers: a store reads the shipped cache (the repository's ``cache/``, read-only) beneath the
@@ -11,23 +11,27 @@ Contract:
   its layers, copied when it opens (milliseconds for thousands of rows); the writer commits each
   write method's new rows to its folder's file in one short DuckDB transaction, and a reader's
   copy and the writer's commit exclude each other by a second lock file held for milliseconds.
-  Weighed against this: a writer appending immutable segment files (one per evaluation, later
-  compacted) also never blocks, but every reader and ``check``/``merge`` would read many files and
-  compaction is one more writer to keep safe; a reader copying the files byte by byte can catch a
-  checkpoint half-written. A snapshot is as old as its store: a reader opened during a search sees
+  Weighed against this for the rows: a writer appending immutable segment files (one per evaluation, later
+  compacted) also never blocks, but every query would read many files and compaction is one more writer to
+  keep safe; a reader copying the files byte by byte can catch a checkpoint half-written. (Curves, which
+  are only ever read by key, are kept that way: :mod:`repro.cache.curves`.) A snapshot is as old as its store: a reader opened during a search sees
   the rows committed by then (reopen to see more).
 - A row is keyed by (space, genome key, recipe key, training seed). Finished rows are immutable:
   :meth:`Store.put` never overwrites; several seeds of one (genome, recipe) are separate rows.
-- Durability order: the curve is written and its HDF5 file closed *before* the metrics row is
+- Durability order: the curve's segment file is written and renamed into place *before* the metrics row is
   committed, so a committed row always has its curve; a crash in between leaves only an orphan
-  curve (``check`` reports it) that the next write of that key replaces. Each :meth:`put` is its own transaction
+  curve (``check`` reports it) that the next write of that key supersedes. No write changes an existing curve
+  file, so a kill in the middle of one cannot damage the curves already stored. Each :meth:`put` is its own transaction
   (on the snapshot, then on the file), so an interrupted search loses at most the evaluation in flight.
 - The schema carries a version; a file of another version is refused with the fix.
 - Every row with a curve carries its checksum (``curve_sha256``: SHA-256 of the curve's shape and
   float64 values, :func:`repro.cache.verify.curve_checksum`). :meth:`Store.check` recomputes every
   one, and reports curves without a row (a row lost, e.g. to a damaged WAL) as well as rows without
   a curve. Version 3 added the column; the 2 -> 3 migration computes it from the stored curves, so
-  a curve altered before the upgrade is trusted as it stands (the shipped curves are also in git).
+  a curve altered before the upgrade is trusted as it stands (the shipped curves are also in git). Version 4
+  moved the curves from one HDF5 file with a dataset per curve (``curves.h5``) into segment files; the 3 -> 4
+  migration copies them (a crash before its commit leaves ``curves.h5`` in place and the next upgrade copies it
+  again, the newer copy winning).
 - :meth:`Store.merge` trusts nothing of a shard: every row's keys are recomputed from its genome
   text and recipe and must be well formed (no key can name another row's curve), its status must be
   a measurement, its curve must match its checksum and the row, its data fingerprint the recipe's,
@@ -96,13 +100,13 @@ from repro.cache.layers import (
     primary_keys,
     stack,
 )
+from repro.cache.curves import CURVES_DIR, LEGACY_FILE, CurveFiles, curve_path, legacy_curves
 from repro.cache.verify import curve_checksum, data_mismatch, refusal, require_path_parts
 from repro.errors import ReproError
-from repro.records import CURVE_COLUMNS, MEASURED, METRICS, Evaluation
+from repro.records import MEASURED, METRICS, Evaluation
 from repro.tables.shipped import IMPORTED_DIR, ImportedTables
 
 METRICS_FILE = "metrics.duckdb"
-CURVES_FILE = "curves.h5"
 ARTEFACT_KINDS = ("gdas-searches", "nar-searches", "featurenet-samples", "gdas-acceleration", "nb201-protocol")
 """The kinds of artefact a replay reads; version 1 caches kept each as ``<cache>/<kind>/<key>.json``."""
 _ARTEFACTS = """CREATE TABLE IF NOT EXISTS artefacts (
@@ -132,8 +136,8 @@ def _curve_checksums(store: Store) -> None:
     rows = store.db.execute(
         "SELECT space, genome_key, recipe_key, train_seed FROM evaluations WHERE curve_sha256 IS NULL"
     ).fetchall()
-    curves = store._stored_curves()
-    found = [(*row, curve_checksum(curves[_curve_path(*row)])) for row in rows if _curve_path(*row) in curves]
+    curves = legacy_curves(store.root)  # a version-2 cache keeps version 3's single curves file
+    found = [(*row, curve_checksum(curves[curve_path(*row)])) for row in rows if curve_path(*row) in curves]
     if found:
         store.db.execute(
             "UPDATE evaluations e SET curve_sha256 = c.sha FROM (SELECT unnest(?::VARCHAR[]) AS space, "
@@ -144,7 +148,14 @@ def _curve_checksums(store: Store) -> None:
         )
 
 
-SCHEMA_VERSION = 3
+def _curve_segments(store: Store) -> None:
+    """Migration step 3 -> 4: copy every curve of ``curves.h5`` into one segment file (deleted after the commit)."""
+    store._curve_files[store.layers[-1].name].write(sorted(legacy_curves(store.root).items()))
+    if (store.root / LEGACY_FILE).exists():
+        store._migrated_files.append(store.root / LEGACY_FILE)
+
+
+SCHEMA_VERSION = 4
 MIGRATIONS: dict[int, tuple[str | Callable[[Store], None], ...]] = {
     1: (_ARTEFACTS, _artefact_files),
     2: (
@@ -152,6 +163,7 @@ MIGRATIONS: dict[int, tuple[str | Callable[[Store], None], ...]] = {
         "ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS data_fingerprint VARCHAR",
         _curve_checksums,
     ),
+    3: (_curve_segments,),
 }
 """Version v -> the steps (SQL statements, or functions of the open store) that turn a version-v cache
 into version v + 1. When the schema changes, bump SCHEMA_VERSION and add the step here; older caches
@@ -190,39 +202,6 @@ ALL_FIELDS = [f.name for f in dataclasses.fields(Evaluation)]
 _MEASURED = ("status", "reason", *METRICS, "params", "macs", "epochs")
 
 
-def _curve_path(space: str, genome_key: str, recipe_key: str, train_seed: int) -> str:
-    return f"{space}/{genome_key}/{recipe_key}/seed_{train_seed}"
-
-
-# h5py's low-level calls: a merge reads and writes thousands of tiny curves, and the high-level
-# objects cost 3-4 times as much per curve (measured: 0.48 vs 0.20 ms per read, 0.64 vs 0.16 per write).
-def _read(f: Any, path: str) -> np.ndarray | None:
-    """The dataset at ``path`` of an open HDF5 file, or None (one lookup: ``in`` then ``[]`` would walk it twice)."""
-    import h5py
-
-    try:
-        ds = h5py.h5d.open(f.id, path.encode())
-    except KeyError:
-        return None
-    values = np.empty(ds.shape, dtype=ds.dtype)
-    ds.read(h5py.h5s.ALL, h5py.h5s.ALL, values)
-    return values
-
-
-def _create(f: Any, path: str, curve: np.ndarray) -> None:
-    """Write ``curve`` as a new dataset at ``path`` (its groups created on the way), naming its columns."""
-    import h5py
-
-    values = np.ascontiguousarray(curve)
-    links = h5py.h5p.create(h5py.h5p.LINK_CREATE)
-    links.set_create_intermediate_group(True)
-    ds = h5py.h5d.create(
-        f.id, path.encode(), h5py.h5t.py_create(values.dtype), h5py.h5s.create_simple(values.shape), lcpl=links
-    )
-    ds.write(h5py.h5s.ALL, h5py.h5s.ALL, values)
-    h5py.Dataset(ds).attrs["columns"] = ",".join(CURVE_COLUMNS)
-
-
 def _as_evaluation(row: dict[str, Any]) -> Evaluation:
     """The evaluation of a row read as a dict of columns (and ``genome``)."""
     return Evaluation(**{c: row[c] for c in _EVAL_COLUMNS}, genome=row["genome"])
@@ -240,26 +219,13 @@ class MergeRefused(ReproError):
 
 
 def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a method that writes: it runs holding the writable layer's files lock, and when the
-    outermost such call returns, the rows it named (:meth:`Store._wrote`) are committed to the
-    layer's file where no layer holds them as they are (:func:`repro.cache.layers.persist`).
-
-    Naming the rows makes a commit cost what the write added, not the size of the tables. Rows
-    named but not committed (the commit failed: a lock timed out, a disk filled) stay named, so the
-    next write commits them too, as they stay in the snapshot."""
+    """Mark a method that writes: it runs holding the writable layer's files lock, inside
+    :meth:`Store.atomic` (its rows are committed when the outermost write or ``atomic`` block ends)."""
 
     @functools.wraps(method)
     def write(self: Store, *args: Any, **kwargs: Any) -> Any:
-        self._require_writable()
-        with self._guard(exclusive=True):
-            self._writing += 1
-            try:
-                return method(self, *args, **kwargs)
-            finally:
-                self._writing -= 1
-                if not self._writing and self._named:
-                    persist(self.db, self.layers, self.root / METRICS_FILE, self._named, self._keys)
-                    self._named = {}
+        with self.atomic(), self._guard(exclusive=True):
+            return method(self, *args, **kwargs)
 
     return write
 
@@ -290,7 +256,9 @@ class Store:
                 )
             self.layers.append(Layer("shipped" if is_shipped else "local", self.root, writable=not read_only))
         self._guards = {layer.name: FilesGuard(layer.root) for layer in self.layers}
+        self._curve_files = {layer.name: CurveFiles(layer.root) for layer in self.layers}
         self._writer: WriterLock | None = None
+        self._wrote_curves = False
         self._writing = 0
         self._named: dict[str, set[tuple[Any, ...]]] = {}
         if not read_only:
@@ -310,7 +278,7 @@ class Store:
                     load(self.db, layer, layer.root / METRICS_FILE, str(SCHEMA_VERSION))
             stack(self.db, self.layers)
             self._keys = primary_keys(self.db)
-            self._check_curves_file()
+            self._check_curves()
             # A user's own import (`repro tables import --cache DIR`) replaces the shipped tables.
             imported_root = next(
                 (layer.root for layer in reversed(self.layers) if (layer.root / IMPORTED_DIR).is_dir()), self.root
@@ -340,22 +308,14 @@ class Store:
         """The files lock of the writable layer (exclusive while writing, shared while reading)."""
         return self._guards[self.layers[-1].name].hold(exclusive)
 
-    def _check_curves_file(self) -> None:
-        """Refuse a truncated or corrupt curves file now, not halfway through a search."""
-        import h5py
-
+    def _check_curves(self) -> None:
+        """Index every layer's curve segments now, so a damaged one is refused here, not halfway through a search;
+        the writable layer's leftovers of a killed write are removed first."""
         for layer in self.layers:
-            path = layer.root / CURVES_FILE
-            if not path.exists():
-                continue
-            try:
-                with self._guards[layer.name].hold(exclusive=False), h5py.File(path, "r"):
-                    pass
-            except OSError as exc:
-                raise ReproError(
-                    f"{path} is not a readable HDF5 file ({str(exc).splitlines()[0]}); restore it (git checkout -- "
-                    f"{path}) or move it away (the metrics rows stay; `repro cache check` lists rows without curves)"
-                ) from None
+            with self._guards[layer.name].hold(exclusive=layer.writable):
+                if layer.writable:
+                    self._curve_files[layer.name].clean()
+                self._curve_files[layer.name].refresh()
 
     def _version(self) -> int | None:
         tables = {r[0] for r in self.db.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -404,11 +364,24 @@ class Store:
                 path.parent.rmdir()
 
     def close(self) -> None:
-        """Drop the snapshot and let another writer in (every write is already in the files)."""
-        if hasattr(self, "db"):
-            self.db.close()
-        if self._writer is not None:
-            self._writer.release()
+        """Fold the curve files into one if this writer added any, drop the snapshot and let another writer in
+        (every write is already in the files)."""
+        try:
+            if self._writer is not None and self._wrote_curves:
+                self.compact()
+        finally:
+            if hasattr(self, "db"):
+                self.db.close()
+            if self._writer is not None:
+                self._writer.release()
+                self._writer = None
+
+    def compact(self) -> int:
+        """Fold the writable layer's curve segment files into one (:meth:`repro.cache.curves.CurveFiles.compact`);
+        returns how many files were folded."""
+        self._require_writable()
+        with self._guard(exclusive=True):
+            return self._curve_files[self.layers[-1].name].compact()
 
     def __enter__(self) -> Store:
         return self
@@ -425,6 +398,28 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Commit every write made in the block in one transaction when the block ends (the outermost block, if
+        nested): a search step's row and its trial-log line, so that a kill between them cannot log a step it
+        trained as served by the cache after the resume.
+
+        The rows the writes named (:meth:`_wrote`) are committed to the layer's file where no layer holds them as
+        they are (:func:`repro.cache.layers.persist`), which makes a commit cost what the writes added, not the
+        size of the tables. Rows named but not committed (the commit failed: a lock timed out, a disk filled) stay
+        named, so the next write commits them too, as they stay in the snapshot. The files lock is not held
+        between the writes (a reader may copy the file meanwhile, seeing none of the block's rows)."""
+        self._require_writable()
+        self._writing += 1
+        try:
+            yield
+        finally:
+            self._writing -= 1
+            if not self._writing and self._named:
+                with self._guard(exclusive=True):
+                    persist(self.db, self.layers, self.root / METRICS_FILE, self._named, self._keys)
+                self._named = {}
 
     def _wrote(self, table: str, keys: Iterable[tuple[Any, ...]]) -> None:
         """Name rows (their primary keys) that a write method added to ``table`` or changed, for its commit.
@@ -595,80 +590,40 @@ class Store:
 
     # -- curves --------------------------------------------------------------------------------
 
-    def _write_curves(self, curves: Sequence[tuple[Evaluation, np.ndarray]]) -> None:
-        import h5py
-
-        # Opened and closed per call: a kill can then only hit the curves being written.
-        with h5py.File(self.root / CURVES_FILE, "a") as f:
-            for e, curve in curves:
-                path = _curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed)
-                try:
-                    _create(f, path, curve)
-                except ValueError:  # an orphan a crash left before its row was committed (key parts hold no '/')
-                    del f[path]
-                    _create(f, path, curve)
-
-    def _delete_curves(self, rows: Sequence[Evaluation]) -> None:
-        import h5py
-
-        with h5py.File(self.root / CURVES_FILE, "a") as f:
-            for e in rows:
-                del f[_curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed)]
+    def _write_curves(self, curves: Sequence[tuple[Evaluation, np.ndarray]]) -> Path | None:
+        """Write curves to the writable layer as one segment (its file, to take back if the rows fail)."""
+        self._wrote_curves = True
+        return self._curve_files[self.layers[-1].name].write(
+            [(curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed), curve) for e, curve in curves]
+        )
 
     def curve(self, e: Evaluation) -> np.ndarray | None:
         """The per-epoch curve of a stored evaluation (columns: :data:`repro.records.CURVE_COLUMNS`)."""
         return self._curves([e])[0]
 
     def _curves(self, rows: Sequence[Evaluation]) -> list[np.ndarray | None]:
-        """The curves of many rows, each layer's file opened once (None where a row has none).
-
-        Layers are searched in the order their rows win (the shipped cache first)."""
-        import h5py
-
+        """The curves of many rows (None where a row has none), searching the layers in the order their rows win
+        (the shipped cache first)."""
         found: list[np.ndarray | None] = [None] * len(rows)
         for layer in self.layers:
-            path = layer.root / CURVES_FILE
             missing = [i for i, curve in enumerate(found) if curve is None]
-            if not missing or not path.exists():
-                continue
-            try:
-                with self._guards[layer.name].hold(exclusive=False), h5py.File(path, "r") as f:
-                    for i in missing:
-                        e = rows[i]
-                        found[i] = _read(f, _curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed))
-            except (
-                OSError,
-                KeyError,
-                RuntimeError,
-                ValueError,
-            ) as exc:  # h5py's errors for damaged objects in the file
-                raise ReproError(
-                    f"{path} is not a readable HDF5 file ({' '.join(str(exc).split())}); restore it from "
-                    "git or move it away"
-                ) from None
+            if not missing:
+                break
+            with self._guards[layer.name].hold(exclusive=False):
+                got = self._curve_files[layer.name].read(
+                    [curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed) for e in (rows[i] for i in missing)]
+                )
+            for i, curve in zip(missing, got):
+                found[i] = curve
         return found
 
-    def _stored_curves(self) -> dict[str, np.ndarray]:
-        """Every curve in every layer's file by its path (space/genome/recipe/seed_N), rows or not; on a path in two
-        layers the one whose rows win (the shipped cache's)."""
-        import h5py
-
-        found: dict[str, np.ndarray] = {}
+    def _stored_curves(self) -> dict[str, tuple[np.ndarray, Path]]:
+        """Every curve in every layer by its path (space/genome/recipe/seed_N), rows or not, with the file it is read
+        from; on a path in two layers the one whose rows win (the shipped cache's)."""
+        found: dict[str, tuple[np.ndarray, Path]] = {}
         for layer in reversed(self.layers):
-            path = layer.root / CURVES_FILE
-            if not path.exists():
-                continue
-            try:
-                with self._guards[layer.name].hold(exclusive=False), h5py.File(path, "r") as f:
-                    f.visititems(
-                        lambda name, obj: (
-                            found.__setitem__(name, np.asarray(obj)) if isinstance(obj, h5py.Dataset) else None
-                        )
-                    )
-            except (OSError, KeyError, RuntimeError) as exc:
-                raise ReproError(
-                    f"{path} is not a readable HDF5 file ({exc}); restore it from git or move it away"
-                ) from None
+            with self._guards[layer.name].hold(exclusive=False):
+                found.update(self._curve_files[layer.name].everything())
         return found
 
     # -- artefacts -------------------------------------------------------------------------------
@@ -749,7 +704,7 @@ class Store:
         )
         for e in [*self._select("TRUE", []), *imported]:
             where = f"{e.space}/{e.genome_key} recipe {e.recipe_key} seed {e.train_seed}"
-            path = _curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed)
+            path = curve_path(e.space, e.genome_key, e.recipe_key, e.train_seed)
             if e.imported:
                 # Measured elsewhere: no curve exists to check, and a table may give only some metrics.
                 if e.status != "ok" or all(getattr(e, m) is None for m in METRICS):
@@ -757,12 +712,12 @@ class Store:
             elif e.status == "ok":
                 if any(getattr(e, m) is None for m in METRICS):
                     problems.append(f"{where}: status ok but metrics missing")
-                curve = curves.get(path)
+                curve, file = curves.get(path, (None, None))
                 if curve is None:
-                    problems.append(f"{where}: no curve in {CURVES_FILE}")
+                    problems.append(f"{where}: no curve in {CURVES_DIR}/")
                 elif checksums[path] != curve_checksum(curve):
                     problems.append(
-                        f"{where}: its curve in {CURVES_FILE} does not match the row's checksum "
+                        f"{where}: its curve in {file} does not match the row's checksum "
                         f"{checksums[path]} (changed after it was stored)"
                     )
                 elif len(curve) != e.epochs or not math.isclose(curve[-1, -1], e.val_acc or 0.0, abs_tol=1e-12):
@@ -777,7 +732,7 @@ class Store:
                 problems.append(f"{where}: unknown status {e.status!r}")
         for path in sorted(set(curves) - set(checksums)):
             problems.append(
-                f"curve {path} in {CURVES_FILE} has no row (its row was lost, or a crash came between "
+                f"curve {path} in {curves[path][1]} has no row (its row was lost, or a crash came between "
                 "the curve and its row)"
             )
         orphans = self.db.execute(
@@ -793,6 +748,11 @@ class Store:
                     raise ValueError("not a JSON object")
             except ValueError as exc:
                 problems.append(f"artefact {kind}/{key}: unreadable record ({exc})")
+        if (self.root / LEGACY_FILE).exists():
+            problems.append(
+                f"{self.root / LEGACY_FILE}: the curves file of a schema-3 cache left after the upgrade; its curves "
+                f"are in {self.root / CURVES_DIR}, so move it away"
+            )
         for kind in ARTEFACT_KINDS:
             if (self.root / kind).is_dir():
                 problems.append(
@@ -852,13 +812,13 @@ class Store:
         if refused and not skip_refused:
             raise MergeRefused(shard.root, refused)
         # Curves first, then every row in one transaction: a kill between leaves curves without rows,
-        # which `check` reports and the next merge replaces; an exception takes its curves back.
-        curves = [(_as_evaluation(r), r["curve"]) for r in new if r["curve"] is not None]
-        self._write_curves(curves)
+        # which `check` reports and the next merge supersedes; an exception takes its curves back.
+        segment = self._write_curves([(_as_evaluation(r), r["curve"]) for r in new if r["curve"] is not None])
         try:
             self._commit_merge(new, recipes, columns, artefacts, runs, (trials[0], kept_trials))
         except BaseException:
-            self._delete_curves([e for e, _ in curves])
+            if segment is not None:
+                self._curve_files[self.layers[-1].name].remove(segment)
             raise
         return len(new) + len(artefacts), identical, conflicts
 
@@ -969,7 +929,7 @@ class Store:
     def sandbox(self) -> None:
         """Confine this store's database to itself for the rest of the process, before running a user's SQL.
 
-        DuckDB can read and write any file (``read_csv('/etc/passwd')``, ``COPY ... TO 'cache/curves.h5'``)
+        DuckDB can read and write any file (``read_csv('/etc/passwd')``, ``COPY ... TO 'cache/curves/seg-000001.h5'``)
         and install extensions from the network; a read-only cache only stops writes to the database.
         Disabling external access and locking the configuration makes both impossible, and no
         statement can switch them back on.

@@ -1,4 +1,4 @@
-"""``repro cache info|query|export|check|upgrade|merge``: inspecting, verifying and combining caches."""
+"""``repro cache info|query|export|check|upgrade|compact|merge``: inspecting, verifying and combining caches."""
 
 from __future__ import annotations
 
@@ -50,6 +50,15 @@ def add(commands: Any) -> None:
         upgrade, help=f"the cache folder to upgrade (env REPRO_CACHE; default {options.DEFAULT_CACHE})", stacked=False
     )
     upgrade.set_defaults(handler=_cache_upgrade)
+    compact = cache_commands.add_parser(
+        "compact",
+        help="fold the cache's curve files into one (a search does this when it ends; after a killed one, or before "
+        "copying a cache elsewhere)",
+    )
+    options.add_cache(
+        compact, help=f"the cache folder to compact (env REPRO_CACHE; default {options.DEFAULT_CACHE})", stacked=False
+    )
+    compact.set_defaults(handler=_cache_compact)
     merge = cache_commands.add_parser(
         "merge",
         help="fold cache shards (another machine's cache folders) into this cache; "
@@ -220,6 +229,15 @@ def _cache_upgrade(args: argparse.Namespace) -> int:
     with Store(args.cache):  # a writable open migrates; each folder is upgraded on its own
         pass
     print(f"the cache {args.cache} is at schema version {SCHEMA_VERSION}")
+    return 0
+
+
+def _cache_compact(args: argparse.Namespace) -> int:
+    from repro.cache.store import Store
+
+    with Store(args.cache) as store:
+        folded = store.compact()
+    print(f"the cache {args.cache}: " + (f"{folded} curve files folded into one" if folded else "nothing to fold"))
     return 0
 
 

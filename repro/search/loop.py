@@ -10,6 +10,7 @@ run, rerun with the same command, replays its finished steps from the cache and 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -149,36 +150,41 @@ def run_search(
     clock = time.perf_counter
     strategy_seconds = lookup_seconds = 0.0
     while len(trials) < budget:
-        while asked < budget and in_flight < executor.capacity:
+        # One commit per step when logging: a step's row and its trial-log line reach the file together. A trained
+        # row is only put once its result is back, so no training's row waits on another job; what may wait is an
+        # invalid architecture's row, put when asked, with several jobs in flight (nothing trained, nothing lost).
+        with store.atomic() if log else contextlib.nullcontext():
+            while asked < budget and in_flight < executor.capacity:
+                started = clock()
+                genome = strategy.ask()
+                asked_at = clock()
+                genome_json, form = evaluator.identify(genome)
+                train_seed = occurrences.get(form.key, 0)
+                occurrences[form.key] = train_seed + 1
+                executor.submit((genome, genome_json), evaluator.answer(genome, form, train_seed))
+                done_at = clock()
+                strategy_seconds += asked_at - started
+                lookup_seconds += done_at - asked_at
+                asked += 1
+                in_flight += 1
+            (genome, genome_json), done = executor.wait()
+            in_flight -= 1
+            if time_budget is not None and executor.now > time_budget:
+                break
+            ready = done if isinstance(done, Ready) else evaluator.record(done)
+            evaluation = ready.evaluation
+            value = evaluation.value(metric)
             started = clock()
-            genome = strategy.ask()
-            asked_at = clock()
-            genome_json, form = evaluator.identify(genome)
-            train_seed = occurrences.get(form.key, 0)
-            occurrences[form.key] = train_seed + 1
-            executor.submit((genome, genome_json), evaluator.answer(genome, form, train_seed))
-            done_at = clock()
-            strategy_seconds += asked_at - started
-            lookup_seconds += done_at - asked_at
-            asked += 1
-            in_flight += 1
-        (genome, genome_json), done = executor.wait()
-        in_flight -= 1
-        if time_budget is not None and executor.now > time_budget:
-            break
-        ready = done if isinstance(done, Ready) else evaluator.record(done)
-        evaluation = ready.evaluation
-        value = evaluation.value(metric)
-        started = clock()
-        strategy.tell(genome, value)
-        strategy_seconds += clock() - started
-        step = len(trials)
-        if log:
-            store.record_trial(rid, step, evaluation.genome_key, evaluation.train_seed, genome_json, ready.served_by)
-        trial = Trial(step, genome_json, evaluation, ready.served_by, value, executor.now)
-        trials.append(trial)
+            strategy.tell(genome, value)
+            strategy_seconds += clock() - started
+            step = len(trials)
+            if log:
+                store.record_trial(
+                    rid, step, evaluation.genome_key, evaluation.train_seed, genome_json, ready.served_by
+                )
+            trials.append(Trial(step, genome_json, evaluation, ready.served_by, value, executor.now))
         if on_step is not None:
-            on_step(trial, result)
+            on_step(trials[-1], result)
     result.seconds.update(
         strategy=strategy_seconds,
         lookup=lookup_seconds,

@@ -23,7 +23,6 @@ its rows say so in ``source``.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from json.encoder import encode_basestring_ascii
