@@ -153,7 +153,7 @@ def test_check_names_a_row_whose_curve_was_altered_and_the_advice_works(tmp_path
     )  # epoch 1's train_acc
     with Store(tmp_path / "c", read_only=True) as store:
         assert store.check() == [
-            f"remnet/{sound_row().genome_key} recipe {RECIPE.key} seed 1: its curve in {tmp_path}/c/curves/seg-000002.h5 "
+            f"remnet/{sound_row().genome_key} recipe {RECIPE.key} seed 1: its curve in {segments(tmp_path / 'c')[0]} "
             f"does not match the row's checksum {curve_checksum(curve_of(sound_row(1)))} "
             "(changed after it was stored)"
         ]
