@@ -50,10 +50,12 @@ def add(commands: Any) -> None:
         upgrade, help=f"the cache folder to upgrade (env REPRO_CACHE; default {options.DEFAULT_CACHE})", stacked=False
     )
     upgrade.set_defaults(handler=_cache_upgrade)
+    compact_help = (
+        "fold the cache's curve files into one (a search writes one per evaluation and does this when it ends; "
+        "run it after a killed search, or before copying a cache elsewhere)"
+    )
     compact = cache_commands.add_parser(
-        "compact",
-        help="fold the cache's curve files into one (a search does this when it ends; after a killed one, or before "
-        "copying a cache elsewhere)",
+        "compact", help=compact_help, description=compact_help[0].upper() + compact_help[1:]
     )
     options.add_cache(
         compact, help=f"the cache folder to compact (env REPRO_CACHE; default {options.DEFAULT_CACHE})", stacked=False
