@@ -70,6 +70,7 @@ def test_simulated_executor_refuses_to_train(tmp_path, tiny_mnist, tiny_recipe):
         _run(store, tiny_recipe, tiny_mnist, make_executor("simulated", 2), budget=2)
 
 
+@pytest.mark.slow  # two spawned workers importing torch: 12-19 s of the 2-core machine
 def test_asynchronous_evolution_on_a_local_pool(tmp_path, tiny_mnist, tiny_recipe):
     executor = make_executor("pool", 2)
     try:

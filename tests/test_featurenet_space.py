@@ -152,14 +152,14 @@ def test_canonical_key_is_the_network_not_the_feature_set():
 
 def test_sampled_configurations_are_valid_and_build():
     rng = np.random.default_rng(0)
-    configs = [random_config(rng, LIMITS) for _ in range(1000)]
+    configs = [random_config(rng, LIMITS) for _ in range(400)]  # the sampler's ~8 ms each is most of this test
     # Real weights on the CPU, one network at a time: on the meta device every layer's shape rule runs in Python,
     # several times slower than these small networks' arithmetic.
     with torch.no_grad():
         for config in configs:
             graph = LIMITS.check(config)
             assert compile_graph(graph)(torch.zeros(2, *MNIST)).shape == (2, 10)
-    assert len({to_json(c) for c in configs}) > 990  # one-cell networks can repeat
+    assert len({to_json(c) for c in configs}) > 395  # one-cell networks can repeat
     assert {len(c.present()) for c in configs} == {1, 2, 3, 4, 5}
 
 

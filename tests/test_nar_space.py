@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-import torchvision
 
 from repro.cost import count_macs, count_params
 from repro.errors import ReproError
@@ -26,7 +25,9 @@ def _cost(backbone: str, codes: list[int]) -> tuple[int, int]:
 def test_all_conv3_resnet18_is_torchvisions_resnet18(backbone):
     space = get_space("nar", backbone=backbone)
     ours = space.build(space.baseline(), IMAGENET, 1000)
-    theirs = torchvision.models.resnet18(weights=None)
+    from torchvision.models import resnet18  # 3 s to import: every test worker would pay it while collecting
+
+    theirs = resnet18(weights=None)
     assert count_params(ours) == count_params(theirs) == 11_689_512
     # Same conv/linear multiply-adds as torchvision: ~1.81 G, the paper prints 1.76 G (see the paper module).
     assert count_macs(ours, IMAGENET) == count_macs(theirs, IMAGENET) == 1_814_073_344
