@@ -82,9 +82,10 @@ import numpy as np
 from pathlib import Path
 from repro.cache.curves import CurveFiles
 files = CurveFiles(Path(sys.argv[1]))
-print("ready", flush=True)
 for i in range(int(sys.argv[2]), 10**9):
     files.write([(f"s/{i}/r/seed_{j}", np.full((20, 5), float(i))) for j in range(200)])
+    if i == int(sys.argv[2]):
+        print("ready", flush=True)  # one write done: the kill comes during a later one, however loaded the machine
 """
 
 
